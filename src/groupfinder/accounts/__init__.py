@@ -1,0 +1,1 @@
+"""Accounts: organizers and admins who sign in."""

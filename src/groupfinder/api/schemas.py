@@ -1,0 +1,100 @@
+"""Public JSON shapes. Explicit allowlists through ``privacy``: never a model's ``__dict__``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import current_app
+
+from .. import privacy
+from ..facilitators.models import Facilitator
+from ..geo.geocoding import Origin
+from ..groups.models import Group
+from ..groups.queries import SearchHit
+from ..schedules.recurrence import Meeting
+from ..schedules.words import describe
+from ..urls import absolute_url
+
+
+def dump_origin(origin: Origin) -> dict[str, Any]:
+    return {"label": origin.label, "latitude": origin.latitude, "longitude": origin.longitude}
+
+
+def dump_meeting(meeting: Meeting, *, with_note: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "starts_at": meeting.starts_at.isoformat(),
+        "ends_at": meeting.ends_at.isoformat(),
+        "status": meeting.status,
+    }
+    if with_note:
+        out["note"] = meeting.note or None
+    return out
+
+
+def dump_facilitator(f: Facilitator) -> dict[str, Any]:
+    contact = privacy.public_contact(f)
+    return {"id": f.id, "name": f.name, "bio": f.bio, "email": contact.email, "phone": contact.phone,
+            "url": absolute_url("groups.facilitator", facilitator_id=f.id)}
+
+
+def dump_location(group: Group) -> dict[str, Any] | None:
+    loc = privacy.public_location(group)
+    if loc is None:
+        return None
+    address = None
+    if not loc.approximate:
+        address = ", ".join(p for p in (loc.address, " ".join(
+            x for x in (loc.town, loc.postcode) if x)) if p)
+    return {"approximate": loc.approximate, "area": loc.area,
+            "venue_name": None if loc.approximate else loc.venue_name,
+            "address": address, "latitude": loc.latitude, "longitude": loc.longitude}
+
+
+def schedule_texts(group: Group) -> list[str]:
+    clock = current_app.config["CLOCK"]
+    zone = group.venue.timezone if group.venue else "UTC"
+    return [describe(s.spec(zone), clock=clock) for s in group.schedules]
+
+
+def dump_group(group: Group, *, distance_km: float | None, next_meeting: Meeting | None) -> dict[str, Any]:
+    access = sorted({a.slug for a in group.access_features}
+                    | ({a.slug for a in group.venue.access_features} if group.venue else set()))
+    return {
+        "id": group.id,
+        "name": group.name,
+        "url": absolute_url("groups.detail", group_id=group.id, slug=group.slug),
+        "api_url": absolute_url("api.group", group_id=group.id),
+        "calendar_url": absolute_url("groups.calendar", group_id=group.id),
+        "conditions": [c.slug for c in group.conditions],
+        "audience": [a.slug for a in group.audiences],
+        "languages": [lang.slug for lang in group.languages],
+        "access": access,
+        "distance_km": None if distance_km is None else round(distance_km, 1),
+        "location": dump_location(group),
+        "timezone": group.venue.timezone if group.venue else None,
+        "next_meeting": dump_meeting(next_meeting) if next_meeting else None,
+        "schedules": schedule_texts(group),
+        "facilitators": [dump_facilitator(f) for f in group.facilitators],
+        "cost": group.cost,
+    }
+
+
+def dump_hit(hit: SearchHit) -> dict[str, Any]:
+    return dump_group(hit.group, distance_km=hit.distance_km, next_meeting=hit.next_meeting)
+
+
+def dump_group_detail(group: Group, meetings: list[Meeting], next_meeting: Meeting | None) -> dict[str, Any]:
+    out = dump_group(group, distance_km=None, next_meeting=next_meeting)
+    out.update({
+        "description": group.description,
+        "what_to_expect": group.what_to_expect,
+        "contact_email": group.contact_email,
+        "website": group.website,
+        "meetings": [dump_meeting(m, with_note=True) for m in meetings],
+    })
+    return out
+
+
+def iso_now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat()

@@ -1,0 +1,88 @@
+"""GET-only JSON endpoints; thin: parse → query → serialise."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, jsonify, request
+
+from ..extensions import csrf
+from ..groups.models import Audience, Condition, Language
+from ..groups.queries import get_public_group, list_vocabulary, next_meeting, upcoming_meetings
+from ..groups.search import run_search
+from ..urls import absolute_url
+from ..venues.models import AccessFeature
+from . import schemas
+from .openapi import openapi_document
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+@bp.get("/groups")
+def groups() -> Any:
+    outcome = run_search(request.args.to_dict(flat=False))
+    page = outcome.page
+    next_url = None
+    if page.next_cursor:
+        params = [(k, v) for k, vs in request.args.lists() if k != "cursor" for v in vs]
+        params.append(("cursor", page.next_cursor))
+        next_url = absolute_url("api.groups") + "?" + urlencode(params)
+    body: dict[str, Any] = {
+        "origin": schemas.dump_origin(outcome.origin),
+        "radius_km": round(outcome.request.radius_km, 3),
+        "results": [schemas.dump_hit(h) for h in page.hits],
+        "next": next_url,
+    }
+    if page.nearest_outside_km is not None:
+        body["nearest_outside_radius_km"] = round(page.nearest_outside_km, 1)
+    if outcome.origin.alternatives:
+        body["did_you_mean"] = [dict(a) for a in outcome.origin.alternatives]
+    return jsonify(body)
+
+
+@bp.get("/groups/<int:group_id>")
+def group(group_id: int) -> Any:
+    grp = get_public_group(group_id)
+    now = dt.datetime.now(dt.UTC)
+    meetings = upcoming_meetings(grp, now, 10)
+    return jsonify(schemas.dump_group_detail(grp, meetings, next_meeting(grp, now)))
+
+
+def _vocabulary(model: type, *extra: str) -> Any:
+    items = [{"slug": v.slug, "name": v.name, **{e: getattr(v, e) for e in extra}}
+             for v in list_vocabulary(model)]
+    return jsonify({"items": items})
+
+
+@bp.get("/conditions")
+def conditions() -> Any:
+    return _vocabulary(Condition, "description")
+
+
+@bp.get("/audiences")
+def audiences() -> Any:
+    return _vocabulary(Audience, "description")
+
+
+@bp.get("/languages")
+def languages() -> Any:
+    return _vocabulary(Language)
+
+
+@bp.get("/access-features")
+def access_features() -> Any:
+    return _vocabulary(AccessFeature, "scope")
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    return jsonify(openapi_document())
+
+
+@bp.get("/ping")
+def ping() -> Any:
+    """The bare JSON route benchmarks compare against: no database, no work."""
+    return jsonify({"status": "ok"})

@@ -1,0 +1,167 @@
+"""Application factory: configuration → extensions → blueprints → errors → CLI → template helpers.
+
+Nothing here touches the network, sleeps, or changes the database: upgrades and seeding are
+explicit commands.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request
+
+from . import config as config_module
+from .db import configure_engine, reset_writing, set_writing
+
+log = logging.getLogger("groupfinder.request")
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def resource_dir(name: str) -> Path:
+    """``templates``/``static``/``data`` inside an installed wheel, else at the repo root."""
+    inside = _PACKAGE / name
+    if inside.is_dir():
+        return inside
+    return _PACKAGE.parent.parent / name
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        "groupfinder",
+        instance_relative_config=True,
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
+    )
+    settings = config_module.load(app.instance_path, dict(overrides or {}))
+    app.config.update(settings)
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"],
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings["DATABASE_URL"]),
+        MAX_CONTENT_LENGTH=settings.get("MAX_CONTENT_LENGTH", 1024 * 1024),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings["BASE_URL"].startswith("https://"),
+        WTF_CSRF_TIME_LIMIT=None if settings.get("TESTING") else 3600 * 8,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    _configure_logging(app)
+    _register_extensions(app)
+    _register_blueprints(app)
+    _register_request_hooks(app)
+    from .errors import register_error_handlers
+
+    register_error_handlers(app)
+    from .cli import register_commands
+
+    register_commands(app)
+    from .templating import register_template_helpers
+
+    register_template_helpers(app)
+    return app
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    # hide_parameters: an IntegrityError's text would otherwise carry an address into the log.
+    options: dict[str, Any] = {"hide_parameters": True}
+    if url.startswith("postgresql"):
+        options.update(pool_pre_ping=True, pool_size=5, max_overflow=5,
+                       connect_args={"options": "-c statement_timeout=5000", "connect_timeout": 5})
+    return options
+
+
+def _register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (complete metadata before anything reflects on it)
+    from .accounts.models import User
+    from .extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine, force_math_udfs=bool(app.config.get("FORCE_SQLITE_MATH_UDFS")))
+    migrate.init_app(app, db, directory=str(_PACKAGE / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = None
+
+    @login_manager.user_loader
+    def _load_user(user_id: str) -> User | None:
+        uid, _, token = user_id.partition(":")
+        if not uid.isdigit() or not token:
+            return None
+        user = db.session.get(User, int(uid))
+        if user is None or not secrets.compare_digest(user.session_token, token):
+            return None
+        return user
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .api.views import bp as api_bp
+    from .groups.views import bp as groups_bp
+    from .pages.views import bp as pages_bp
+
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(groups_bp)
+    app.register_blueprint(api_bp)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    from .privacy import redact_query_string
+
+    @app.before_request
+    def _start() -> None:
+        g.request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
+        g.started = time.perf_counter()
+        # SQLite: a request that may write takes the write lock when its transaction begins.
+        g.writing_token = set_writing(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+    @app.after_request
+    def _finish(response: Any) -> Any:
+        response.headers.setdefault("X-Request-Id", g.get("request_id", ""))
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.path.startswith("/api/"):
+            response.headers.setdefault("Access-Control-Allow-Origin", "*")
+        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        log.info("%s %s%s %s %.1fms", request.method, request.path,
+                 ("?" + redact_query_string(request.query_string.decode("latin-1")))
+                 if request.query_string else "", response.status_code, elapsed)
+        return response
+
+    @app.teardown_request
+    def _reset(_exc: BaseException | None) -> None:
+        token = g.pop("writing_token", None)
+        if token is not None:
+            reset_writing(token)
+
+
+class _RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            record.request_id = g.get("request_id", "-")
+        except RuntimeError:  # outside a request
+            record.request_id = "-"
+        return True
+
+
+def _configure_logging(app: Flask) -> None:
+    level = getattr(logging, str(app.config["LOG_LEVEL"]).upper())
+    logger = logging.getLogger("groupfinder")
+    logger.setLevel(level)
+    # geopy logs the full geocoding URL (the address typed) at DEBUG.
+    logging.getLogger("geopy").setLevel(max(level, logging.INFO))
+    if not any(isinstance(h, logging.StreamHandler) and getattr(h, "_groupfinder", False)
+               for h in logger.handlers):
+        handler = logging.StreamHandler()
+        handler._groupfinder = True  # type: ignore[attr-defined]
+        handler.addFilter(_RequestIdFilter())
+        handler.setFormatter(logging.Formatter(
+            "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = True

@@ -1,0 +1,113 @@
+"""Settings: defaults, ``GROUPFINDER_*`` environment variables, and validation at start-up.
+
+Every setting is documented here, once; the README's table lists the same names. A bad value stops
+the app with one clear message per problem instead of failing later inside a request.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+PREFIX = "GROUPFINDER"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE_URL", None, "SQLAlchemy URL; default SQLite at instance/groupfinder.sqlite3"),
+    Setting("SECRET_KEY", None, "Signs sessions and tokens; required unless DEBUG or TESTING"),
+    Setting("BASE_URL", "http://127.0.0.1:5000", "Public origin for absolute links in feeds and API"),
+    Setting("GEOCODER", "offline", "offline (gazetteer only) or a geopy service name, e.g. nominatim"),
+    Setting("GEOCODER_USER_AGENT", None, "User agent for the online geocoder (required by Nominatim)"),
+    Setting("GEOCODER_DOMAIN", None, "Domain of a self-hosted geocoder, e.g. nominatim.example.org"),
+    Setting("GEOCODER_TIMEOUT", 5.0, "Seconds before an online geocoding request gives up"),
+    Setting("GEOCODER_COUNTRIES", "GB,US", "ISO country codes people search in, in order of preference"),
+    Setting("RATELIMIT_STORAGE_URI", "memory://", "memory:// for one process; redis://host:6379 for several"),
+    Setting("DISTANCE_UNIT", "km", "km or mi, for distances shown on pages"),
+    Setting("CLOCK", "12h", "12h or 24h, for times shown on pages and in feeds"),
+    Setting("DEFAULT_RADIUS_KM", 25.0, "Search radius when none is given"),
+    Setting("LOG_LEVEL", "INFO", "Python logging level of the application's loggers"),
+    Setting("DEBUG", False, "Flask debug mode; never in production"),
+)
+
+_BOOL = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False,
+         "off": False, "": False}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot work; the message lists every problem."""
+
+
+def _coerce(name: str, default: Any, raw: Any, problems: list[str]) -> Any:
+    if not isinstance(raw, str) or default is None or isinstance(default, str):
+        return raw
+    if isinstance(default, bool):
+        value = _BOOL.get(raw.strip().lower())
+        if value is None:
+            problems.append(f"{PREFIX}_{name} must be true or false, not {raw!r}.")
+        return value
+    try:
+        return type(default)(raw)
+    except ValueError:
+        problems.append(f"{PREFIX}_{name} must be a number, not {raw!r}.")
+        return default
+
+
+def load(instance_path: str, overrides: dict[str, Any] | None = None,
+         environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Return the validated settings: defaults < environment < overrides."""
+    environ = os.environ if environ is None else environ
+    overrides = dict(overrides or {})
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+    for s in SETTINGS:
+        raw = environ.get(f"{PREFIX}_{s.name}", s.default)
+        values[s.name] = _coerce(s.name, s.default, raw, problems)
+    values["TESTING"] = False
+    values.update(overrides)
+
+    if not values["DATABASE_URL"]:
+        values["DATABASE_URL"] = "sqlite:///" + str(Path(instance_path) / "groupfinder.sqlite3")
+    if values["DISTANCE_UNIT"] not in ("km", "mi"):
+        problems.append(f"{PREFIX}_DISTANCE_UNIT must be km or mi, not {values['DISTANCE_UNIT']!r}.")
+    if values["CLOCK"] not in ("12h", "24h"):
+        problems.append(f"{PREFIX}_CLOCK must be 12h or 24h, not {values['CLOCK']!r}.")
+    if not values["SECRET_KEY"]:
+        if values["DEBUG"] or values["TESTING"]:
+            values["SECRET_KEY"] = "dev-only-not-secret"
+        else:
+            problems.append(f"{PREFIX}_SECRET_KEY is required (a long random string, e.g. "
+                            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`).")
+    base = urlparse(str(values["BASE_URL"]))
+    if base.scheme not in ("http", "https") or not base.netloc or base.path not in ("", "/"):
+        problems.append(f"{PREFIX}_BASE_URL must be an origin like https://groups.example.org.")
+    values["BASE_URL"] = str(values["BASE_URL"]).rstrip("/")
+    countries = [c.strip().upper() for c in str(values["GEOCODER_COUNTRIES"]).split(",") if c.strip()]
+    if not countries or any(c not in ("GB", "US") for c in countries):
+        problems.append(f"{PREFIX}_GEOCODER_COUNTRIES must list GB and/or US (the gazetteer's "
+                        "countries), comma-separated.")
+    values["GEOCODER_COUNTRIES"] = tuple(countries)
+    if values["GEOCODER"] != "offline" and not values["GEOCODER_USER_AGENT"]:
+        problems.append(f"{PREFIX}_GEOCODER_USER_AGENT is required when {PREFIX}_GEOCODER is "
+                        f"{values['GEOCODER']!r} (name your deployment, e.g. groupfinder-leeds/1.0).")
+    if not 0 < float(values["GEOCODER_TIMEOUT"]) <= 60:
+        problems.append(f"{PREFIX}_GEOCODER_TIMEOUT must be between 0 and 60 seconds.")
+    if not 1 <= float(values["DEFAULT_RADIUS_KM"]) <= 200:
+        problems.append(f"{PREFIX}_DEFAULT_RADIUS_KM must be between 1 and 200.")
+    storage = str(values["RATELIMIT_STORAGE_URI"])
+    if not storage.startswith(("memory://", "redis://", "rediss://", "redis+unix://")):
+        problems.append(f"{PREFIX}_RATELIMIT_STORAGE_URI must be memory:// or a redis:// URL.")
+    if str(values["LOG_LEVEL"]).upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        problems.append(f"{PREFIX}_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL.")
+    if problems:
+        raise ConfigError("groupfinder cannot start:\n  - " + "\n  - ".join(problems))
+    return values

@@ -1,0 +1,196 @@
+"""Domain exceptions, and the one place that turns any error into HTML or problem+json.
+
+Services raise these; views never build error responses by hand. Nothing here echoes request
+input, configuration or a traceback back to the person.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from flask import Flask, current_app, g, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_BASE = "https://groupfinder.example.org/problems/"
+
+
+class GroupfinderError(Exception):
+    """Base of every domain error; ``status`` is the HTTP status it maps to."""
+
+    status = 400
+    type_slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        field_errors: Mapping[str, Sequence[str]] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.field_errors = {k: list(v) for k, v in (field_errors or {}).items()}
+        self.extra = dict(extra or {})
+
+
+class NotFound(GroupfinderError):
+    status = 404
+    type_slug = "not-found"
+    title = "Not found"
+
+
+class PermissionDenied(GroupfinderError):
+    status = 403
+    type_slug = "forbidden"
+    title = "Not allowed"
+
+
+class InvalidInput(GroupfinderError):
+    status = 422
+    type_slug = "invalid-input"
+    title = "Some of the input is not valid"
+
+
+class ConflictError(GroupfinderError):
+    status = 409
+    type_slug = "conflict"
+    title = "Someone else changed this first"
+
+
+class PlaceNotFound(InvalidInput):
+    type_slug = "place-not-found"
+    title = "We couldn't find that place"
+
+
+class AmbiguousPlace(InvalidInput):
+    """Several places match; ``candidates`` lets the person choose."""
+
+    type_slug = "ambiguous-place"
+    title = "Several places match"
+
+    def __init__(self, detail: str, *, candidates: Sequence[Mapping[str, Any]], **kw: Any) -> None:
+        super().__init__(detail, **kw)
+        self.candidates = [dict(c) for c in candidates]
+        self.extra.setdefault("candidates", self.candidates)
+
+
+class GeocodingUnavailable(GroupfinderError):
+    status = 503
+    type_slug = "geocoding-unavailable"
+    title = "Address search is unavailable right now"
+    retry_after = 30
+
+
+class ServiceUnavailable(GroupfinderError):
+    status = 503
+    type_slug = "unavailable"
+    title = "The service is busy; please try again in a moment"
+    retry_after = 1
+
+
+def wants_problem_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    type_slug: str,
+    field_errors: Mapping[str, Sequence[str]] | None = None,
+    extra: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Any:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + type_slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "errors": {k: list(v) for k, v in (field_errors or {}).items()},
+    }
+    body.update(extra or {})
+    rid = getattr(g, "request_id", None)
+    if rid:
+        body["request_id"] = rid
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    for k, v in (headers or {}).items():
+        response.headers[k] = v
+    return response
+
+
+def _html_error(status: int, title: str, detail: str, headers: Mapping[str, str] | None = None) -> Any:
+    template = f"errors/{status}.html" if status in (404, 500) else "errors/error.html"
+    body = render_template(template, status=status, title=title, detail=detail)
+    return body, status, dict(headers or {})
+
+
+def _retry_headers(exc: Exception) -> dict[str, str]:
+    retry = getattr(exc, "retry_after", None)
+    return {"Retry-After": str(retry)} if retry else {}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(GroupfinderError)
+    def _domain(exc: GroupfinderError) -> Any:
+        headers = _retry_headers(exc)
+        if wants_problem_json():
+            return problem_response(
+                exc.status, exc.title, exc.detail, type_slug=exc.type_slug,
+                field_errors=exc.field_errors, extra=exc.extra, headers=headers,
+            )
+        return _html_error(exc.status, exc.title, exc.detail, headers)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Any:
+        status = exc.code or 500
+        title = exc.name
+        detail = _GENERIC_DETAIL.get(status, exc.description or title)
+        headers = {}
+        if status == 405 and exc.get_response().headers.get("Allow"):
+            headers["Allow"] = exc.get_response().headers["Allow"]
+        if wants_problem_json():
+            slug = title.lower().replace(" ", "-")
+            return problem_response(status, title, detail, type_slug=slug, headers=headers)
+        return _html_error(status, title, detail, headers)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Any:
+        from sqlalchemy.exc import OperationalError
+
+        from .extensions import db
+
+        db.session.rollback()
+        if isinstance(exc, OperationalError) and _is_unavailable(exc):
+            log.warning("database unavailable: %s", type(exc.orig).__name__ if exc.orig else "?")
+            return _domain(ServiceUnavailable())
+        if current_app.testing and current_app.config.get("PROPAGATE_UNEXPECTED", True):
+            raise exc
+        log.exception("unhandled error")
+        title = "Something went wrong on our side"
+        detail = "We have noted it. Please try again later."
+        if wants_problem_json():
+            return problem_response(500, title, detail, type_slug="internal-error")
+        return _html_error(500, title, detail)
+
+
+def _is_unavailable(exc: Exception) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return any(s in text for s in ("database is locked", "could not connect", "connection refused",
+                                   "server closed the connection", "unable to open database"))
+
+
+_GENERIC_DETAIL = {
+    400: "The request could not be understood.",
+    404: "We couldn't find that page. It may have moved, or the group may no longer be listed.",
+    405: "That method is not allowed here.",
+    413: "The request is too large.",
+    429: "Too many requests. Please wait a moment and try again.",
+}

@@ -1,0 +1,1 @@
+"""Facilitators: the people who lead meetings; contact details private unless they opt in."""

@@ -1,0 +1,1 @@
+"""Places: the offline gazetteer, the geocoding port, and distance maths."""

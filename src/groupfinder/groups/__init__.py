@@ -1,0 +1,1 @@
+"""Groups: the listings people search for, and the search itself."""

@@ -1,0 +1,171 @@
+"""Parse and validate search parameters, the same way for the search page, the API and feeds.
+
+Pure; no Flask, no session. Every problem becomes a per-field message (``InvalidInput``), so the
+page can re-render the form with the person's input and the API can answer problem+json.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ..errors import InvalidInput
+from ..geo.distance import KM_PER_MILE
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MAX_LIMIT = 100
+MAX_RADIUS_KM = 200.0
+MIN_RADIUS_KM = 1.0
+_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    where: str | None
+    latitude: float | None
+    longitude: float | None
+    radius_km: float
+    conditions: tuple[str, ...]
+    days: tuple[int, ...]
+    starts_after: dt.time | None
+    starts_before: dt.time | None
+    audiences: tuple[str, ...]
+    languages: tuple[str, ...]
+    access: tuple[str, ...]
+    limit: int
+    cursor: str | None
+
+
+def _one(args: Mapping[str, Sequence[str]], name: str) -> str | None:
+    values = args.get(name) or []
+    value = values[-1].strip() if values else None
+    return value or None
+
+
+def _many(args: Mapping[str, Sequence[str]], name: str) -> list[str]:
+    out: list[str] = []
+    for raw in args.get(name) or []:
+        out.extend(p.strip() for p in raw.split(",") if p.strip())
+    return list(dict.fromkeys(out))
+
+
+def _float(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def parse_search_args(
+    args: Mapping[str, Sequence[str]],
+    *,
+    vocab: Mapping[str, set[str]],
+    radius_param: str = "radius_km",
+    unit: str = "km",
+    default_radius_km: float = 25.0,
+    default_limit: int = 20,
+    require_place: bool = True,
+) -> SearchRequest:
+    """``args`` maps each name to its list of values (a MultiDict's ``to_dict(flat=False)``)."""
+    errors: dict[str, list[str]] = {}
+
+    def err(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    where = _one(args, "where")
+    if where and len(where) > 200:
+        err("where", "Keep it under 200 characters: a postcode, town or address.")
+    lat_text, lng_text = _one(args, "lat"), _one(args, "lng")
+    lat = lng = None
+    if lat_text is not None or lng_text is not None:
+        if lat_text is None:
+            err("lat", "Give a latitude with the longitude.")
+        if lng_text is None:
+            err("lng", "Give a longitude with the latitude.")
+        if lat_text is not None:
+            lat = _float(lat_text)
+            if lat is None or not -90 <= lat <= 90:
+                err("lat", "Latitude must be a number between -90 and 90.")
+                lat = None
+        if lng_text is not None:
+            lng = _float(lng_text)
+            if lng is None or not -180 <= lng <= 180:
+                err("lng", "Longitude must be a number between -180 and 180.")
+                lng = None
+        # ~110 m: enough to find groups, too coarse to pin a person's home.
+        lat = round(lat, 3) if lat is not None else None
+        lng = round(lng, 3) if lng is not None else None
+    if require_place and not where and lat_text is None and lng_text is None:
+        err("where", "Enter a postcode, town or address — or use your location.")
+
+    radius_km = default_radius_km
+    radius_text = _one(args, radius_param)
+    if radius_text is not None:
+        value = _float(radius_text)
+        scale = KM_PER_MILE if unit == "mi" else 1.0
+        lo, hi = MIN_RADIUS_KM / scale, MAX_RADIUS_KM / scale
+        if value is None or not lo - 1e-9 <= value <= hi + 1e-9:
+            err(radius_param, f"Radius must be between {lo:g} and {hi:.0f} {unit}.")
+        else:
+            radius_km = value * scale
+
+    def slugs(name: str, kind: str, label: str) -> tuple[str, ...]:
+        values = _many(args, name)
+        unknown = [v for v in values if v not in vocab.get(kind, set())]
+        if unknown:
+            err(name, f"Unknown {label}: {', '.join(unknown[:5])}. "
+                      f"Choose from the list (see /api/v1/{_VOCAB_URL[kind]}).")
+        return tuple(v for v in values if v not in unknown)
+
+    conditions = slugs("condition", "condition", "condition")
+    audiences = slugs("audience", "audience", "audience")
+    languages = slugs("language", "language", "language")
+    access = slugs("access", "access", "accessibility feature")
+
+    days: list[int] = []
+    for d in _many(args, "day"):
+        key = d.lower()[:3]
+        if key in DAYS and d.lower() in (key, _FULL_DAYS[DAYS.index(key)]):
+            days.append(DAYS.index(key))
+        else:
+            err("day", f"Unknown day {d!r}: use mon, tue, wed, thu, fri, sat or sun.")
+
+    def time_of(name: str) -> dt.time | None:
+        text = _one(args, name)
+        if text is None:
+            return None
+        m = _TIME.match(text)
+        if not m:
+            err(name, "Use the 24-hour form HH:MM, for example 18:30.")
+            return None
+        return dt.time(int(m.group(1)), int(m.group(2)))
+
+    starts_after, starts_before = time_of("starts_after"), time_of("starts_before")
+    if starts_after and starts_before and starts_after > starts_before:
+        err("starts_before", "The latest start must not be earlier than the earliest start.")
+
+    limit = default_limit
+    limit_text = _one(args, "limit")
+    if limit_text is not None:
+        if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIMIT:
+            err("limit", f"Limit must be a whole number from 1 to {MAX_LIMIT}.")
+        else:
+            limit = int(limit_text)
+
+    if errors:
+        raise InvalidInput("Some search parameters are not valid.", field_errors=errors)
+    return SearchRequest(
+        where=where, latitude=lat, longitude=lng, radius_km=radius_km, conditions=conditions,
+        days=tuple(sorted(set(days))), starts_after=starts_after, starts_before=starts_before,
+        audiences=audiences, languages=languages, access=access, limit=limit,
+        cursor=_one(args, "cursor"),
+    )
+
+
+_FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_VOCAB_URL = {"condition": "conditions", "audience": "audiences", "language": "languages",
+              "access": "access-features"}

@@ -1,0 +1,118 @@
+"""Group, its controlled vocabularies, and listing status."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import UTCDateTime, now_utc
+from ..extensions import db
+from ..facilitators.models import Facilitator
+from ..venues.models import AccessFeature, Venue
+
+if TYPE_CHECKING:
+    from ..accounts.models import User
+    from ..schedules.models import Schedule
+
+
+class ListingStatus(enum.StrEnum):
+    draft = "draft"
+    pending_review = "pending_review"
+    published = "published"
+    rejected = "rejected"
+    archived = "archived"
+
+
+def _link(name: str, left: str, right: str, right_table: str) -> sa.Table:
+    return sa.Table(
+        name,
+        db.metadata,
+        sa.Column(left, sa.ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column(right, sa.ForeignKey(f"{right_table}.id", ondelete="CASCADE"), primary_key=True,
+                  index=True),
+    )
+
+
+group_conditions = _link("group_conditions", "group_id", "condition_id", "conditions")
+group_audiences = _link("group_audiences", "group_id", "audience_id", "audiences")
+group_languages = _link("group_languages", "group_id", "language_id", "languages")
+group_access = _link("group_access_features", "group_id", "access_feature_id", "access_features")
+group_facilitators = _link("group_facilitators", "group_id", "facilitator_id", "facilitators")
+group_organizers = _link("group_organizers", "group_id", "user_id", "users")
+
+
+class _Vocabulary:
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+
+
+class Condition(_Vocabulary, db.Model):
+    __tablename__ = "conditions"
+    description: Mapped[str] = mapped_column(sa.String(300), default="")
+
+
+class Audience(_Vocabulary, db.Model):
+    __tablename__ = "audiences"
+    description: Mapped[str] = mapped_column(sa.String(300), default="")
+
+
+class Language(_Vocabulary, db.Model):
+    """``slug`` is a BCP 47 tag."""
+
+    __tablename__ = "languages"
+
+
+class Group(db.Model):
+    """A listing. ``public_*`` and ``area_name`` are decided by ``privacy`` and stored once."""
+
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_key: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    slug: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    what_to_expect: Mapped[str] = mapped_column(sa.Text, default="")
+    cost: Mapped[str] = mapped_column(sa.String(120), default="Free")
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    website: Mapped[str | None] = mapped_column(sa.String(300))
+    status: Mapped[ListingStatus] = mapped_column(
+        sa.Enum(ListingStatus, native_enum=False, length=20, validate_strings=True),
+        default=ListingStatus.draft)
+    is_sensitive: Mapped[bool] = mapped_column(default=False)
+    venue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("venues.id", ondelete="RESTRICT"))
+    # The public location: the venue's point, or for a sensitive group its H3 cell's centre.
+    public_lat: Mapped[float | None]
+    public_lng: Mapped[float | None]
+    public_cell: Mapped[str | None] = mapped_column(sa.String(20))
+    area_name: Mapped[str | None] = mapped_column(sa.String(120))
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    venue: Mapped[Venue | None] = relationship()
+    conditions: Mapped[list[Condition]] = relationship(
+        secondary=group_conditions, order_by=Condition.slug)
+    audiences: Mapped[list[Audience]] = relationship(
+        secondary=group_audiences, order_by=Audience.slug)
+    languages: Mapped[list[Language]] = relationship(
+        secondary=group_languages, order_by=Language.slug)
+    access_features: Mapped[list[AccessFeature]] = relationship(
+        secondary=group_access, order_by=AccessFeature.slug)
+    facilitators: Mapped[list[Facilitator]] = relationship(
+        secondary=group_facilitators, order_by=Facilitator.name)
+    organizers: Mapped[list[User]] = relationship(secondary=group_organizers)
+    schedules: Mapped[list[Schedule]] = relationship(
+        back_populates="group", cascade="all, delete-orphan", order_by="Schedule.id")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # Nearest-first search: expanding bounding box over the public point (geo.md §3.6).
+        sa.Index("ix_groups_status_public_lat_lng", "status", "public_lat", "public_lng"),
+    )

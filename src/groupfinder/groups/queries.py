@@ -1,0 +1,255 @@
+"""Read-only queries for groups: nearest-first search and the public group page.
+
+Search is exact k-nearest by an expanding bounding box over each group's *public* point
+(geo.md §3.6): the radius grows 2 → 4 → 8 … km, capped at the requested radius, until k + 1 rows
+lie inside the circle. Results and everything a page or the API shows of them load in a fixed
+number of statements, whatever the number of results.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from ..errors import InvalidInput, NotFound
+from ..extensions import db
+from ..facilitators.models import Facilitator
+from ..geo.distance import bounding_box, haversine_sql
+from ..schedules.models import MeetingChange, Schedule
+from ..schedules.recurrence import Meeting, next_meetings
+from ..venues.models import AccessFeature, Venue, venue_access
+from .models import (
+    Audience,
+    Condition,
+    Group,
+    Language,
+    ListingStatus,
+    group_access,
+    group_audiences,
+    group_conditions,
+    group_facilitators,
+    group_languages,
+)
+
+MAX_RADIUS_KM = 200.0
+FIRST_RADIUS_KM = 2.0
+
+
+@dataclass(frozen=True)
+class SearchCriteria:
+    """A validated search. Repeated values of one filter mean "any of"; access means "all of"."""
+
+    latitude: float
+    longitude: float
+    radius_km: float = 25.0
+    conditions: tuple[str, ...] = ()
+    days: tuple[int, ...] = ()  # 0 = Monday
+    starts_after: dt.time | None = None
+    starts_before: dt.time | None = None
+    audiences: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    access: tuple[str, ...] = ()
+    limit: int = 20
+    after: tuple[float, int] | None = None  # (distance_km, id) of the last row already shown
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    group: Group
+    distance_km: float
+    next_meeting: Meeting | None
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    hits: list[SearchHit]
+    next_cursor: str | None
+    nearest_outside_km: float | None = None
+    criteria: SearchCriteria | None = field(default=None, compare=False)
+
+
+def encode_cursor(distance_km: float, group_id: int) -> str:
+    raw = json.dumps([round(distance_km, 9), group_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[float, int]:
+    """Raises ``InvalidInput`` on anything but a cursor this module made."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        d, gid = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if isinstance(d, bool) or isinstance(gid, bool):
+            raise ValueError
+        d, gid = float(d), int(gid)
+        if not 0 <= d <= 40075 or gid < 0:
+            raise ValueError
+    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
+        raise InvalidInput("The cursor is not valid; start the search again.",
+                           field_errors={"cursor": ["This cursor is not valid."]}) from None
+    return d, gid
+
+
+def _filters(c: SearchCriteria, today: dt.date) -> list[sa.ColumnElement[bool]]:
+    g = Group.__table__.c
+    out: list[sa.ColumnElement[bool]] = [g.status == ListingStatus.published.value]
+
+    def linked(link: sa.Table, right: type, column: str, slugs: Sequence[str]) -> sa.ColumnElement[bool]:
+        return sa.exists().where(
+            link.c.group_id == g.id, link.c[column] == right.id, right.slug.in_(slugs))
+
+    if c.conditions:
+        out.append(linked(group_conditions, Condition, "condition_id", c.conditions))
+    if c.audiences:
+        out.append(linked(group_audiences, Audience, "audience_id", c.audiences))
+    if c.languages:
+        out.append(linked(group_languages, Language, "language_id", c.languages))
+    for slug in c.access:  # every requested feature, held by the venue or by the group
+        out.append(sa.or_(
+            sa.exists().where(venue_access.c.venue_id == g.venue_id,
+                              venue_access.c.access_feature_id == AccessFeature.id,
+                              AccessFeature.slug == slug),
+            sa.exists().where(group_access.c.group_id == g.id,
+                              group_access.c.access_feature_id == AccessFeature.id,
+                              AccessFeature.slug == slug),
+        ))
+    if c.days or c.starts_after or c.starts_before:
+        s = Schedule.__table__.c
+        conds: list[sa.ColumnElement[bool]] = [
+            s.group_id == g.id, sa.or_(s.last_date.is_(None), s.last_date >= today)]
+        if c.days:
+            mask = sum(1 << d for d in set(c.days))
+            conds.append(s.days_mask.op("&")(mask) != 0)
+        if c.starts_after:
+            conds.append(s.start_time >= c.starts_after)
+        if c.starts_before:
+            conds.append(s.start_time <= c.starts_before)
+        out.append(sa.exists().where(*conds))
+    return out
+
+
+def _nearest_ids(c: SearchCriteria, radius: float, k: int,
+                 filters: list[sa.ColumnElement[bool]]) -> list[tuple[int, float]]:
+    g = Group.__table__.c
+    box = bounding_box(c.latitude, c.longitude, radius)
+    lng_ok = sa.or_(*(g.public_lng.between(w, e) for w, e in box.lng_ranges))
+    distance = haversine_sql(g.public_lat, g.public_lng, c.latitude, c.longitude).label("d")
+    inner = (sa.select(g.id, distance)
+             .where(g.public_lat.between(box.south, box.north), lng_ok, *filters)
+             .subquery())
+    outer = sa.select(inner.c.id, inner.c.d).where(inner.c.d <= radius)
+    if c.after:
+        d0, id0 = c.after
+        outer = outer.where(sa.or_(inner.c.d > d0, sa.and_(inner.c.d == d0, inner.c.id > id0)))
+    outer = outer.order_by(inner.c.d, inner.c.id).limit(k)
+    return [(row.id, float(row.d)) for row in db.session.execute(outer)]
+
+
+def nearest_group_ids(c: SearchCriteria, today: dt.date) -> list[tuple[int, float]]:
+    """Up to ``limit + 1`` (id, distance) pairs, nearest first; ties broken by id."""
+    filters = _filters(c, today)
+    k = c.limit + 1
+    radius = min(FIRST_RADIUS_KM, c.radius_km)
+    if c.after:
+        radius = min(c.radius_km, max(radius, c.after[0] * 1.25 + 1))
+    while True:
+        rows = _nearest_ids(c, radius, k, filters)
+        if len(rows) >= k or radius >= c.radius_km:
+            return rows
+        radius = min(radius * 2, c.radius_km)
+
+
+def _load_groups(ids: Sequence[int]) -> dict[int, Group]:
+    if not ids:
+        return {}
+    stmt = (sa.select(Group).where(Group.id.in_(ids)).options(
+        selectinload(Group.venue).selectinload(Venue.access_features),
+        selectinload(Group.conditions), selectinload(Group.audiences),
+        selectinload(Group.languages), selectinload(Group.access_features),
+        selectinload(Group.facilitators),
+        selectinload(Group.schedules).options(
+            selectinload(Schedule.cancellations),
+            selectinload(Schedule.changes).selectinload(MeetingChange.new_venue),
+        ),
+    ))
+    return {grp.id: grp for grp in db.session.scalars(stmt)}
+
+
+def upcoming_meetings(group: Group, now: dt.datetime, count: int) -> list[Meeting]:
+    """The next ``count`` meetings over all schedules, cancelled ones included (marked)."""
+    if group.venue is None:
+        return []
+    merged: list[Meeting] = []
+    for schedule in group.schedules:
+        spec = schedule.spec(group.venue.timezone)
+        merged.extend(next_meetings(spec, now, count, schedule.exceptions()))
+    merged.sort(key=lambda m: (m.starts_at, m.original_start))
+    return merged[:count]
+
+
+def next_meeting(group: Group, now: dt.datetime) -> Meeting | None:
+    """The next meeting that will happen (scheduled or moved), if any."""
+    for m in upcoming_meetings(group, now, 6):
+        if m.status != "cancelled":
+            return m
+    return None
+
+
+def search_groups(c: SearchCriteria, *, now: dt.datetime | None = None) -> SearchPage:
+    """Published groups within ``c.radius_km`` of the origin, nearest first, one page.
+
+    When nothing lies within the radius, ``nearest_outside_km`` says how far the nearest match is
+    (within ``MAX_RADIUS_KM``), so the page can offer to widen the search.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    today = now.astimezone(ZoneInfo("UTC")).date()
+    rows = nearest_group_ids(c, today)
+    more = len(rows) > c.limit
+    rows = rows[: c.limit]
+    groups = _load_groups([gid for gid, _ in rows])
+    hits = [SearchHit(groups[gid], d, next_meeting(groups[gid], now)) for gid, d in rows]
+    cursor = encode_cursor(rows[-1][1], rows[-1][0]) if more and rows else None
+    outside = None
+    if not hits and c.after is None and c.radius_km < MAX_RADIUS_KM:
+        wider = SearchCriteria(**{**c.__dict__, "radius_km": MAX_RADIUS_KM, "limit": 1})
+        found = nearest_group_ids(wider, today)
+        outside = found[0][1] if found else None
+    return SearchPage(hits, cursor, outside, c)
+
+
+def get_public_group(group_id: int) -> Group:
+    """A published group with everything its page shows; ``NotFound`` otherwise."""
+    group = _load_groups([group_id]).get(group_id)
+    if group is None or group.status != ListingStatus.published:
+        raise NotFound("We couldn't find that group. It may no longer be listed.")
+    return group
+
+
+def list_vocabulary(model: type) -> list:
+    return list(db.session.scalars(sa.select(model).order_by(model.name)))
+
+
+def vocabulary_slugs() -> dict[str, set[str]]:
+    """Every valid slug per filter, in one round of small queries (validated input)."""
+    return {
+        "condition": set(db.session.scalars(sa.select(Condition.slug))),
+        "audience": set(db.session.scalars(sa.select(Audience.slug))),
+        "language": set(db.session.scalars(sa.select(Language.slug))),
+        "access": set(db.session.scalars(sa.select(AccessFeature.slug))),
+    }
+
+
+def list_facilitator_groups(facilitator: Facilitator) -> list[Group]:
+    ids = db.session.scalars(
+        sa.select(group_facilitators.c.group_id)
+        .join(Group, Group.id == group_facilitators.c.group_id)
+        .where(group_facilitators.c.facilitator_id == facilitator.id,
+               Group.status == ListingStatus.published)).all()
+    loaded = _load_groups(ids)
+    return sorted(loaded.values(), key=lambda grp: (grp.name, grp.id))

@@ -1,0 +1,63 @@
+"""Public pages of groups: search results, a group, a facilitator. Thin: parse → query → render."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+
+from ..errors import AmbiguousPlace, GeocodingUnavailable, InvalidInput
+from ..extensions import db
+from ..facilitators.models import Facilitator
+from ..pages.views import search_form_context
+from .queries import get_public_group, list_facilitator_groups, upcoming_meetings
+from .search import run_search
+
+bp = Blueprint("groups", __name__)
+
+
+@bp.get("/search")
+def search() -> Any:
+    args = request.args.to_dict(flat=False)
+    unit = current_app.config["DISTANCE_UNIT"]
+    context: dict[str, Any] = {"args": request.args, "errors": {}, "outcome": None,
+                               "candidates": [], "suggestions": [], "unit": unit,
+                               **search_form_context()}
+    status = 200
+    try:
+        context["outcome"] = run_search(args, radius_param="radius", unit=unit)
+    except AmbiguousPlace as exc:
+        context["candidates"] = exc.candidates
+        context["errors"] = exc.field_errors
+    except (InvalidInput, GeocodingUnavailable) as exc:
+        context["errors"] = exc.field_errors or {"where": [exc.detail]}
+        context["suggestions"] = exc.extra.get("suggestions", [])
+        status = 503 if isinstance(exc, GeocodingUnavailable) else 422
+    if context["outcome"] is not None and context["outcome"].page.next_cursor:
+        params = [(k, v) for k, vs in request.args.lists() if k != "cursor" for v in vs]
+        params.append(("cursor", context["outcome"].page.next_cursor))
+        context["next_url"] = url_for("groups.search") + "?" + urlencode(params)
+    return render_template("groups/search.html", **context), status
+
+
+@bp.get("/groups/<int:group_id>")
+@bp.get("/groups/<int:group_id>/<slug>")
+def detail(group_id: int, slug: str | None = None) -> Any:
+    group = get_public_group(group_id)
+    if slug != group.slug:
+        return redirect(url_for("groups.detail", group_id=group.id, slug=group.slug), 301)
+    meetings = upcoming_meetings(group, dt.datetime.now(dt.UTC), 8)
+    return render_template("groups/detail.html", group=group, meetings=meetings)
+
+
+@bp.get("/facilitators/<int:facilitator_id>")
+def facilitator(facilitator_id: int) -> Any:
+    person = db.session.get(Facilitator, facilitator_id)
+    groups = list_facilitator_groups(person) if person else []
+    if person is None or not groups:  # only facilitators of published groups are public
+        abort(404)
+    return render_template("groups/facilitator.html", facilitator=person, groups=groups)
+
+

@@ -1,0 +1,1 @@
+"""Data in and out: reference data, demo listings, imports and exports."""

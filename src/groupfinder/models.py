@@ -1,0 +1,14 @@
+"""Every feature's models, imported so the metadata is complete (Alembic, create_all, shell)."""
+
+from .accounts.models import Role, User
+from .facilitators.models import Facilitator
+from .geo.models import GazetteerEntry, GeocodeCache
+from .groups.models import Audience, Condition, Group, Language, ListingStatus
+from .schedules.models import Cancellation, MeetingChange, Schedule
+from .venues.models import AccessFeature, Venue
+
+__all__ = [
+    "AccessFeature", "Audience", "Cancellation", "Condition", "Facilitator", "GazetteerEntry",
+    "GeocodeCache", "Group", "Language", "ListingStatus", "MeetingChange", "Role", "Schedule",
+    "User", "Venue",
+]

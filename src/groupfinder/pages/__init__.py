@@ -1,0 +1,1 @@
+"""Static-ish public pages: home, about, privacy, health checks."""

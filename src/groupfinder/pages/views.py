@@ -1,0 +1,61 @@
+"""Home, about, privacy, and the health endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, jsonify, render_template
+
+from ..extensions import db
+from ..groups.models import Audience, Condition, Language
+from ..groups.queries import list_vocabulary
+from ..venues.models import AccessFeature
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def home() -> Any:
+    return render_template("pages/home.html", **search_form_context())
+
+
+def search_form_context() -> dict[str, Any]:
+    """The vocabularies the search form offers."""
+    return {
+        "all_conditions": list_vocabulary(Condition),
+        "all_audiences": list_vocabulary(Audience),
+        "all_languages": list_vocabulary(Language),
+        "all_access": list_vocabulary(AccessFeature),
+    }
+
+
+@bp.get("/about")
+def about() -> Any:
+    return render_template("pages/about.html")
+
+
+@bp.get("/privacy")
+def privacy_notice() -> Any:
+    return render_template("pages/privacy.html")
+
+
+@bp.get("/healthz")
+def healthz() -> Any:
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz() -> Any:
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+        status, code = "ok", 200
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        status, code = "unavailable", 503
+    response = jsonify({"status": status, "checks": {"database": status}})
+    response.status_code = code
+    response.headers["Cache-Control"] = "no-store"
+    if code == 503:
+        response.headers["Retry-After"] = "5"
+    return response

@@ -1,0 +1,157 @@
+"""The one decider of what the public may see: locations, contacts, and log redaction.
+
+Pure; no Flask, no session. Rule (security-privacy.md §2.3): a sensitive group's public point is
+the centre of its H3 resolution-7 cell, computed once when its venue's address changes and stored
+on the group; every public computation (distance, order, radius, pages, API, feeds) uses only the
+stored public point. Nothing public ever carries a sensitive venue's name, street, postcode or
+exact point. Templates, serializers and feeds never read ``venue.address`` or ``venue.latitude``:
+they ask this module.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import h3
+
+H3_RESOLUTION = 7
+EXACT_DECIMALS = 5
+CELL_DECIMALS = 4
+
+
+class _VenueLike(Protocol):
+    name: str
+    address: str
+    postcode: str
+    town: str
+    country: str
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class PublicPoint:
+    latitude: float
+    longitude: float
+    cell: str | None
+    area_name: str
+
+
+@dataclass(frozen=True)
+class PublicLocation:
+    """What anyone may see of where a group meets."""
+
+    approximate: bool
+    area: str
+    latitude: float
+    longitude: float
+    venue_name: str | None = None
+    address: str | None = None
+    postcode: str | None = None
+    town: str | None = None
+
+    @property
+    def one_line(self) -> str:
+        """Text for LOCATION in feeds and calendar links."""
+        if self.approximate:
+            return f"{self.area} (approximate area)"
+        parts = [self.venue_name, self.address, self.town, self.postcode]
+        return ", ".join(p for p in parts if p)
+
+
+def default_area_name(venue: _VenueLike) -> str:
+    """A district or town: the UK outward code with the town, or the US town."""
+    if venue.country == "GB" and venue.postcode:
+        outward = venue.postcode.strip().upper().split()[0]
+        return f"{venue.town} ({outward})" if venue.town else outward
+    return venue.town
+
+
+_HOUSE_NUMBER = re.compile(r"\b\d+[a-z]?\b", re.I)
+
+
+def validate_area_name(area: str, venue: _VenueLike) -> list[str]:
+    """Field messages when an organizer's area label would locate the venue."""
+    text = area.strip()
+    problems = []
+    if not text:
+        problems.append("Give an area, such as a district or town.")
+        return problems
+    lowered = text.lower()
+    street = _HOUSE_NUMBER.sub("", venue.address).strip(" ,").lower()
+    if venue.name and venue.name.lower() in lowered:
+        problems.append("The area must not name the venue.")
+    if street and street in lowered:
+        problems.append("The area must not contain the street.")
+    postcode = venue.postcode.replace(" ", "").lower()
+    if venue.country == "GB" and len(postcode) >= 5 and postcode in lowered.replace(" ", ""):
+        problems.append("Use only the first part of the postcode (for example M1), not the full one.")
+    return problems
+
+
+def compute_public_point(*, is_sensitive: bool, venue: _VenueLike,
+                         area_name: str | None = None) -> PublicPoint:
+    """Decide the stored public point of a group at ``venue``. Deterministic; no randomness."""
+    if not is_sensitive:
+        return PublicPoint(round(venue.latitude, EXACT_DECIMALS), round(venue.longitude, EXACT_DECIMALS),
+                           None, venue.town)
+    cell = h3.latlng_to_cell(venue.latitude, venue.longitude, H3_RESOLUTION)
+    lat, lng = h3.cell_to_latlng(cell)
+    return PublicPoint(round(lat, CELL_DECIMALS), round(lng, CELL_DECIMALS), cell,
+                       (area_name or "").strip() or default_area_name(venue))
+
+
+class _GroupLike(Protocol):
+    is_sensitive: bool
+    public_lat: float | None
+    public_lng: float | None
+    area_name: str | None
+    venue: Any
+
+
+def public_location(group: _GroupLike) -> PublicLocation | None:
+    """The location anyone may see; ``None`` when the group has no venue yet."""
+    if group.public_lat is None or group.public_lng is None:
+        return None
+    if group.is_sensitive:
+        return PublicLocation(approximate=True, area=group.area_name or "",
+                              latitude=group.public_lat, longitude=group.public_lng)
+    v = group.venue
+    return PublicLocation(
+        approximate=False, area=group.area_name or (v.town if v else ""),
+        latitude=group.public_lat, longitude=group.public_lng,
+        venue_name=v.name if v else None, address=v.address if v else None,
+        postcode=v.postcode or None if v else None, town=v.town if v else None,
+    )
+
+
+@dataclass(frozen=True)
+class PublicContact:
+    email: str | None
+    phone: str | None
+
+
+def public_contact(facilitator: Any) -> PublicContact:
+    """A facilitator's contact details, each only if they opted in to show it."""
+    return PublicContact(
+        email=facilitator.email if facilitator.show_email and facilitator.email else None,
+        phone=facilitator.phone if facilitator.show_phone and facilitator.phone else None,
+    )
+
+
+# --- logs ------------------------------------------------------------------------------------
+
+_SEARCH_PARAMS = {"where", "lat", "lng", "latitude", "longitude", "q", "cursor"}
+
+
+def redact_query_string(query: str) -> str:
+    """Keep parameter names, drop what a person searched for or where they are."""
+    if not query:
+        return ""
+    parts = []
+    for pair in query.split("&"):
+        name, _, _value = pair.partition("=")
+        parts.append(f"{name}=…" if name.lower() in _SEARCH_PARAMS else pair)
+    return "&".join(parts)

@@ -1,0 +1,53 @@
+"""Template helpers: formatting only, and every location or contact through ``privacy``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Flask, current_app
+
+from . import __version__, privacy
+from .geo.distance import display_distance
+from .schedules.recurrence import Meeting
+from .schedules.words import describe, format_date, format_time
+from .urls import absolute_url, google_subscribe_url, webcal_url
+
+
+def _distance(km: float) -> str:
+    return display_distance(km, current_app.config["DISTANCE_UNIT"])
+
+
+def _meeting_when(meeting: Meeting) -> str:
+    clock = current_app.config["CLOCK"]
+    start, end = meeting.starts_at, meeting.ends_at
+    day = format_date(start.date())
+    return f"{day}, {format_time(start.time(), clock)}–{format_time(end.time(), clock)} {start.tzname()}"
+
+
+def _schedule_texts(group: Any) -> list[str]:
+    zone = group.venue.timezone if group.venue else "UTC"
+    return [describe(s.spec(zone), clock=current_app.config["CLOCK"]) for s in group.schedules]
+
+
+def _access_names(group: Any) -> list[str]:
+    features = {a.slug: a.name for a in group.access_features}
+    if group.venue is not None:
+        features.update({a.slug: a.name for a in group.venue.access_features})
+    return [features[k] for k in sorted(features)]
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["distance"] = _distance
+    app.jinja_env.filters["meeting_when"] = _meeting_when
+    app.jinja_env.globals.update(
+        public_location=privacy.public_location,
+        public_contact=privacy.public_contact,
+        schedule_texts=_schedule_texts,
+        access_names=_access_names,
+        absolute_url=absolute_url,
+        webcal_url=webcal_url,
+        google_subscribe_url=google_subscribe_url,
+        app_version=__version__,
+        current_year=lambda: dt.date.today().year,
+    )

@@ -1,0 +1,1 @@
+"""Venues: where groups meet, with their exact (private for sensitive groups) location."""
