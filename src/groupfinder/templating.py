@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from . import __version__, privacy
 from .geo.distance import display_distance
 from .schedules.recurrence import Meeting
-from .schedules.words import describe, format_date, format_time
+from .schedules.words import describe, format_date, format_time_range
 from .urls import absolute_url, google_subscribe_url, webcal_url
 
 
@@ -21,8 +21,8 @@ def _distance(km: float) -> str:
 def _meeting_when(meeting: Meeting) -> str:
     clock = current_app.config["CLOCK"]
     start, end = meeting.starts_at, meeting.ends_at
-    day = format_date(start.date())
-    return f"{day}, {format_time(start.time(), clock)}–{format_time(end.time(), clock)} {start.tzname()}"
+    times = format_time_range(start.time(), end.time(), clock)
+    return f"{format_date(start.date())}, {times} {start.tzname()}"
 
 
 def _schedule_texts(group: Any) -> list[str]:

@@ -65,7 +65,7 @@ def dump_group(group: Group, *, distance_km: float | None, next_meeting: Meeting
         "name": group.name,
         "url": absolute_url("groups.detail", group_id=group.id, slug=group.slug),
         "api_url": absolute_url("api.group", group_id=group.id),
-        "calendar_url": absolute_url("groups.calendar", group_id=group.id),
+        "calendar_url": absolute_url("feeds.group", group_id=group.id),
         "conditions": [c.slug for c in group.conditions],
         "audience": [a.slug for a in group.audiences],
         "languages": [lang.slug for lang in group.languages],

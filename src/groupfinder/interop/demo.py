@@ -129,6 +129,8 @@ def _group(item: dict[str, Any], vocab: dict[str, dict[str, Any]], venues: dict[
                                         new_time)
         schedule.changes.append(MeetingChange(original_start=original, new_start=new_start,
                                               note=m.get("note", "")))
+    for schedule in group.schedules:  # every exception is a change calendar clients must see
+        schedule.sequence = len(schedule.cancellations) + len(schedule.changes)
     return group
 
 

@@ -1,0 +1,1 @@
+"""iCalendar feeds: a group's, a facilitator's, a search's, and one meeting."""

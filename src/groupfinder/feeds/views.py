@@ -1,0 +1,112 @@
+"""The .ics endpoints: fetch what is public, build, and answer conditional GETs with 304."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from flask import Blueprint, Response, abort, request
+
+from ..errors import NotFound
+from ..extensions import db
+from ..facilitators.models import Facilitator
+from ..groups.queries import get_public_group, list_facilitator_groups
+from ..groups.search import run_search
+from ..schedules.recurrence import Frequency, RecurrenceSpec, next_meetings
+from ..urls import absolute_url
+from .ical import FeedInfo, Series, build_calendar
+from .series import group_series, last_modified, uid_host
+
+bp = Blueprint("feeds", __name__)
+
+SEARCH_FEED_LIMIT = 200
+
+
+def _calendar_response(body: bytes, modified: dt.datetime, filename: str) -> Response:
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Cache-Control"] = "public, max-age=900"
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    response.last_modified = modified
+    return response.make_conditional(request)
+
+
+def _year() -> int:
+    return dt.datetime.now(dt.UTC).year
+
+
+@bp.get("/groups/<int:group_id>/calendar.ics")
+def group(group_id: int) -> Any:
+    grp = get_public_group(group_id)
+    series = group_series(grp)
+    info = FeedInfo(name=grp.name, description=f"Meetings of {grp.name}, from groupfinder.",
+                    uid=f"feed-group-{grp.id}@{uid_host()}",
+                    timezone=grp.venue.timezone if grp.venue else None)
+    body = build_calendar(info, series, year=_year())
+    return _calendar_response(body, last_modified(series), f"group-{grp.id}.ics")
+
+
+@bp.get("/facilitators/<int:facilitator_id>/calendar.ics")
+def facilitator(facilitator_id: int) -> Any:
+    person = db.session.get(Facilitator, facilitator_id)
+    groups = list_facilitator_groups(person) if person else []
+    if not groups:
+        abort(404)
+    series = [s for g in groups for s in group_series(g)]
+    zones = sorted({s.spec.timezone for s in series})
+    info = FeedInfo(name=f"Meetings led by {person.name}",
+                    description=f"Support group meetings {person.name} facilitates, from groupfinder.",
+                    uid=f"feed-facilitator-{person.id}@{uid_host()}",
+                    timezone=zones[0] if len(zones) == 1 else None)
+    body = build_calendar(info, series, year=_year())
+    return _calendar_response(body, last_modified(series), f"facilitator-{person.id}.ics")
+
+
+@bp.get("/search/calendar.ics")
+def search() -> Any:
+    outcome = run_search(request.args.to_dict(flat=False), radius_param="radius_km",
+                         default_limit=SEARCH_FEED_LIMIT, max_limit=SEARCH_FEED_LIMIT)
+    series: list[Series] = [s for hit in outcome.page.hits for s in group_series(hit.group)]
+    radius = f"{outcome.request.radius_km:g} km"
+    name = f"Support groups within {radius} of {outcome.origin.label}"
+    zones = sorted({s.spec.timezone for s in series})
+    query = request.query_string.decode("utf-8", "replace")
+    digest = hashlib.sha256(query.encode()).hexdigest()[:16]
+    info = FeedInfo(name=name, description=f"{name}, from groupfinder ({absolute_url('pages.home')}).",
+                    uid=f"feed-search-{digest}@{uid_host()}",
+                    timezone=zones[0] if len(zones) == 1 else None)
+    body = build_calendar(info, series, year=_year())
+    return _calendar_response(body, last_modified(series), "search.ics")
+
+
+@bp.get("/groups/<int:group_id>/meetings/<stamp>.ics")
+def meeting(group_id: int, stamp: str) -> Any:
+    """One meeting, for "add to my calendar"; 404 if it is not an upcoming, happening meeting."""
+    grp = get_public_group(group_id)
+    try:
+        original = dt.datetime.strptime(stamp, "%Y-%m-%dT%H%M")
+    except ValueError:
+        raise NotFound("That meeting time is not valid.") from None
+    for s in group_series(grp):
+        zone_start = original.replace(tzinfo=dt.UTC) - dt.timedelta(days=2)  # any zone's offset
+        found = [m for m in next_meetings(s.spec, zone_start, 5, s.exceptions)
+                 if m.original_start == original]
+        if not found or found[0].status == "cancelled":
+            continue
+        m = found[0]
+        one = Series(
+            uid=f"{s.uid.split('@')[0]}-{stamp.replace('-', '')}@{uid_host()}",
+            summary=s.summary, description=s.description, location=m.location or s.location,
+            geo=s.geo, url=s.url, sequence=s.sequence, stamp=s.stamp,
+            spec=RecurrenceSpec(kind=Frequency.once, start_time=m.starts_at.timetz().replace(tzinfo=None),
+                              duration_minutes=int((m.ends_at - m.starts_at).total_seconds() // 60),
+                              first_date=m.starts_at.date(), timezone=str(m.starts_at.tzinfo)),
+        )
+        body = build_calendar(FeedInfo(name=grp.name, description=grp.name,
+                                       uid=f"feed-meeting-{grp.id}-{stamp}@{uid_host()}"),
+                              [one], year=m.starts_at.year)
+        return _calendar_response(body, s.stamp, f"meeting-{grp.id}-{stamp}.ics")
+    raise NotFound("That meeting is not on this group's schedule, or it was cancelled.")
+

@@ -1,0 +1,1 @@
+"""When groups meet: schedules, their meetings, cancellations and one-off changes."""
