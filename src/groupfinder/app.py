@@ -84,7 +84,16 @@ def _register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     with app.app_context():
-        configure_engine(db.engine, force_math_udfs=bool(app.config.get("FORCE_SQLITE_MATH_UDFS")))
+        engine = db.engine
+        configure_engine(engine, force_math_udfs=bool(app.config.get("FORCE_SQLITE_MATH_UDFS")))
+    from sqlalchemy.orm import sessionmaker
+
+    from .geo.geocoding import GeocodingService
+
+    # Its own short sessions: cache writes never ride on (or roll back) a request's transaction.
+    app.extensions["groupfinder.geocoding"] = GeocodingService.from_config(
+        app.config, sessionmaker(bind=engine),
+        adapter_factory=app.config.get("GEOCODER_ADAPTER_FACTORY"))
     migrate.init_app(app, db, directory=str(_PACKAGE / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -30,6 +30,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GEOCODER_USER_AGENT", None, "User agent for the online geocoder (required by Nominatim)"),
     Setting("GEOCODER_DOMAIN", None, "Domain of a self-hosted geocoder, e.g. nominatim.example.org"),
     Setting("GEOCODER_TIMEOUT", 5.0, "Seconds before an online geocoding request gives up"),
+    Setting("GEOCODER_MIN_DELAY", 1.0, "Seconds between online geocoding requests per process"),
     Setting("GEOCODER_COUNTRIES", "GB,US", "ISO country codes people search in, in order of preference"),
     Setting("RATELIMIT_STORAGE_URI", "memory://", "memory:// for one process; redis://host:6379 for several"),
     Setting("DISTANCE_UNIT", "km", "km or mi, for distances shown on pages"),

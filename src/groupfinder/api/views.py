@@ -39,7 +39,7 @@ def groups() -> Any:
     if page.nearest_outside_km is not None:
         body["nearest_outside_radius_km"] = round(page.nearest_outside_km, 1)
     if outcome.origin.alternatives:
-        body["did_you_mean"] = [dict(a) for a in outcome.origin.alternatives]
+        body["did_you_mean"] = [a.as_dict() for a in outcome.origin.alternatives]
     return jsonify(body)
 
 

@@ -76,7 +76,8 @@ class SearchPage:
 
 
 def encode_cursor(distance_km: float, group_id: int) -> str:
-    raw = json.dumps([round(distance_km, 9), group_id], separators=(",", ":")).encode()
+    # Full precision (repr round-trips): a rounded distance would skip ties at the page edge.
+    raw = json.dumps([distance_km, group_id], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 

@@ -1,0 +1,165 @@
+"""Fixtures: apps on SQLite and (when GROUPFINDER_TEST_DATABASE_URL is set) PostgreSQL.
+
+Every database test runs on both backends through the ``backend`` parameter. Two databases per
+backend: ``work`` (emptied after each test, reference data kept) and ``demo`` (the demo listings,
+read-only). Under CI (``CI=true``) the run fails when the PostgreSQL tests were skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.engine import make_url
+
+from groupfinder.app import create_app
+from groupfinder.extensions import db
+
+PG_URL = os.environ.get("GROUPFINDER_TEST_DATABASE_URL", "")
+REFERENCE_TABLES = {"conditions", "audiences", "languages", "access_features", "gazetteer"}
+# A fixed "today" keeps demo cancellations and relative dates deterministic.
+DEMO_TODAY = dt.date(2026, 11, 25)
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def _pg_database(name: str) -> str:
+    """A fresh database beside GROUPFINDER_TEST_DATABASE_URL's, for one role of the suite."""
+    url = make_url(PG_URL)
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    target = f"{url.database}_gf_{name}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{target}"')
+    admin.dispose()
+    return url.set(database=target).render_as_string(hide_password=False)
+
+
+def database_url(backend: str, name: str, tmp_dir: Path) -> str:
+    if backend == "postgres":
+        if not PG_URL:
+            pytest.skip("GROUPFINDER_TEST_DATABASE_URL is not set")
+        return _pg_database(name)
+    return f"sqlite:///{tmp_dir / (name + '.sqlite3')}"
+
+
+def make_app(url: str, **overrides: object) -> Flask:
+    settings = {
+        "TESTING": True,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-tests",
+        "BASE_URL": "https://groups.example.test",
+        "GEOCODER": "offline",
+        **overrides,
+    }
+    return create_app(settings)
+
+
+def _prepare(app: Flask, *, demo: bool) -> None:
+    from groupfinder.interop.demo import seed_demo
+    from groupfinder.interop.reference import load_gazetteer_data, load_vocabularies
+
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        load_vocabularies()
+        load_gazetteer_data()
+        if demo:
+            seed_demo(today=DEMO_TODAY)
+
+
+@pytest.fixture(scope="session")
+def _apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[str, str], Flask]]:
+    cache: dict[tuple[str, str], Flask] = {}
+    yield cache
+    for app in cache.values():
+        with app.app_context():
+            db.engine.dispose()
+
+
+def _app_for(request: pytest.FixtureRequest, cache: dict, backend: str, name: str) -> Flask:
+    key = (backend, name)
+    if key not in cache:
+        tmp = request.getfixturevalue("tmp_path_factory").mktemp(f"{backend}-{name}")
+        app = make_app(database_url(backend, name, tmp))
+        _prepare(app, demo=name == "demo")
+        cache[key] = app
+    return cache[key]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def app(request: pytest.FixtureRequest, backend: str, _apps: dict) -> Iterator[Flask]:
+    """An app on an empty database (reference data loaded); emptied again afterwards."""
+    application = _app_for(request, _apps, backend, "work")
+    ctx = application.app_context()
+    ctx.push()
+    try:
+        yield application
+    finally:
+        db.session.rollback()
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                if table.name not in REFERENCE_TABLES:
+                    conn.execute(table.delete())
+        ctx.pop()
+
+
+@pytest.fixture
+def demo_app(request: pytest.FixtureRequest, backend: str, _apps: dict) -> Iterator[Flask]:
+    """An app on the demo listings, seeded once per backend; tests must not write to it."""
+    application = _app_for(request, _apps, backend, "demo")
+    ctx = application.app_context()
+    ctx.push()
+    try:
+        yield application
+    finally:
+        db.session.rollback()
+        db.session.remove()
+        ctx.pop()
+
+
+@pytest.fixture
+def client(app: Flask):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+@pytest.fixture
+def demo_client(demo_app: Flask):  # type: ignore[no-untyped-def]
+    return demo_app.test_client()
+
+
+# --- CI guard: the PostgreSQL tests must have run --------------------------------------------
+
+_pg_outcomes = {"passed": 0, "skipped": 0, "failed": 0}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if "postgres" not in report.keywords:
+        return
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        _pg_outcomes[report.outcome] = _pg_outcomes.get(report.outcome, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
+    terminalreporter.write_line(
+        f"postgres tests: {_pg_outcomes['passed']} passed, {_pg_outcomes['skipped']} skipped, "
+        f"{_pg_outcomes['failed']} failed")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get("CI", "").lower() in ("1", "true") and session.testscollected:
+        if _pg_outcomes["skipped"] or not _pg_outcomes["passed"]:
+            session.exitstatus = 1
