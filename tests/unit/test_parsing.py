@@ -91,7 +91,8 @@ def test_place_with_qualifier_after_comma():
     q = classify("Brooklyn, NY")
     assert q.kind == Kind.place
     first = q.places[0]
-    assert (first.name, first.key, first.qualifiers, first.fallback) == ("Brooklyn", "brooklyn", ("NY",), False)
+    assert (first.name, first.key, first.qualifiers) == ("Brooklyn", "brooklyn", ("NY",))
+    assert not first.fallback
 
 
 def test_address_falls_back_to_its_last_part():
