@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
-import groupfinder.geo.models  # noqa: F401  (registers the tables)
+import groupfinder.models  # noqa: F401  (complete metadata: every table create_all needs)
 from groupfinder.db import Base
 from groupfinder.geo import gazetteer
 from groupfinder.geo.models import GazetteerEntry

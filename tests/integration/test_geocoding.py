@@ -15,7 +15,7 @@ from geopy.geocoders.base import Geocoder
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-import groupfinder.geo.models  # noqa: F401
+import groupfinder.models  # noqa: F401  (complete metadata: every table create_all needs)
 from groupfinder.db import Base
 from groupfinder.errors import AmbiguousPlace, GeocodingUnavailable, InvalidInput, PlaceNotFound
 from groupfinder.geo import gazetteer

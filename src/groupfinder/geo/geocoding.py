@@ -544,10 +544,14 @@ class GeocodingService:
 
     def _choose(self, session: Any, match: _PlaceMatch) -> Origin:
         rows = list(match.rows)
-        if len(rows) == 1:
+        if len(rows) == 1 and not match.candidate.qualifiers:
             row = rows[0]
             return Origin(row.name, row.lat, row.lng, "place", row.country)
         same_name = gazetteer.find_places(session, match.candidate.key, self.countries)
+        if len(rows) == 1:  # picked out by a qualifier: keep the distinction in the label
+            row = rows[0]
+            label = _qualified_label(row, same_name) if len(same_name) > 1 else row.name
+            return Origin(label, row.lat, row.lng, "place", row.country)
         if not match.qualifier_failed and _is_dominant(rows):
             row = rows[0]
             others = [r for r in same_name if r.id != row.id][:MAX_ALTERNATIVES]

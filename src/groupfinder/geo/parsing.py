@@ -257,6 +257,21 @@ def _trailing_code(text: str, countries: Sequence[str]) -> Query | None:
 MAX_QUALIFIER_WORDS = 3
 
 
+# What people type for a place GeoNames spells differently (folded keys).
+PLACE_ALIASES = {
+    "new york": "new york city",
+    "nyc": "new york city",
+    "manhattan": "new york city",
+    "washington dc": "washington",
+    "washington d c": "washington",
+}
+
+
+def _place(name: str, qualifiers: tuple[str, ...] = (), **kw: bool) -> PlaceCandidate:
+    key = fold(name)
+    return PlaceCandidate(name, PLACE_ALIASES.get(key, key), qualifiers, **kw)
+
+
 def place_candidates(text: str) -> tuple[PlaceCandidate, ...]:
     parts = [p.strip() for p in text.split(",")]
     parts = [p for p in parts if p]
@@ -264,13 +279,13 @@ def place_candidates(text: str) -> tuple[PlaceCandidate, ...]:
         return ()
     out: list[PlaceCandidate] = []
     first, rest = parts[0], tuple(parts[1:])
-    out.append(PlaceCandidate(first, fold(first), rest))
+    out.append(_place(first, rest))
     words = first.split()
     for cut in range(len(words) - 1, max(0, len(words) - 1 - MAX_QUALIFIER_WORDS), -1):
         name = " ".join(words[:cut])
-        out.append(PlaceCandidate(name, fold(name), (" ".join(words[cut:]), *rest), strict=True))
+        out.append(_place(name, (" ".join(words[cut:]), *rest), strict=True))
     for i in range(1, len(parts)):
-        out.append(PlaceCandidate(parts[i], fold(parts[i]), tuple(parts[i + 1:]), fallback=True))
+        out.append(_place(parts[i], tuple(parts[i + 1:]), fallback=True))
     seen: set[tuple[str, tuple[str, ...], bool]] = set()
     unique = []
     for cand in out:
