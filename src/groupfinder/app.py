@@ -7,6 +7,7 @@ explicit commands.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import time
 from collections.abc import Mapping
@@ -19,6 +20,7 @@ from . import config as config_module
 from .db import configure_engine, reset_writing, set_writing
 
 log = logging.getLogger("groupfinder.request")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -127,7 +129,9 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def _start() -> None:
-        g.request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
+        incoming = request.headers.get("X-Request-Id", "")
+        # A proxy's id is kept only if it is plainly an id: error pages and logs repeat it.
+        g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else secrets.token_hex(8)
         g.started = time.perf_counter()
         # SQLite: a request that may write takes the write lock when its transaction begins.
         g.writing_token = set_writing(request.method not in ("GET", "HEAD", "OPTIONS"))

@@ -62,3 +62,8 @@ def test_radius_in_miles_is_converted_to_kilometres():
 
 def test_earliest_start_after_latest_is_refused():
     assert "starts_before" in errors(where="Leeds", starts_after="20:00", starts_before="18:00")
+
+
+def test_a_typed_place_wins_over_coordinates():
+    req = parse(where="Leeds", lat="51.5", lng="-0.1")
+    assert req.where == "Leeds" and req.latitude is None and req.longitude is None

@@ -101,6 +101,10 @@ def parse_search_args(
         lng = round(lng, 3) if lng is not None else None
     if require_place and not where and lat_text is None and lng_text is None:
         err("where", "Enter a postcode, town or address — or use your location.")
+    if where:  # a typed place wins over a location shared earlier in the same form
+        lat = lng = None
+        errors.pop("lat", None)
+        errors.pop("lng", None)
 
     radius_km = default_radius_km
     radius_text = _one(args, radius_param)
@@ -117,8 +121,7 @@ def parse_search_args(
         values = _many(args, name)
         unknown = [v for v in values if v not in vocab.get(kind, set())]
         if unknown:
-            err(name, f"Unknown {label}: {', '.join(unknown[:5])}. "
-                      f"Choose from the list (see /api/v1/{_VOCAB_URL[kind]}).")
+            err(name, f"Unknown {label}: {', '.join(unknown[:5])}. Choose from the list.")
         return tuple(v for v in values if v not in unknown)
 
     conditions = slugs("condition", "condition", "condition")
@@ -167,5 +170,3 @@ def parse_search_args(
 
 
 _FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_VOCAB_URL = {"condition": "conditions", "audience": "audiences", "language": "languages",
-              "access": "access-features"}

@@ -1,0 +1,98 @@
+/* "Use my location" (geo.md §4.3): progressive enhancement of the search form.
+ * Without JavaScript, or without a secure context, the button stays hidden and the form works
+ * as typed. The position is rounded to 3 decimal places (about 100 m) before it leaves the page;
+ * it is never stored, and the browser's own error text is never shown. */
+(function () {
+  "use strict";
+
+  if (!("geolocation" in navigator) || !window.isSecureContext) {
+    return;
+  }
+
+  var MESSAGES = {
+    1: "Location access is blocked for this site. Type a postcode or town instead.",
+    2: "Your device couldn't tell us where you are. Type a postcode or town instead.",
+    3: "Finding your location took too long. Try again, or type a postcode or town."
+  };
+  var OPTIONS = { enableHighAccuracy: false, timeout: 10000, maximumAge: 300000 };
+
+  function round3(value) {
+    return (Math.round(value * 1000) / 1000).toFixed(3);
+  }
+
+  function enhance(form) {
+    var button = form.querySelector("[data-locate-button]");
+    var status = form.querySelector("[data-locate-status]");
+    var lat = form.querySelector("[data-locate-lat]");
+    var lng = form.querySelector("[data-locate-lng]");
+    var where = form.elements.namedItem("where");
+    if (!button || !status || !lat || !lng) {
+      return;
+    }
+
+    function say(text) {
+      status.textContent = text;
+    }
+
+    function clearPoint() {
+      lat.value = "";
+      lng.value = "";
+      lat.disabled = true;
+      lng.disabled = true;
+    }
+
+    // Typing a place replaces a location found earlier.
+    if (where) {
+      where.addEventListener("input", function () {
+        if (where.value.trim() !== "") {
+          clearPoint();
+        }
+      });
+    }
+
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      button.setAttribute("aria-busy", "true");
+      say("Finding your location…");
+      navigator.geolocation.getCurrentPosition(
+        function (position) {
+          lat.value = round3(position.coords.latitude);
+          lng.value = round3(position.coords.longitude);
+          lat.disabled = false;
+          lng.disabled = false;
+          if (where) {
+            where.value = "";
+          }
+          say("Searching near you…");
+          if (typeof form.requestSubmit === "function") {
+            form.requestSubmit();
+          } else {
+            form.submit();
+          }
+        },
+        function (error) {
+          button.disabled = false;
+          button.removeAttribute("aria-busy");
+          say(MESSAGES[error && error.code] || MESSAGES[2]);
+        },
+        OPTIONS
+      );
+    });
+
+    // Coming back with the Back button: the page may be restored as it was left.
+    if (window.addEventListener) {
+      window.addEventListener("pageshow", function () {
+        button.disabled = false;
+        button.removeAttribute("aria-busy");
+        say("");
+      });
+    }
+
+    button.hidden = false;
+  }
+
+  var forms = document.querySelectorAll("[data-search-form]");
+  for (var i = 0; i < forms.length; i += 1) {
+    enhance(forms[i]);
+  }
+})();
