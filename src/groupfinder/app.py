@@ -41,6 +41,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(resource_dir("static")),
     )
     settings = config_module.load(app.instance_path, dict(overrides or {}))
+    if settings["DATABASE_URL"].startswith("sqlite:///" + app.instance_path):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(settings)
     app.config.update(
         SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"],

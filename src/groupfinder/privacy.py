@@ -11,7 +11,7 @@ they ask this module.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import h3
@@ -125,6 +125,14 @@ def public_location(group: _GroupLike) -> PublicLocation | None:
         venue_name=v.name if v else None, address=v.address if v else None,
         postcode=v.postcode or None if v else None, town=v.town if v else None,
     )
+
+
+def public_exceptions(group: _GroupLike, exceptions: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A sensitive group's moved meeting keeps its area: the new venue's name is dropped."""
+    if not group.is_sensitive:
+        return exceptions
+    return tuple(replace(e, new_location=None) if getattr(e, "new_location", None) else e
+                 for e in exceptions)
 
 
 @dataclass(frozen=True)

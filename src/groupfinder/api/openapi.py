@@ -117,8 +117,12 @@ def _schemas() -> dict[str, Any]:
         "Origin": _object(
             "Where the search is measured from. For `lat`/`lng` searches `label` names the "
             "nearest postcode sector, ZIP code or place.",
-            {"label": {"type": "string"}, "latitude": _LATITUDE, "longitude": _LONGITUDE},
-            examples=[{"label": "M1 1, Manchester", "latitude": 53.4824, "longitude": -2.2352}]),
+            {"label": {"type": "string"}, "latitude": _LATITUDE, "longitude": _LONGITUDE,
+             "notice": {"type": ["string", "null"],
+                        "description": "A message to show beside the results, e.g. when the "
+                                       "online geocoder was down and the town was used instead."}},
+            examples=[{"label": "M1 1, Manchester", "latitude": 53.4824, "longitude": -2.2352,
+                       "notice": None}]),
         "Candidate": _object(
             "A place to choose; searching with `where` set to this `where` finds exactly it.",
             {"label": {"type": "string"}, "latitude": _LATITUDE, "longitude": _LONGITUDE,
@@ -275,7 +279,8 @@ def _examples(base: str) -> dict[str, Any]:
         "SearchResults": {
             "summary": "One page of results",
             "value": {
-                "origin": {"label": "EX1 1, Exampleton", "latitude": 50.7236, "longitude": -3.5275},
+                "origin": {"label": "EX1 1, Exampleton", "latitude": 50.7236, "longitude": -3.5275,
+                           "notice": None},
                 "radius_km": 25.0,
                 "results": [group],
                 "next": f"{base}{API}/groups?where=EX1+1AA&limit=1&cursor=WzEuMyw0Ml0",
@@ -284,7 +289,8 @@ def _examples(base: str) -> dict[str, Any]:
         "EmptyResults": {
             "summary": "Nothing inside the radius",
             "value": {
-                "origin": {"label": "EX1 1, Exampleton", "latitude": 50.7236, "longitude": -3.5275},
+                "origin": {"label": "EX1 1, Exampleton", "latitude": 50.7236, "longitude": -3.5275,
+                           "notice": None},
                 "radius_km": 5.0, "results": [], "next": None, "nearest_outside_radius_km": 12.4,
             },
         },
@@ -420,8 +426,7 @@ def _parameters(default_radius_km: float) -> dict[str, Any]:
             "name": "day", "in": "query", "required": False, "style": "form", "explode": True,
             "description": "Meets on this day (local to the meeting); repeat for any of several. "
                            "Full names (`monday`) are accepted too.",
-            "schema": {"type": "array", "items": {"type": "string", "enum": list(DAYS)},
-                       "uniqueItems": True},
+            "schema": {"type": "array", "items": {"type": "string", "enum": list(DAYS)}},
         },
         "audience": _slug_filter("audience", "Audience", "audiences"),
         "language": _slug_filter("language", "Language (BCP 47 tag)", "languages"),

@@ -18,7 +18,8 @@ from ..urls import absolute_url
 
 
 def dump_origin(origin: Origin) -> dict[str, Any]:
-    return {"label": origin.label, "latitude": origin.latitude, "longitude": origin.longitude}
+    return {"label": origin.label, "latitude": origin.latitude, "longitude": origin.longitude,
+            "notice": origin.notice}
 
 
 def dump_meeting(meeting: Meeting, *, with_note: bool = False) -> dict[str, Any]:

@@ -43,7 +43,7 @@ def group_series(group: Group) -> list[Series]:
             geo=geo,
             url=url,
             spec=spec,
-            exceptions=schedule.exceptions(),
+            exceptions=privacy.public_exceptions(group, schedule.exceptions()),
             sequence=schedule.sequence,
             stamp=max(s for s in stamps if s is not None).astimezone(dt.UTC).replace(microsecond=0),
             pause_from=schedule.updated_at if schedule.paused_until else None,

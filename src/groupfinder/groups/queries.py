@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from .. import privacy
 from ..errors import InvalidInput, NotFound
 from ..extensions import db
 from ..facilitators.models import Facilitator
@@ -189,7 +190,8 @@ def upcoming_meetings(group: Group, now: dt.datetime, count: int) -> list[Meetin
     merged: list[Meeting] = []
     for schedule in group.schedules:
         spec = schedule.spec(group.venue.timezone)
-        merged.extend(next_meetings(spec, now, count, schedule.exceptions()))
+        exceptions = privacy.public_exceptions(group, schedule.exceptions())
+        merged.extend(next_meetings(spec, now, count, exceptions))
     merged.sort(key=lambda m: (m.starts_at, m.original_start))
     return merged[:count]
 
