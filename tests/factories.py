@@ -1,0 +1,54 @@
+"""Plain factory functions with sensible defaults; each flushes, the caller commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+from groupfinder.extensions import db
+from groupfinder.groups.models import Group, ListingStatus
+from groupfinder.groups.services import apply_public_location, slugify
+from groupfinder.schedules.models import Schedule
+from groupfinder.schedules.recurrence import Frequency
+from groupfinder.schedules.services import days_mask
+from groupfinder.venues.models import Venue
+
+_n = itertools.count(1)
+
+
+def make_venue(**kw: Any) -> Venue:
+    n = next(_n)
+    values = dict(name=f"Test Hall {n}", address=f"{n} Test Street", postcode="M1 1AE",
+                  town="Manchester", country="GB", latitude=53.4771, longitude=-2.2346,
+                  timezone="Europe/London")
+    values.update(kw)
+    venue = Venue(**values)
+    db.session.add(venue)
+    db.session.flush()
+    return venue
+
+
+def make_schedule(**kw: Any) -> Schedule:
+    values = dict(kind=Frequency.weekly, interval=1, weekdays="1", positions="",
+                  start_time=dt.time(19), duration_minutes=90, first_date=dt.date(2026, 1, 6))
+    values.update(kw)
+    schedule = Schedule(**values)
+    schedule.days_mask = days_mask(schedule.spec("UTC"))
+    return schedule
+
+
+def make_group(*, venue: Venue | None = None, schedules: list[Schedule] | None = None,
+               **kw: Any) -> Group:
+    n = next(_n)
+    values = dict(name=f"Test Group {n}", description="A test group.", what_to_expect="Tea.",
+                  status=ListingStatus.published)
+    values.update(kw)
+    group = Group(**values)
+    group.slug = slugify(group.name)
+    group.venue = venue or make_venue()
+    group.schedules = schedules if schedules is not None else [make_schedule()]
+    apply_public_location(group)
+    db.session.add(group)
+    db.session.flush()
+    return group
