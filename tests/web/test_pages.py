@@ -115,3 +115,9 @@ def test_no_inline_scripts_or_external_assets(demo_client):
     page = demo_client.get("/search", query_string={"where": "Leeds"}).get_data(as_text=True)
     assert not re.search(r"<script(?![^>]*\bsrc=)", page)
     assert not re.search(r'(src|href)="https?://(?!groups\.example\.test)[^"]*\.(js|css)', page)
+
+
+def test_meets_this_week_filter_is_offered_and_kept(demo_client):
+    page = text(demo_client.get("/search", query_string={"where": "Leeds", "this_week": "true"}))
+    assert 'name="this_week" value="true" checked' in page.replace("\n", " ").replace("  ", " ") \
+        or re.search(r'name="this_week"\s+value="true"\s*checked', page)

@@ -454,6 +454,12 @@ def _parameters(default_radius_km: float) -> dict[str, Any]:
                            "invalid cursor is a 422 under `cursor`.",
             "schema": {"type": "string"},
         },
+        "this_week": {
+            "name": "this_week", "in": "query", "required": False,
+            "description": "Only groups with a meeting that will happen in the next 7 days "
+                           "(cancellations and moved meetings taken into account).",
+            "schema": {"type": "boolean", "default": False},
+        },
         "group_id": {
             "name": "id", "in": "path", "required": True,
             "description": "A group's id.",
@@ -517,7 +523,8 @@ def _vocabulary_path(name: str, summary: str, *examples: str) -> dict[str, Any]:
 
 def _paths() -> dict[str, Any]:
     search_params = ["where", "lat", "lng", "radius_km", "condition", "day", "audience",
-                     "language", "access", "starts_after", "starts_before", "limit", "cursor"]
+                     "language", "access", "starts_after", "starts_before", "this_week", "limit",
+                     "cursor"]
     return {
         f"{API}/groups": {"get": {
             "operationId": "searchGroups",

@@ -37,6 +37,7 @@ class SearchRequest:
     access: tuple[str, ...]
     limit: int
     cursor: str | None
+    this_week: bool = False
 
 
 def _one(args: Mapping[str, Sequence[str]], name: str) -> str | None:
@@ -159,14 +160,24 @@ def parse_search_args(
         else:
             limit = int(limit_text)
 
+    this_week = False
+    flag = _one(args, "this_week")
+    if flag is not None:
+        if flag.lower() in _TRUE:
+            this_week = True
+        elif flag.lower() not in _FALSE:
+            err("this_week", "Use true or false.")
+
     if errors:
         raise InvalidInput("Some search parameters are not valid.", field_errors=errors)
     return SearchRequest(
         where=where, latitude=lat, longitude=lng, radius_km=radius_km, conditions=conditions,
         days=tuple(sorted(set(days))), starts_after=starts_after, starts_before=starts_before,
         audiences=audiences, languages=languages, access=access, limit=limit,
-        cursor=_one(args, "cursor"),
+        cursor=_one(args, "cursor"), this_week=this_week,
     )
 
 
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
 _FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

@@ -12,7 +12,7 @@ import base64
 import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -24,7 +24,7 @@ from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..geo.distance import bounding_box, haversine_sql
 from ..schedules.models import MeetingChange, Schedule
-from ..schedules.recurrence import Meeting, next_meetings
+from ..schedules.recurrence import Meeting, meetings, next_meetings
 from ..venues.models import AccessFeature, Venue, venue_access
 from .models import (
     Audience,
@@ -59,6 +59,8 @@ class SearchCriteria:
     access: tuple[str, ...] = ()
     limit: int = 20
     after: tuple[float, int] | None = None  # (distance_km, id) of the last row already shown
+    # Only groups with a meeting that will happen (cancellations and moves applied) in [start, end)
+    meets_between: tuple[dt.datetime, dt.datetime] | None = None
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,42 @@ def next_meeting(group: Group, now: dt.datetime) -> Meeting | None:
     return None
 
 
+MEETS_BATCH = 60
+
+
+def _meets_between(group: Group, start: dt.datetime, end: dt.datetime) -> bool:
+    if group.venue is None:
+        return False
+    for schedule in group.schedules:
+        found = meetings(schedule.spec(group.venue.timezone), start, end, schedule.exceptions())
+        if any(m.status != "cancelled" for m in found):
+            return True
+    return False
+
+
+def _nearest_meeting_ids(c: SearchCriteria, today: dt.date) -> list[tuple[int, float]]:
+    """Like ``nearest_group_ids``, keeping only groups that really meet in ``c.meets_between``.
+
+    Real meetings (with exceptions) can't be expressed in SQL, so candidates come nearest first
+    in batches and are checked in Python until ``limit + 1`` pass or the radius is exhausted.
+    """
+    assert c.meets_between is not None
+    start, end = c.meets_between
+    accepted: list[tuple[int, float]] = []
+    after = c.after
+    while len(accepted) <= c.limit:
+        batch = nearest_group_ids(replace(c, limit=MEETS_BATCH - 1, after=after, meets_between=None),
+                                  today)
+        if not batch:
+            break
+        groups = _load_groups([gid for gid, _ in batch])
+        accepted += [(gid, d) for gid, d in batch if _meets_between(groups[gid], start, end)]
+        if len(batch) < MEETS_BATCH:
+            break
+        after = (batch[-1][1], batch[-1][0])
+    return accepted[: c.limit + 1]
+
+
 def search_groups(c: SearchCriteria, *, now: dt.datetime | None = None) -> SearchPage:
     """Published groups within ``c.radius_km`` of the origin, nearest first, one page.
 
@@ -212,7 +250,7 @@ def search_groups(c: SearchCriteria, *, now: dt.datetime | None = None) -> Searc
     """
     now = now or dt.datetime.now(dt.UTC)
     today = now.astimezone(ZoneInfo("UTC")).date()
-    rows = nearest_group_ids(c, today)
+    rows = _nearest_meeting_ids(c, today) if c.meets_between else nearest_group_ids(c, today)
     more = len(rows) > c.limit
     rows = rows[: c.limit]
     groups = _load_groups([gid for gid, _ in rows])
@@ -220,8 +258,8 @@ def search_groups(c: SearchCriteria, *, now: dt.datetime | None = None) -> Searc
     cursor = encode_cursor(rows[-1][1], rows[-1][0]) if more and rows else None
     outside = None
     if not hits and c.after is None and c.radius_km < MAX_RADIUS_KM:
-        wider = SearchCriteria(**{**c.__dict__, "radius_km": MAX_RADIUS_KM, "limit": 1})
-        found = nearest_group_ids(wider, today)
+        wider = replace(c, radius_km=MAX_RADIUS_KM, limit=1)
+        found = _nearest_meeting_ids(wider, today) if c.meets_between else nearest_group_ids(wider, today)
         outside = found[0][1] if found else None
     return SearchPage(hits, cursor, outside, c)
 

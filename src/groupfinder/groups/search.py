@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,9 +36,11 @@ def run_search(args: Mapping[str, Sequence[str]], *, radius_param: str = "radius
     after = decode_cursor(req.cursor) if req.cursor else None
     origin = geocoder().resolve(text=req.where, lat=req.latitude, lng=req.longitude)
     limit = min(req.limit, max_limit) if max_limit else req.limit
+    now = dt.datetime.now(dt.UTC)
+    week = (now, now + dt.timedelta(days=7)) if req.this_week else None
     criteria = SearchCriteria(
         latitude=origin.latitude, longitude=origin.longitude, radius_km=req.radius_km,
         conditions=req.conditions, days=req.days, starts_after=req.starts_after,
         starts_before=req.starts_before, audiences=req.audiences, languages=req.languages,
-        access=req.access, limit=limit, after=after)
-    return SearchOutcome(req, origin, search_groups(criteria))
+        access=req.access, limit=limit, after=after, meets_between=week)
+    return SearchOutcome(req, origin, search_groups(criteria, now=now))
