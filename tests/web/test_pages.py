@@ -121,3 +121,14 @@ def test_meets_this_week_filter_is_offered_and_kept(demo_client):
     page = text(demo_client.get("/search", query_string={"where": "Leeds", "this_week": "true"}))
     assert 'name="this_week" value="true" checked' in page.replace("\n", " ").replace("  ", " ") \
         or re.search(r'name="this_week"\s+value="true"\s*checked', page)
+
+
+def test_a_typed_search_can_be_subscribed_to_but_a_shared_location_cannot(demo_client):
+    page = text(demo_client.get("/search", query_string={"where": "LS1 4", "condition": "grief-and-loss",
+                                                         "radius": "10"}))
+    links = re.findall(r'href="(https://groups\.example\.test/search/calendar\.ics\?[^"]*)"', page)
+    assert links and "radius_km=10" in links[0] and "condition=grief-and-loss" in links[0]
+    feed = demo_client.get(links[0].replace("https://groups.example.test", ""))
+    assert feed.status_code == 200 and feed.mimetype == "text/calendar"
+    located = text(demo_client.get("/search", query_string={"lat": "53.8", "lng": "-1.55"}))
+    assert "/search/calendar.ics" not in located

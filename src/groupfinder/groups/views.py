@@ -13,6 +13,7 @@ from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..pages.views import search_form_context
 from .queries import get_public_group, list_facilitator_groups, upcoming_meetings
+from ..urls import absolute_url
 from .search import run_search
 
 bp = Blueprint("groups", __name__)
@@ -35,6 +36,13 @@ def search() -> Any:
         context["errors"] = exc.field_errors or {"where": [exc.detail]}
         context["suggestions"] = exc.extra.get("suggestions", [])
         status = 503 if isinstance(exc, GeocodingUnavailable) else 422
+    outcome = context["outcome"]
+    if outcome is not None and outcome.request.where:
+        # Subscribable only for a typed place: a shared location never goes into a feed URL.
+        params = [(k, v) for k, vs in request.args.lists()
+                  if k not in ("cursor", "radius", "lat", "lng") for v in vs]
+        params.append(("radius_km", f"{outcome.request.radius_km:g}"))
+        context["feed_url"] = absolute_url("feeds.search") + "?" + urlencode(params)
     if context["outcome"] is not None and context["outcome"].page.next_cursor:
         params = [(k, v) for k, vs in request.args.lists() if k != "cursor" for v in vs]
         params.append(("cursor", context["outcome"].page.next_cursor))
