@@ -36,6 +36,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DISTANCE_UNIT", "km", "km or mi, for distances shown on pages"),
     Setting("CLOCK", "12h", "12h or 24h, for times shown on pages and in feeds"),
     Setting("DEFAULT_RADIUS_KM", 25.0, "Search radius when none is given"),
+    Setting("MAIL_BACKEND", "console", "console, file (instance/mail/outbox.jsonl), smtp, or memory (tests)"),
+    Setting("MAIL_FROM", "groupfinder <no-reply@groupfinder.invalid>", "Sender of account and review mail"),
+    Setting("MAIL_FILE_DIR", None, "Folder for the file mail backend; default instance/mail"),
+    Setting("SMTP_HOST", "localhost", "SMTP server for the smtp mail backend"),
+    Setting("SMTP_PORT", 587, "SMTP port"),
+    Setting("SMTP_USERNAME", None, "SMTP user name, if the server needs one"),
+    Setting("SMTP_PASSWORD", None, "SMTP password"),
+    Setting("SMTP_STARTTLS", True, "Use STARTTLS with the SMTP server"),
     Setting("LOG_LEVEL", "INFO", "Python logging level of the application's loggers"),
     Setting("DEBUG", False, "Flask debug mode; never in production"),
 )
@@ -107,6 +115,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None,
     storage = str(values["RATELIMIT_STORAGE_URI"])
     if not storage.startswith(("memory://", "redis://", "rediss://", "redis+unix://")):
         problems.append(f"{PREFIX}_RATELIMIT_STORAGE_URI must be memory:// or a redis:// URL.")
+    if values["MAIL_BACKEND"] not in ("console", "file", "smtp", "memory"):
+        problems.append(f"{PREFIX}_MAIL_BACKEND must be console, file, smtp or memory.")
     if str(values["LOG_LEVEL"]).upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         problems.append(f"{PREFIX}_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL.")
     if problems:

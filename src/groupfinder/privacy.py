@@ -91,6 +91,35 @@ def validate_area_name(area: str, venue: _VenueLike) -> list[str]:
     return problems
 
 
+_COORDINATE = re.compile(r"(-?\d{1,3}\.\d{2,})\s*[,;/ ]\s*(-?\d{1,3}\.\d{2,})")
+
+
+def public_text_problems(text: str, venue: _VenueLike) -> list[str]:
+    """Why a sensitive group's public text would locate its venue (a field error, never a
+    silent strip): the venue's name, its street, its full postcode, or a point within 500 m."""
+    from .geo.distance import haversine_km
+
+    if not text:
+        return []
+    lowered = " ".join(text.lower().split())
+    problems = []
+    if venue.name and venue.name.lower() in lowered:
+        problems.append("Don't name the venue: the public sees only the area.")
+    street = _HOUSE_NUMBER.sub("", venue.address).strip(" ,").lower()
+    if street and len(street) >= 4 and street in lowered:
+        problems.append("Don't give the street: the organiser shares the address privately.")
+    postcode = venue.postcode.replace(" ", "").lower()
+    if venue.country == "GB" and len(postcode) >= 5 and postcode in lowered.replace(" ", ""):
+        problems.append("Don't give the full postcode: the public sees only the area.")
+    for m in _COORDINATE.finditer(text):
+        lat, lng = float(m.group(1)), float(m.group(2))
+        if -90 <= lat <= 90 and -180 <= lng <= 180 and \
+                haversine_km(lat, lng, venue.latitude, venue.longitude) < 0.5:
+            problems.append("Don't give coordinates near the venue.")
+            break
+    return problems
+
+
 def compute_public_point(*, is_sensitive: bool, venue: _VenueLike,
                          area_name: str | None = None) -> PublicPoint:
     """Decide the stored public point of a group at ``venue``. Deterministic; no randomness."""

@@ -45,3 +45,8 @@ class User(UserMixin, db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
+
+    def rotate_session_token(self) -> None:
+        """End every existing session of this account (sign-out everywhere, role or password
+        change): Flask-Login's id embeds the token, so old cookies stop matching."""
+        self.session_token = secrets.token_urlsafe(32)

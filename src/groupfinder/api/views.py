@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
+from ..permissions import public_blueprint
 from flask import Blueprint, jsonify, request
 
 from ..extensions import csrf
@@ -17,7 +18,7 @@ from ..venues.models import AccessFeature
 from . import schemas
 from .openapi import openapi_document
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp = public_blueprint(Blueprint("api", __name__, url_prefix="/api/v1"))
 csrf.exempt(bp)
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
+from ..permissions import public_blueprint
 from flask import Blueprint, Response, abort, request
 
 from ..errors import NotFound
@@ -18,7 +19,7 @@ from ..urls import absolute_url
 from .ical import FeedInfo, Series, build_calendar
 from .series import group_series, last_modified, uid_host
 
-bp = Blueprint("feeds", __name__)
+bp = public_blueprint(Blueprint("feeds", __name__))
 
 SEARCH_FEED_LIMIT = 200
 

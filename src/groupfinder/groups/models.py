@@ -95,6 +95,8 @@ class Group(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The admin's reason when the listing (or its last edit) was rejected; shown to organizers.
+    review_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
 
     venue: Mapped[Venue | None] = relationship()
     conditions: Mapped[list[Condition]] = relationship(

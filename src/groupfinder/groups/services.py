@@ -1,12 +1,36 @@
-"""Group rules that every writer shares."""
+"""Writes on listings: create, edit, submit for review, co-organizers.
+
+Rules (decided here, nowhere else):
+- A draft, pending or rejected listing is edited in place; nothing of it is public.
+- A published listing keeps showing its last approved version: an edit of its content or
+  location becomes a pending ``ListingRevision`` that an admin approves or rejects. Editing again
+  replaces the pending revision.
+- Turning ``is_sensitive`` on takes effect at once, even while other edits wait (safety first);
+  turning it off is part of the revision and needs review.
+- Schedules, single-meeting changes and facilitators publish at once (they are logistics, and
+  cancellations are urgent); see schedules/services.py.
+- Every public service is one transaction; on a domain error nothing was written.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+import sqlalchemy as sa
 
 from .. import privacy
-from .models import Group
+from ..db import now_utc, writing
+from ..errors import ConflictError, InvalidInput, NotFound
+from ..extensions import db
+from ..facilitators.models import Facilitator
+from ..venues.models import AccessFeature, Venue
+from .models import Audience, Condition, Group, Language, ListingStatus
+
+CONTENT_FIELDS = ("name", "description", "what_to_expect", "cost", "contact_email", "website")
 
 
 def slugify(text: str) -> str:
@@ -28,3 +52,251 @@ def apply_public_location(group: Group) -> None:
     group.public_lat, group.public_lng = point.latitude, point.longitude
     group.public_cell = point.cell
     group.area_name = point.area_name
+
+
+@dataclass(frozen=True)
+class ListingData:
+    """Everything an organizer edits on a listing, as plain values (also a revision's JSON)."""
+
+    name: str
+    description: str = ""
+    what_to_expect: str = ""
+    cost: str = "Free"
+    contact_email: str | None = None
+    website: str | None = None
+    conditions: tuple[str, ...] = ()
+    audiences: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ("en",)
+    access: tuple[str, ...] = ()
+    is_sensitive: bool = False
+    area_name: str | None = None
+    venue_id: int | None = None
+    facilitator_ids: tuple[int, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ListingData:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: tuple(v) if isinstance(v, list) else v
+                      for k, v in data.items() if k in names})
+
+    @classmethod
+    def of(cls, group: Group) -> ListingData:
+        return cls(
+            name=group.name, description=group.description, what_to_expect=group.what_to_expect,
+            cost=group.cost, contact_email=group.contact_email, website=group.website,
+            conditions=tuple(c.slug for c in group.conditions),
+            audiences=tuple(a.slug for a in group.audiences),
+            languages=tuple(lang.slug for lang in group.languages),
+            access=tuple(a.slug for a in group.access_features),
+            is_sensitive=group.is_sensitive,
+            area_name=group.area_name if group.is_sensitive else None,
+            venue_id=group.venue_id,
+            facilitator_ids=tuple(f.id for f in group.facilitators),
+        )
+
+
+def _vocab(model: type, slugs: Sequence[str], field_name: str) -> list[Any]:
+    items = {v.slug: v for v in db.session.scalars(sa.select(model).where(model.slug.in_(slugs)))}
+    unknown = [s for s in slugs if s not in items]
+    if unknown:
+        raise InvalidInput(field_errors={field_name: [f"Unknown: {', '.join(unknown)}."]})
+    return [items[s] for s in slugs]
+
+
+def _owned(model: type, ids: Sequence[int], by: Any, field_name: str) -> list[Any]:
+    """Rows the acting user may use: their own (admins: any). Others' ids read as unknown."""
+    if not ids:
+        return []
+    rows = {r.id: r for r in db.session.scalars(sa.select(model).where(model.id.in_(ids)))}
+    allowed = [rows[i] for i in ids if i in rows and (by.is_admin or rows[i].owner_id == by.id)]
+    if len(allowed) != len(ids):
+        raise InvalidInput(field_errors={field_name: ["Choose from your own list."]})
+    return allowed
+
+
+def validate_listing(data: ListingData, by: Any) -> dict[str, list[str]]:
+    """Per-field messages; empty when the listing may be saved."""
+    errors: dict[str, list[str]] = {}
+
+    def err(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    if not data.name.strip():
+        err("name", "Give the group a name.")
+    elif len(data.name) > 200:
+        err("name", "Keep the name under 200 characters.")
+    if not data.conditions:
+        err("conditions", "Choose at least one topic the group supports.")
+    if not data.languages:
+        err("languages", "Choose at least one language.")
+    if data.website and not re.match(r"^https?://[^\s/$.?#].[^\s]*$", data.website):
+        err("website", "Give a full web address starting with https://.")
+    if data.contact_email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", data.contact_email):
+        err("contact_email", "Give an email address like name@example.org.")
+    if data.is_sensitive and data.venue_id is not None:
+        venue = db.session.get(Venue, data.venue_id)
+        if venue is not None:
+            if data.area_name:
+                for message in privacy.validate_area_name(data.area_name, venue):
+                    err("area_name", message)
+            for name in ("name", "description", "what_to_expect"):
+                for message in privacy.public_text_problems(getattr(data, name), venue):
+                    err(name, message)
+    return errors
+
+
+def _apply(group: Group, data: ListingData, by: Any) -> None:
+    """Write ``data`` onto ``group`` (validated); recompute the public point only if needed."""
+    old_location = (group.venue_id, group.is_sensitive, group.area_name)
+    for name in CONTENT_FIELDS:
+        value = getattr(data, name)
+        setattr(group, name, value.strip() if isinstance(value, str) else value)
+    group.slug = slugify(data.name)
+    group.conditions = _vocab(Condition, data.conditions, "conditions")
+    group.audiences = _vocab(Audience, data.audiences, "audiences")
+    group.languages = _vocab(Language, data.languages, "languages")
+    group.access_features = _vocab(AccessFeature, data.access, "access")
+    group.facilitators = _owned(Facilitator, data.facilitator_ids, by, "facilitator_ids")
+    group.venue = _owned(Venue, [data.venue_id], by, "venue_id")[0] if data.venue_id else None
+    group.is_sensitive = data.is_sensitive
+    group.area_name = data.area_name if data.is_sensitive else None
+    if (group.venue_id, group.is_sensitive, group.area_name) != old_location or group.public_lat is None:
+        apply_public_location(group)
+
+
+def _check_version(group: Group, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != group.version:
+        raise ConflictError(
+            "Someone else saved this listing while you were editing. Your changes are below; "
+            "check them against the current version and save again.",
+            extra={"current_version": group.version})
+
+
+def create_group(data: ListingData, *, by: Any) -> Group:
+    """A new draft listing owned by ``by``. Raises ``InvalidInput`` per field."""
+    with writing():
+        try:
+            errors = validate_listing(data, by)
+            if errors:
+                raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+            group = Group(status=ListingStatus.draft, organizers=[by])
+            db.session.add(group)
+            _apply(group, data, by)
+            audit("group.created", by=by, group=group)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+    return group
+
+
+def update_group(group: Group, data: ListingData, *, by: Any,
+                 expected_version: int | None = None) -> str:
+    """Save an edit. Returns ``"saved"`` (not public yet, or admin) or ``"pending_review"``.
+
+    ``expected_version`` is the version the editor loaded: a mismatch raises ``ConflictError``
+    and writes nothing, so a second editor never silently overwrites the first.
+    """
+    from ..review.models import ListingRevision, RevisionStatus
+
+    with writing():
+        try:
+            _check_version(group, expected_version)
+            errors = validate_listing(data, by)
+            if errors:
+                raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+            if group.status != ListingStatus.published:
+                _apply(group, data, by)
+                outcome = "saved"
+            else:
+                current = ListingData.of(group)
+                if data.is_sensitive and not group.is_sensitive:
+                    # Hiding the address is never delayed by review.
+                    _apply(group, ListingData(**{**asdict(current), "is_sensitive": True,
+                                                 "area_name": data.area_name,
+                                                 "venue_id": current.venue_id}), by)
+                    audit("group.made_sensitive", by=by, group=group)
+                pending = db.session.scalars(sa.select(ListingRevision).where(
+                    ListingRevision.group_id == group.id,
+                    ListingRevision.status == RevisionStatus.pending)).all()
+                for old in pending:
+                    old.status = RevisionStatus.withdrawn
+                if data != ListingData.of(group):
+                    db.session.add(ListingRevision(group=group, proposed=data.to_json(),
+                                                   submitted_by_id=by.id))
+                    outcome = "pending_review"
+                else:
+                    outcome = "saved"
+            group.updated_at = now_utc()  # an UPDATE either way: the version column moves on
+            audit("group.edited", by=by, group=group, details={"outcome": outcome})
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+    return outcome
+
+
+def submit_for_review(group: Group, *, by: Any) -> None:
+    """Draft or rejected → pending review. Needs a venue and a schedule."""
+    with writing():
+        try:
+            problems: dict[str, list[str]] = {}
+            if group.venue is None:
+                problems["venue_id"] = ["Choose where the group meets before submitting."]
+            if not group.schedules:
+                problems["schedules"] = ["Add when the group meets before submitting."]
+            if group.status not in (ListingStatus.draft, ListingStatus.rejected):
+                problems["status"] = ["Only a draft or a rejected listing can be submitted."]
+            if problems:
+                raise InvalidInput("This listing can't be submitted yet.", field_errors=problems)
+            group.status = ListingStatus.pending_review
+            audit("group.submitted", by=by, group=group)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+
+
+def add_co_organizer(group: Group, email: str, *, by: Any) -> None:
+    """Share a listing with another organizer's account, found by email.
+
+    The answer is the same whether or not an account exists for the email: organizers must not
+    learn who else has an account (no enumeration).
+    """
+    from ..accounts.models import User
+
+    with writing():
+        try:
+            address = email.strip().lower()
+            if not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", address):
+                raise InvalidInput(field_errors={"email": ["Give an email address like name@example.org."]})
+            user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == address))
+            if user is not None and user.is_enabled and user not in group.organizers:
+                group.organizers.append(user)
+                audit("group.co_organizer_added", by=by, group=group, subject=user)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+
+
+def get_group_for_editor(group_id: int, user: Any) -> Group:
+    """A group the user may edit; ``NotFound`` for anyone else's (a guess learns nothing)."""
+    group = db.session.get(Group, group_id)
+    if group is None or not (user.is_admin or user in group.organizers):
+        raise NotFound("We couldn't find that listing among yours.")
+    return group
+
+
+def audit(action: str, *, by: Any, group: Group | None = None, subject: Any = None,
+          reason: str = "", details: dict[str, Any] | None = None) -> None:
+    """Add an audit entry to the current transaction (flush-only; the caller commits)."""
+    from ..review.models import AuditEntry
+
+    db.session.add(AuditEntry(actor_id=getattr(by, "id", None), action=action, group=group,
+                              subject_user_id=getattr(subject, "id", None), reason=reason,
+                              details=details or {}))
+

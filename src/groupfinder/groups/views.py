@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
+from ..permissions import public_blueprint
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from ..errors import AmbiguousPlace, GeocodingUnavailable, InvalidInput
@@ -16,7 +17,7 @@ from .queries import get_public_group, list_facilitator_groups, upcoming_meeting
 from ..urls import absolute_url
 from .search import run_search
 
-bp = Blueprint("groups", __name__)
+bp = public_blueprint(Blueprint("groups", __name__))
 
 
 @bp.get("/search")

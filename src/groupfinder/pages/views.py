@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from ..permissions import public_blueprint
 from flask import Blueprint, jsonify, render_template
 
 from ..extensions import db
@@ -12,7 +13,7 @@ from ..groups.models import Audience, Condition, Language
 from ..groups.queries import list_vocabulary
 from ..venues.models import AccessFeature
 
-bp = Blueprint("pages", __name__)
+bp = public_blueprint(Blueprint("pages", __name__))
 
 
 @bp.get("/")

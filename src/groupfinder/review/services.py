@@ -1,0 +1,201 @@
+"""Admin decisions: approve or reject listings and edits, archive and restore, roles; problem
+reports from anyone. Each is one transaction with its audit entry; mail goes out after commit,
+one message per recipient (nobody sees anyone else's address).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+
+from .. import mail
+from ..accounts.models import Role, User
+from ..db import now_utc, writing
+from ..errors import InvalidInput
+from ..extensions import db
+from ..groups.models import Group, ListingStatus
+from ..groups.services import ListingData, _apply, audit
+from ..urls import absolute_url
+from .models import ListingRevision, ProblemReport, RevisionStatus
+
+log = logging.getLogger(__name__)
+
+REPORT_KINDS = {
+    "did_not_happen": "A meeting didn't happen",
+    "details_wrong": "The details are wrong",
+    "closed": "The group has closed",
+    "safety": "A safety or privacy concern",
+    "other": "Something else",
+}
+
+
+def _reason(text: str, *, required: bool) -> str:
+    reason = " ".join((text or "").split())
+    if required and not reason:
+        raise InvalidInput("Give a reason: the organizer will see it.",
+                           field_errors={"reason": ["Give a reason: the organizer will see it."]})
+    if len(reason) > 500:
+        raise InvalidInput(field_errors={"reason": ["Keep it under 500 characters."]})
+    return reason
+
+
+def _tell_organizers(group: Group, subject: str, body: str) -> None:
+    for organizer in group.organizers:
+        try:
+            mail.send(organizer.email, subject, body)
+        except mail.MailUnavailable:
+            log.warning("review mail to an organizer of group %s not sent", group.id)
+
+
+def _transaction(fn: Any) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with writing():
+            try:
+                result = fn(*args, **kwargs)
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                raise
+        return result
+    wrapper.__doc__ = fn.__doc__
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
+def pending_revision(group: Group) -> ListingRevision | None:
+    return db.session.scalar(sa.select(ListingRevision).where(
+        ListingRevision.group_id == group.id, ListingRevision.status == RevisionStatus.pending))
+
+
+def approve(group: Group, *, by: User, reason: str = "") -> str:
+    """Publish a pending listing, or apply its pending edit. Returns what was approved."""
+    note = _reason(reason, required=False)
+    with writing():
+        try:
+            revision = pending_revision(group)
+            if group.status == ListingStatus.pending_review:
+                group.status = ListingStatus.published
+                group.published_at = group.published_at or now_utc()
+                group.review_reason = ""
+                what = "listing"
+            elif group.status == ListingStatus.published and revision is not None:
+                # Applied with the submitter's rights: their venues and facilitators.
+                submitter = revision.submitted_by or by
+                _apply(group, ListingData.from_json(revision.proposed), submitter)
+                revision.status = RevisionStatus.approved
+                revision.decided_by_id, revision.decided_at, revision.reason = by.id, now_utc(), note
+                group.review_reason = ""
+                group.updated_at = now_utc()
+                what = "edit"
+            else:
+                raise InvalidInput("There is nothing waiting for review on this listing.")
+            audit(f"review.approved_{what}", by=by, group=group, reason=note)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+    _tell_organizers(group, f"Approved: {group.name}",
+                     f"Your {'listing' if what == 'listing' else 'changes to'} \"{group.name}\" "
+                     f"{'is now public' if what == 'listing' else 'are now public'}.\n\n"
+                     f"{absolute_url('groups.detail', group_id=group.id, slug=group.slug)}\n"
+                     + (f"\nNote from the reviewer: {note}\n" if note else ""))
+    return what
+
+
+def reject(group: Group, reason: str, *, by: User) -> str:
+    """Reject a pending listing (back to the organizer) or a pending edit (the published
+    version stays). The reason is required and shown to the organizer."""
+    note = _reason(reason, required=True)
+    with writing():
+        try:
+            revision = pending_revision(group)
+            if group.status == ListingStatus.pending_review:
+                group.status = ListingStatus.rejected
+                what = "listing"
+            elif revision is not None:
+                revision.status = RevisionStatus.rejected
+                revision.decided_by_id, revision.decided_at, revision.reason = by.id, now_utc(), note
+                what = "edit"
+            else:
+                raise InvalidInput("There is nothing waiting for review on this listing.")
+            group.review_reason = note
+            audit(f"review.rejected_{what}", by=by, group=group, reason=note)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+    _tell_organizers(group, f"Changes needed: {group.name}",
+                     f"An admin could not approve {'your listing' if what == 'listing' else 'your changes to'} "
+                     f"\"{group.name}\".\n\nReason: {note}\n\nYou can edit and submit again from your "
+                     f"dashboard: {absolute_url('manage.dashboard')}\n")
+    return what
+
+
+@_transaction
+def archive(group: Group, reason: str, *, by: User) -> None:
+    """Take a listing out of every public output; it can be restored."""
+    note = _reason(reason, required=True)
+    if group.status == ListingStatus.archived:
+        raise InvalidInput("This listing is already archived.")
+    audit("review.archived", by=by, group=group, reason=note,
+          details={"previous_status": group.status.value})
+    group.status = ListingStatus.archived
+
+
+@_transaction
+def restore(group: Group, *, by: User, reason: str = "") -> None:
+    """Bring an archived listing back to draft: it is reviewed again before going public."""
+    if group.status != ListingStatus.archived:
+        raise InvalidInput("Only an archived listing can be restored.")
+    group.status = ListingStatus.draft
+    audit("review.restored", by=by, group=group, reason=_reason(reason, required=False))
+
+
+@_transaction
+def set_role(user: User, role: Role | str, *, by: User, reason: str = "") -> None:
+    """Make an account an organizer or an admin. An admin cannot demote themselves (there must
+    always be someone who can review)."""
+    new_role = Role(role)
+    if user.id == by.id and new_role != Role.admin:
+        raise InvalidInput(field_errors={"role": ["You can't remove your own admin role."]})
+    if user.role == new_role:
+        return
+    audit("account.role_changed", by=by, subject=user, reason=_reason(reason, required=False),
+          details={"from": user.role.value, "to": new_role.value})
+    user.role = new_role
+    user.rotate_session_token()
+
+
+def report_problem(group: Group, kind: str, message: str) -> ProblemReport:
+    """Anyone may report a problem with a public listing. Stores no reporter identity; tells the
+    group's organizers and every admin, one message each."""
+    text = (message or "").strip()
+    errors: dict[str, list[str]] = {}
+    if kind not in REPORT_KINDS:
+        errors["kind"] = ["Choose what the problem is."]
+    if len(text) > 2000:
+        errors["message"] = ["Keep it under 2,000 characters."]
+    if kind == "other" and not text:
+        errors["message"] = ["Tell us a little about the problem."]
+    if errors:
+        raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+    with writing():
+        try:
+            report = ProblemReport(group=group, kind=kind, message=text)
+            db.session.add(report)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+    body = (f"Someone reported a problem with \"{group.name}\": {REPORT_KINDS[kind]}.\n\n"
+            f"{text}\n\n{absolute_url('groups.detail', group_id=group.id, slug=group.slug)}\n")
+    recipients = {u.email for u in group.organizers} | set(db.session.scalars(
+        sa.select(User.email).where(User.role == Role.admin, User.is_enabled)))
+    for address in sorted(recipients):
+        try:
+            mail.send(address, f"Problem reported: {group.name}", body)
+        except mail.MailUnavailable:
+            log.warning("problem report mail not sent for group %s", group.id)
+    return report
