@@ -94,7 +94,8 @@ class ServiceUnavailable(GroupfinderError):
 
 
 def wants_problem_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API and the feeds answer errors as problem+json; pages as HTML."""
+    return request.path.startswith("/api/") or request.path.endswith(".ics")
 
 
 def problem_response(
