@@ -57,6 +57,7 @@ def make_app(url: str, **overrides: object) -> Flask:
         "SECRET_KEY": "test-secret-key-that-is-long-enough-for-tests",
         "BASE_URL": "https://groups.example.test",
         "GEOCODER": "offline",
+        "MAIL_BACKEND": "memory",
         **overrides,
     }
     return create_app(settings)
