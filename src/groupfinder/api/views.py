@@ -6,13 +6,13 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-from ..permissions import public_blueprint
 from flask import Blueprint, jsonify, request
 
 from ..extensions import csrf
 from ..groups.models import Audience, Condition, Language
 from ..groups.queries import get_public_group, list_vocabulary, next_meeting, upcoming_meetings
 from ..groups.search import run_search
+from ..permissions import public_blueprint
 from ..urls import absolute_url
 from ..venues.models import AccessFeature
 from . import schemas

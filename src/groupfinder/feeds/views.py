@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from ..permissions import public_blueprint
 from flask import Blueprint, Response, abort, request
 
 from ..errors import NotFound
@@ -14,6 +13,7 @@ from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..groups.queries import get_public_group, list_facilitator_groups
 from ..groups.search import run_search
+from ..permissions import public_blueprint
 from ..schedules.recurrence import Frequency, RecurrenceSpec, next_meetings
 from ..urls import absolute_url
 from .ical import FeedInfo, Series, build_calendar

@@ -6,15 +6,15 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-from ..permissions import public_blueprint
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from ..errors import AmbiguousPlace, GeocodingUnavailable, InvalidInput
 from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..pages.views import search_form_context
-from .queries import get_public_group, list_facilitator_groups, upcoming_meetings
+from ..permissions import public_blueprint
 from ..urls import absolute_url
+from .queries import get_public_group, list_facilitator_groups, upcoming_meetings
 from .search import run_search
 
 bp = public_blueprint(Blueprint("groups", __name__))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from ..permissions import public_blueprint
 from flask import Blueprint, jsonify, render_template
 
 from ..extensions import db
 from ..groups.models import Audience, Condition, Language
 from ..groups.queries import list_vocabulary
+from ..permissions import public_blueprint
 from ..venues.models import AccessFeature
 
 bp = public_blueprint(Blueprint("pages", __name__))

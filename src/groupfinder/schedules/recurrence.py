@@ -77,7 +77,7 @@ __all__ = [
     "validate",
 ]
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 #: The positions a monthly-on-a-weekday schedule may use: every month has each of them.
 POSITIONS = (1, 2, 3, 4, -1)

@@ -5,11 +5,10 @@ Revises:
 Create Date: 2026-11-25 09:50:53.279213
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import groupfinder.db
-
 
 # revision identifiers, used by Alembic.
 revision = '03c7bc0d3b4b'

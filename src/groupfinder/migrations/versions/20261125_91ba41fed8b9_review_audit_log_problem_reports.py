@@ -5,11 +5,10 @@ Revises: 03c7bc0d3b4b
 Create Date: 2026-11-25 10:07:44.378818
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import groupfinder.db
-
 
 # revision identifiers, used by Alembic.
 revision = '91ba41fed8b9'
