@@ -18,6 +18,8 @@ install: $(BIN)/python
 
 install-test: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# ical.js, one of the three calendar engines the feed tests compare (skipped where npm is absent)
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/engines --no-audit --no-fund --silent; fi
 
 demo: install
 	$(DEMO_ENV) $(BIN)/groupfinder db upgrade

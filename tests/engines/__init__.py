@@ -221,6 +221,29 @@ def engine(name: str) -> Engine:
     return found
 
 
+def available_engines() -> tuple[list[Engine], list[str]]:
+    """For a test that uses every engine: the engines that can run, and why the others cannot.
+
+    Under CI a missing engine fails the test at once. Otherwise the test checks with the engines
+    it has and calls ``skip_for_missing`` at its end, so the rest of it still runs.
+    """
+    usable, missing = [], []
+    for found in ENGINES.values():
+        reason = found.missing()
+        if reason is None:
+            usable.append(found)
+        elif in_ci():
+            pytest.fail(f"{found.name} is required under CI: {reason}")
+        else:
+            missing.append(f"{found.name} not available: {reason}")
+    return usable, missing
+
+
+def skip_for_missing(missing: Sequence[str]) -> None:
+    if missing:
+        pytest.skip("checked without " + "; ".join(missing))
+
+
 def describe_difference(got: Sequence[Occurrence], want: Sequence[Occurrence], limit: int = 12) -> str:
     """Readable multiset difference for assertion messages."""
     from collections import Counter

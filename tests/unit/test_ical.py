@@ -15,7 +15,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from groupfinder.feeds.ical import FeedInfo, Series, build_calendar
-from groupfinder.schedules.recurrence import Frequency, MeetingException, RecurrenceSpec, occurrences
+from groupfinder.schedules.recurrence import (
+    Frequency,
+    MeetingException,
+    RecurrenceSpec,
+    meetings,
+    occurrences,
+)
 from tests.engines import ENGINE_NAMES, ENGINES, EngineError, Occurrence, describe_difference, engine
 from tests.engines.reference import expected
 
@@ -39,6 +45,8 @@ W, MW, MD, ONCE = Frequency.weekly, Frequency.monthly_weekday, Frequency.monthly
 # name -> (spec for a zone, whether cancellations and moves are applied)
 SCHEDULES: dict[str, tuple[Callable[[str], RecurrenceSpec], bool]] = {
     "weekly_one_day": (lambda z: _spec(z, W, (19, 0), dt.date(2025, 9, 2), weekdays=(TUE,)), True),
+    # Sunday mornings: meetings on the very days the clocks change.
+    "weekly_sunday": (lambda z: _spec(z, W, (10, 0), dt.date(2025, 1, 5), weekdays=(SUN,)), True),
     "weekly_two_days": (lambda z: _spec(z, W, (18, 30), dt.date(2025, 1, 6), weekdays=(MON, THU),
                                         minutes=120), True),
     "every_other_week": (lambda z: _spec(z, W, (19, 0), dt.date(2025, 10, 9), interval=2,
@@ -74,6 +82,51 @@ SCHEDULES: dict[str, tuple[Callable[[str], RecurrenceSpec], bool]] = {
                                paused_until=dt.date(2027, 2, 1)), True),
     "paused_monthly": (lambda z: _spec(z, MW, (19, 0), dt.date(2025, 6, 10), weekdays=(TUE,),
                                        positions=(2,), paused_until=dt.date(2027, 6, 1)), True),
+    # Edge cases, with the exceptions of EDGE_EXCEPTIONS below.
+    "every_other_week_sunday_and_monday": (lambda z: _spec(z, W, (19, 0), dt.date(2026, 1, 4), interval=2,
+                                                           weekdays=(MON, SUN)), False),  # WKST matters
+    "every_3_weeks_weekend_and_monday": (lambda z: _spec(z, W, (19, 0), dt.date(2026, 1, 3), interval=3,
+                                                         weekdays=(MON, SAT, SUN)), False),
+    "every_12_weeks": (lambda z: _spec(z, W, (19, 0), dt.date(2025, 1, 1), interval=12,
+                                       weekdays=(WED,)), False),
+    "fourth_and_last_thursday": (lambda z: _spec(z, MW, (19, 0), dt.date(2026, 1, 1), weekdays=(THU,),
+                                                 positions=(4, -1)), False),
+    "second_and_fourth_tue_thu": (lambda z: _spec(z, MW, (19, 0), dt.date(2026, 1, 1),
+                                                  weekdays=(TUE, THU), positions=(2, 4)), False),
+    "every_other_month_last_day": (lambda z: _spec(z, MD, (19, 0), dt.date(2026, 1, 31), interval=2,
+                                                   month_day=-1), False),
+    "starts_in_the_window": (lambda z: _spec(z, W, (19, 0), dt.date(2027, 5, 5), weekdays=(WED,)), False),
+    "move_into_the_pause": (lambda z: _spec(z, W, (19, 0), dt.date(2026, 1, 6), weekdays=(TUE,),
+                                            paused_until=dt.date(2027, 2, 1)), False),
+    "cancelled_and_moved_meeting": (lambda z: _spec(z, W, (19, 0), dt.date(2026, 1, 6),
+                                                    weekdays=(TUE,)), False),
+    "last_meeting_moved_past_last_date": (lambda z: _spec(z, W, (19, 0), dt.date(2026, 1, 6), weekdays=(TUE,),
+                                                          last_date=dt.date(2027, 6, 29)), False),
+    "moved_onto_the_next_meeting_day": (lambda z: _spec(z, W, (19, 0), dt.date(2026, 1, 6),
+                                                        weekdays=(TUE,)), False),
+    "exceptions_on_no_meeting": (lambda z: _spec(z, W, (19, 0), dt.date(2026, 1, 6), weekdays=(TUE,)),
+                                 False),
+}
+
+_D = dt.datetime
+EDGE_EXCEPTIONS: dict[str, tuple[MeetingException, ...]] = {
+    # a meeting after the pause moved into it still happens
+    "move_into_the_pause": (MeetingException(_D(2027, 2, 2, 19), "moved", new_start=_D(2027, 1, 20, 19)),),
+    # a cancellation wins over a move of the same meeting, in either order
+    "cancelled_and_moved_meeting": (
+        MeetingException(_D(2027, 2, 2, 19), "moved", new_start=_D(2027, 2, 3, 19)),
+        MeetingException(_D(2027, 2, 2, 19), "cancelled"),
+        MeetingException(_D(2027, 3, 2, 19), "cancelled"),
+        MeetingException(_D(2027, 3, 2, 19), "moved", new_start=_D(2027, 3, 3, 19))),
+    "last_meeting_moved_past_last_date": (
+        MeetingException(_D(2027, 6, 29, 19), "moved", new_start=_D(2027, 7, 8, 19)),),
+    "moved_onto_the_next_meeting_day": (
+        MeetingException(_D(2027, 2, 2, 19), "moved", new_start=_D(2027, 2, 9, 19)),),
+    # exceptions whose original is no meeting are ignored
+    "exceptions_on_no_meeting": (
+        MeetingException(_D(2027, 2, 3, 19), "cancelled"),
+        MeetingException(_D(2027, 2, 2, 18), "cancelled"),
+        MeetingException(_D(2027, 2, 4, 19), "moved", new_start=_D(2027, 2, 5, 19))),
 }
 
 
@@ -100,7 +153,7 @@ def exceptions_for(name: str, spec: RecurrenceSpec) -> tuple[MeetingException, .
     if name == "once_cancelled":
         return (MeetingException(dt.datetime.combine(spec.first_date, spec.start_time), "cancelled"),)
     if not SCHEDULES[name][1]:
-        return ()
+        return EDGE_EXCEPTIONS.get(name, ())
     zone = ZoneInfo(spec.timezone)
     occs = occurrences(spec, *WINDOW)
     changes = dst_changes(spec.timezone)
@@ -420,10 +473,20 @@ def test_events_follow_the_rules(key: str):
 
 @pytest.mark.parametrize("key", FEED_KEYS)
 def test_cancellations_are_exdates_not_cancelled_overrides(key: str):
+    """Each cancelled meeting is an EXDATE at its own wall time, in the master's TZID."""
     text = unfold(feed_bytes(key))
     assert "STATUS:CANCELLED" not in text
-    series = FEEDS[key][1]
-    cancelled = sum(1 for s in series for e in s.exceptions if e.status == "cancelled")
-    if cancelled and all(s.spec.kind != Frequency.once for s in series):
-        exdates = sum(ln.count(",") + 1 for ln in text if ln.startswith("EXDATE"))
-        assert exdates >= cancelled
+    exdates: dict[str, set[str]] = {}
+    for own in (own for path, own in parsed(key) if path == ["VCALENDAR", "VEVENT"]):
+        uid = next(ln.value for ln in own if ln.name == "UID")
+        for ln in own:
+            if ln.name == "EXDATE":
+                exdates.setdefault(uid, set()).update(
+                    f"{ln.params['TZID']}:{v}" for v in ln.value.split(","))
+    for s in FEEDS[key][1]:
+        if s.spec.kind == Frequency.once:
+            continue
+        span = (dt.datetime(2025, 1, 1, tzinfo=UTC), dt.datetime(2029, 1, 1, tzinfo=UTC))
+        for m in meetings(s.spec, *span, s.exceptions):
+            if m.status == "cancelled":
+                assert f"{s.spec.timezone}:{m.original_start:%Y%m%dT%H%M%S}" in exdates.get(s.uid, set())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, request
 
@@ -14,7 +15,7 @@ from ..facilitators.models import Facilitator
 from ..groups.queries import get_public_group, list_facilitator_groups
 from ..groups.search import run_search
 from ..permissions import public_blueprint
-from ..schedules.recurrence import Frequency, RecurrenceSpec, next_meetings
+from ..schedules.recurrence import Frequency, RecurrenceSpec, meetings
 from ..urls import absolute_url
 from .ical import FeedInfo, Series, build_calendar
 from .series import group_series, last_modified, uid_host
@@ -84,15 +85,17 @@ def search() -> Any:
 
 @bp.get("/groups/<int:group_id>/meetings/<stamp>.ics")
 def meeting(group_id: int, stamp: str) -> Any:
-    """One meeting, for "add to my calendar"; 404 if it is not an upcoming, happening meeting."""
+    """One meeting, for "add to my calendar": where it really happens (moves applied); 404 for a
+    cancelled meeting or a time that is not on the schedule."""
     grp = get_public_group(group_id)
     try:
         original = dt.datetime.strptime(stamp, "%Y-%m-%dT%H%M")
     except ValueError:
         raise NotFound("That meeting time is not valid.") from None
     for s in group_series(grp):
-        zone_start = original.replace(tzinfo=dt.UTC) - dt.timedelta(days=2)  # any zone's offset
-        found = [m for m in next_meetings(s.spec, zone_start, 5, s.exceptions)
+        at = original.replace(tzinfo=ZoneInfo(s.spec.timezone))
+        span = dt.timedelta(days=400)  # a move may go far from the original slot
+        found = [m for m in meetings(s.spec, at - span, at + span, s.exceptions)
                  if m.original_start == original]
         if not found or found[0].status == "cancelled":
             continue
@@ -102,7 +105,8 @@ def meeting(group_id: int, stamp: str) -> Any:
             summary=s.summary, description=s.description, location=m.location or s.location,
             geo=s.geo, url=s.url, sequence=s.sequence, stamp=s.stamp,
             spec=RecurrenceSpec(kind=Frequency.once, start_time=m.starts_at.timetz().replace(tzinfo=None),
-                              duration_minutes=int((m.ends_at - m.starts_at).total_seconds() // 60),
+                              duration_minutes=int((m.ends_at.astimezone(dt.UTC)
+                                                    - m.starts_at.astimezone(dt.UTC)).total_seconds() // 60),
                               first_date=m.starts_at.date(), timezone=str(m.starts_at.tzinfo)),
         )
         body = build_calendar(FeedInfo(name=grp.name, description=grp.name,

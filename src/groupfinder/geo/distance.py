@@ -23,11 +23,14 @@ def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 
 
 def haversine_sql(lat_col: sa.ColumnElement[float], lng_col: sa.ColumnElement[float],
-                  lat: float, lng: float) -> sa.ColumnElement[float]:
-    """The haversine as a SQL expression with bound parameters (SQLite math functions or UDFs)."""
+                  lat: float | sa.ColumnElement[float],
+                  lng: float | sa.ColumnElement[float]) -> sa.ColumnElement[float]:
+    """The haversine as a SQL expression with bound parameters (SQLite math functions or UDFs).
+
+    ``lat``/``lng`` are values or bind parameters (to reuse one statement for many points)."""
     f = sa.func
-    lat_p = sa.literal(lat, sa.Float)
-    lng_p = sa.literal(lng, sa.Float)
+    lat_p = lat if isinstance(lat, sa.ColumnElement) else sa.literal(lat, sa.Float)
+    lng_p = lng if isinstance(lng, sa.ColumnElement) else sa.literal(lng, sa.Float)
     a = (f.power(f.sin(f.radians(lat_col - lat_p) / 2), 2)
          + f.cos(f.radians(lat_p)) * f.cos(f.radians(lat_col))
          * f.power(f.sin(f.radians(lng_col - lng_p) / 2), 2))

@@ -11,8 +11,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -138,35 +140,56 @@ def _filters(c: SearchCriteria, today: dt.date) -> list[sa.ColumnElement[bool]]:
     return out
 
 
-def _nearest_ids(c: SearchCriteria, radius: float, k: int,
-                 filters: list[sa.ColumnElement[bool]]) -> list[tuple[int, float]]:
+def _nearest_statement(filters: list[sa.ColumnElement[bool]], *, ranges: int,
+                       with_after: bool) -> sa.Select[Any]:
+    """One statement for every radius step of a search: only the bound values change."""
     g = Group.__table__.c
-    box = bounding_box(c.latitude, c.longitude, radius)
-    lng_ok = sa.or_(*(g.public_lng.between(w, e) for w, e in box.lng_ranges))
-    distance = haversine_sql(g.public_lat, g.public_lng, c.latitude, c.longitude).label("d")
+    p = sa.bindparam
+    distance = haversine_sql(g.public_lat, g.public_lng, p("lat", type_=sa.Float),
+                             p("lng", type_=sa.Float)).label("d")
+    lng_ok = sa.or_(*(g.public_lng.between(p(f"w{i}", type_=sa.Float), p(f"e{i}", type_=sa.Float))
+                      for i in range(ranges)))
     inner = (sa.select(g.id, distance)
-             .where(g.public_lat.between(box.south, box.north), lng_ok, *filters)
+             .where(g.public_lat.between(p("south", type_=sa.Float), p("north", type_=sa.Float)),
+                    lng_ok, *filters)
              .subquery())
-    outer = sa.select(inner.c.id, inner.c.d).where(inner.c.d <= radius)
-    if c.after:
-        d0, id0 = c.after
+    outer = sa.select(inner.c.id, inner.c.d).where(inner.c.d <= p("r", type_=sa.Float))
+    if with_after:
+        d0, id0 = p("d0", type_=sa.Float), p("id0", type_=sa.Integer)
         outer = outer.where(sa.or_(inner.c.d > d0, sa.and_(inner.c.d == d0, inner.c.id > id0)))
-    outer = outer.order_by(inner.c.d, inner.c.id).limit(k)
-    return [(row.id, float(row.d)) for row in db.session.execute(outer)]
+    return outer.order_by(inner.c.d, inner.c.id).limit(p("k", type_=sa.Integer))
 
 
-def nearest_group_ids(c: SearchCriteria, today: dt.date) -> list[tuple[int, float]]:
-    """Up to ``limit + 1`` (id, distance) pairs, nearest first; ties broken by id."""
+def nearest_group_ids(c: SearchCriteria, today: dt.date, *,
+                      start_radius_km: float | None = None) -> list[tuple[int, float]]:
+    """Up to ``limit + 1`` (id, distance) pairs, nearest first; ties broken by id.
+
+    The radius starts small and grows by how sparse the last circle was (about 2–4× a step),
+    capped at ``c.radius_km``; it stops as soon as ``limit + 1`` rows lie inside the circle,
+    which makes the answer exact.
+    """
     filters = _filters(c, today)
     k = c.limit + 1
-    radius = min(FIRST_RADIUS_KM, c.radius_km)
+    radius = min(start_radius_km or FIRST_RADIUS_KM, c.radius_km)
     if c.after:
         radius = min(c.radius_km, max(radius, c.after[0] * 1.25 + 1))
+    statements: dict[int, sa.Select[Any]] = {}
+    params: dict[str, Any] = {"lat": c.latitude, "lng": c.longitude, "k": k}
+    if c.after:
+        params.update(d0=c.after[0], id0=c.after[1])
     while True:
-        rows = _nearest_ids(c, radius, k, filters)
+        box = bounding_box(c.latitude, c.longitude, radius)
+        ranges = len(box.lng_ranges)
+        if ranges not in statements:
+            statements[ranges] = _nearest_statement(filters, ranges=ranges, with_after=bool(c.after))
+        params.update(south=box.south, north=box.north, r=radius)
+        for i, (w, e) in enumerate(box.lng_ranges):
+            params.update({f"w{i}": w, f"e{i}": e})
+        rows = [(row.id, float(row.d)) for row in db.session.execute(statements[ranges], params)]
         if len(rows) >= k or radius >= c.radius_km:
             return rows
-        radius = min(radius * 2, c.radius_km)
+        growth = 4.0 if not rows else min(4.0, max(1.5, 1.2 * math.sqrt(k / len(rows))))
+        radius = min(radius * growth, c.radius_km)
 
 
 def _load_groups(ids: Sequence[int]) -> dict[int, Group]:
@@ -259,7 +282,9 @@ def search_groups(c: SearchCriteria, *, now: dt.datetime | None = None) -> Searc
     outside = None
     if not hits and c.after is None and c.radius_km < MAX_RADIUS_KM:
         wider = replace(c, radius_km=MAX_RADIUS_KM, limit=1)
-        found = _nearest_meeting_ids(wider, today) if c.meets_between else nearest_group_ids(wider, today)
+        # Nothing lies inside c.radius_km, so the wider search starts there.
+        found = (_nearest_meeting_ids(wider, today) if c.meets_between
+                 else nearest_group_ids(wider, today, start_radius_km=c.radius_km))
         outside = found[0][1] if found else None
     return SearchPage(hits, cursor, outside, c)
 

@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from .. import mail
 from ..accounts.models import Role, User
 from ..db import now_utc, writing
-from ..errors import InvalidInput
+from ..errors import InvalidInput, NotFound
 from ..extensions import db
 from ..groups.models import Group, ListingStatus
-from ..groups.services import ListingData, _apply, audit
+from ..groups.services import ListingData, _apply, _check_version, audit
 from ..urls import absolute_url
 from .models import ListingRevision, ProblemReport, RevisionStatus
 
@@ -69,11 +69,16 @@ def pending_revision(group: Group) -> ListingRevision | None:
         ListingRevision.group_id == group.id, ListingRevision.status == RevisionStatus.pending))
 
 
-def approve(group: Group, *, by: User, reason: str = "") -> str:
-    """Publish a pending listing, or apply its pending edit. Returns what was approved."""
+def approve(group: Group, *, by: User, reason: str = "", expected_version: int | None = None) -> str:
+    """Publish a pending listing, or apply its pending edit. Returns what was approved.
+
+    ``expected_version`` is the group version the admin reviewed: if the organizer changed the
+    listing since, ``ConflictError`` is raised and nothing is written (no approving unseen text).
+    """
     note = _reason(reason, required=False)
     with writing():
         try:
+            _check_version(group, expected_version)
             revision = pending_revision(group)
             if group.status == ListingStatus.pending_review:
                 group.status = ListingStatus.published
@@ -104,12 +109,14 @@ def approve(group: Group, *, by: User, reason: str = "") -> str:
     return what
 
 
-def reject(group: Group, reason: str, *, by: User) -> str:
+def reject(group: Group, reason: str, *, by: User, expected_version: int | None = None) -> str:
     """Reject a pending listing (back to the organizer) or a pending edit (the published
-    version stays). The reason is required and shown to the organizer."""
+    version stays). The reason is required and shown to the organizer. ``expected_version`` as
+    for ``approve``."""
     note = _reason(reason, required=True)
     with writing():
         try:
+            _check_version(group, expected_version)
             revision = pending_revision(group)
             if group.status == ListingStatus.pending_review:
                 group.status = ListingStatus.rejected
@@ -142,6 +149,10 @@ def archive(group: Group, reason: str, *, by: User) -> None:
     audit("review.archived", by=by, group=group, reason=note,
           details={"previous_status": group.status.value})
     group.status = ListingStatus.archived
+    # A pending edit of an archived listing must not resurface (and be approvable) later.
+    for revision in db.session.scalars(sa.select(ListingRevision).where(
+            ListingRevision.group_id == group.id, ListingRevision.status == RevisionStatus.pending)).all():
+        revision.status = RevisionStatus.withdrawn
 
 
 @_transaction
@@ -170,7 +181,10 @@ def set_role(user: User, role: Role | str, *, by: User, reason: str = "") -> Non
 
 def report_problem(group: Group, kind: str, message: str) -> ProblemReport:
     """Anyone may report a problem with a public listing. Stores no reporter identity; tells the
-    group's organizers and every admin, one message each."""
+    group's organizers and every admin, one message each. ``NotFound`` for a listing that is
+    not public (nobody may learn it exists)."""
+    if group.status != ListingStatus.published:
+        raise NotFound("We couldn't find that group. It may no longer be listed.")
     text = (message or "").strip()
     errors: dict[str, list[str]] = {}
     if kind not in REPORT_KINDS:
@@ -191,7 +205,7 @@ def report_problem(group: Group, kind: str, message: str) -> ProblemReport:
             raise
     body = (f"Someone reported a problem with \"{group.name}\": {REPORT_KINDS[kind]}.\n\n"
             f"{text}\n\n{absolute_url('groups.detail', group_id=group.id, slug=group.slug)}\n")
-    recipients = {u.email for u in group.organizers} | set(db.session.scalars(
+    recipients = {u.email for u in group.organizers if u.is_enabled} | set(db.session.scalars(
         sa.select(User.email).where(User.role == Role.admin, User.is_enabled)))
     for address in sorted(recipients):
         try:
@@ -199,3 +213,13 @@ def report_problem(group: Group, kind: str, message: str) -> ProblemReport:
         except mail.MailUnavailable:
             log.warning("problem report mail not sent for group %s", group.id)
     return report
+
+
+@_transaction
+def resolve_report(report: ProblemReport, *, by: User, reason: str = "") -> None:
+    """Mark a problem report as dealt with; audited (the report keeps no reporter identity)."""
+    if report.resolved_at is not None:
+        raise InvalidInput("This report was already marked as resolved.")
+    report.resolved_at, report.resolved_by_id = now_utc(), by.id
+    audit("report.resolved", by=by, group=report.group, reason=_reason(reason, required=False),
+          details={"report_id": report.id, "kind": report.kind})

@@ -9,16 +9,18 @@ exceptions publish at once, even for a group whose other edits await review: the
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..db import now_utc, writing
-from ..errors import InvalidInput, NotFound
+from ..errors import ConflictError, InvalidInput, NotFound
 from ..extensions import db
 from .models import Cancellation, MeetingChange, Schedule
-from .recurrence import Frequency, RecurrenceSpec, occurrences
+from .recurrence import Frequency, RecurrenceSpec, occurrences, validate
 
 REASON_MAX = 200
 
@@ -143,6 +145,162 @@ def undo_meeting_change(schedule: Schedule, original_start: dt.datetime, *, by: 
                 db.session.delete(item)
             _touch(schedule)
             db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+
+
+# --- writes: add, edit and delete a schedule -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScheduleData:
+    """What an organizer edits on a schedule, as plain values (local wall-clock times)."""
+
+    kind: str
+    start_time: dt.time | None
+    duration_minutes: int | None
+    first_date: dt.date | None
+    interval: int = 1
+    weekdays: tuple[int, ...] = ()
+    positions: tuple[int, ...] = ()
+    month_day: int | None = None
+    last_date: dt.date | None = None
+    paused_until: dt.date | None = None
+
+    def spec(self, timezone: str) -> RecurrenceSpec:
+        """The recurrence this describes; fields that don't apply to ``kind`` are dropped, so a
+        form showing every field at once can't make a valid schedule invalid."""
+        kind = self.kind
+        return RecurrenceSpec(
+            kind=kind,  # type: ignore[arg-type]  (validate reports an unknown kind)
+            start_time=self.start_time,  # type: ignore[arg-type]
+            duration_minutes=self.duration_minutes,  # type: ignore[arg-type]
+            first_date=self.first_date,  # type: ignore[arg-type]
+            timezone=timezone,
+            interval=1 if kind == Frequency.once else self.interval,
+            weekdays=tuple(self.weekdays) if kind in (Frequency.weekly, Frequency.monthly_weekday) else (),
+            positions=tuple(self.positions) if kind == Frequency.monthly_weekday else (),
+            month_day=self.month_day if kind == Frequency.monthly_date else None,
+            last_date=(self.first_date if kind == Frequency.once else self.last_date),
+            paused_until=None if kind == Frequency.once else self.paused_until,
+        )
+
+    @classmethod
+    def of(cls, schedule: Schedule) -> ScheduleData:
+        spec = schedule.spec("UTC")
+        return cls(kind=spec.kind, start_time=spec.start_time,
+                   duration_minutes=spec.duration_minutes, first_date=spec.first_date,
+                   interval=spec.interval, weekdays=spec.weekdays, positions=spec.positions,
+                   month_day=spec.month_day, last_date=spec.last_date,
+                   paused_until=spec.paused_until)
+
+
+def group_timezone(group: Any) -> str:
+    """The zone a group's schedules are read in: its venue's, or UTC before it has one."""
+    return group.venue.timezone if group.venue is not None else "UTC"
+
+
+def validate_schedule(data: ScheduleData, timezone: str) -> RecurrenceSpec:
+    """The spec, or ``InvalidInput`` with ``recurrence.validate``'s message per field."""
+    try:
+        spec = data.spec(timezone)
+    except ValueError:
+        raise InvalidInput("Choose how often the group meets.",
+                           field_errors={"kind": ["Choose how often the group meets."]}) from None
+    errors = validate(spec)
+    if errors:
+        raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+    return spec
+
+
+def _write_schedule(schedule: Schedule, spec: RecurrenceSpec) -> None:
+    schedule.kind = Frequency(spec.kind)
+    schedule.interval = spec.interval
+    schedule.weekdays = ",".join(str(d) for d in sorted(spec.weekdays))
+    schedule.positions = ",".join(str(p) for p in sorted(spec.positions, key=lambda p: (p < 0, p)))
+    schedule.month_day = spec.month_day
+    schedule.start_time = spec.start_time
+    schedule.duration_minutes = spec.duration_minutes
+    schedule.first_date = spec.first_date
+    schedule.last_date = spec.last_date if spec.kind != Frequency.once else None
+    schedule.paused_until = spec.paused_until
+    schedule.days_mask = days_mask(spec)
+
+
+def _schedule_conflict(schedule: Schedule, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != schedule.version:
+        raise ConflictError(
+            "Someone else changed this schedule while you were editing. Your changes are below; "
+            "check them against the current schedule and save again.",
+            extra={"current_version": schedule.version})
+
+
+def add_schedule(group: Any, data: ScheduleData, *, by: Any) -> Schedule:
+    """A new schedule for ``group``; it publishes at once (logistics are not reviewed).
+
+    Raises ``InvalidInput`` with a message per field; nothing is written then.
+    """
+    from ..groups.services import audit
+
+    with writing():
+        try:
+            spec = validate_schedule(data, group_timezone(group))
+            schedule = Schedule(group=group, sequence=0)
+            _write_schedule(schedule, spec)
+            db.session.add(schedule)
+            group.updated_at = now_utc()
+            audit("schedule.added", by=by, group=group)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+    return schedule
+
+
+def update_schedule(schedule: Schedule, data: ScheduleData, *, by: Any,
+                    expected_version: int | None = None) -> None:
+    """Save an edit; ``sequence`` rises so calendars replace their copy.
+
+    ``ConflictError`` when ``expected_version`` is not the stored version; ``InvalidInput`` per
+    field. Nothing is written on an error. Existing cancellations and moves stay; one whose
+    meeting is no longer part of the schedule is ignored by every reader.
+    """
+    from ..groups.services import audit
+
+    with writing():
+        try:
+            _schedule_conflict(schedule, expected_version)
+            spec = validate_schedule(data, group_timezone(schedule.group))
+            _write_schedule(schedule, spec)
+            _touch(schedule)
+            audit("schedule.edited", by=by, group=schedule.group)
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            raise ConflictError("Someone else changed this schedule at the same moment; check it "
+                                "and save again.") from None
+        except Exception:
+            db.session.rollback()
+            raise
+
+
+def delete_schedule(schedule: Schedule, *, by: Any, expected_version: int | None = None) -> None:
+    """Remove a schedule with its cancellations and moves (calendars drop the series)."""
+    from ..groups.services import audit
+
+    with writing():
+        try:
+            _schedule_conflict(schedule, expected_version)
+            group = schedule.group
+            audit("schedule.deleted", by=by, group=group,
+                  details={"schedule_id": schedule.id})
+            group.schedules.remove(schedule)
+            db.session.delete(schedule)
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            raise ConflictError("Someone else changed this schedule at the same moment.") from None
         except Exception:
             db.session.rollback()
             raise

@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import functools
+import re
+from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from ..errors import InvalidInput
+import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..db import now_utc, writing
+from ..errors import ConflictError, InvalidInput
+from ..extensions import db
+from ..groups.models import Group, ListingStatus
+from ..groups.services import apply_public_location, audit
+from .models import AccessFeature, Venue
 
 
 @functools.cache
@@ -34,3 +45,166 @@ def check_timezone(name: str) -> str:
         raise InvalidInput(f"Unknown time zone {name!r}.",
                            field_errors={"timezone": ["Choose a time zone from the list."]})
     return name
+
+
+# --- writes: create and edit a venue ---------------------------------------------------------
+# Rules (decided here): a venue belongs to the organizer who created it; its exact address and
+# point are private to them. A venue used by a *published* listing keeps its address and point:
+# moving it would move a public listing without review, so the organizer creates a new venue and
+# chooses it for the group (a reviewed edit). Its name, time zone and access features may change.
+
+LOCATION_FIELDS = ("address", "postcode", "town", "country", "latitude", "longitude")
+LOCKED_MESSAGE = ("A published listing meets here, so its address and point can't change. "
+                  "Create a new venue and choose it for the group instead (that change is reviewed).")
+
+
+@dataclass(frozen=True)
+class VenueData:
+    """What an organizer edits on a venue, as plain values."""
+
+    name: str
+    address: str
+    town: str
+    country: str
+    postcode: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    timezone: str = ""  # empty: taken from the point
+    access: tuple[str, ...] = ()
+
+
+def _venue_errors(data: VenueData) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+
+    def err(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    if not data.name.strip():
+        err("name", "Give the venue a name.")
+    elif len(data.name) > 200:
+        err("name", "Keep the name under 200 characters.")
+    if not data.address.strip():
+        err("address", "Give the street address.")
+    elif len(data.address) > 300:
+        err("address", "Keep the address under 300 characters.")
+    if not data.town.strip():
+        err("town", "Give the town or city.")
+    elif len(data.town) > 120:
+        err("town", "Keep the town under 120 characters.")
+    if len(data.postcode) > 16:
+        err("postcode", "Keep the postcode under 16 characters.")
+    if not re.fullmatch(r"[A-Z]{2}", data.country or ""):
+        err("country", "Choose the country.")
+    if data.latitude is None or data.longitude is None:
+        err("latitude", "Find the venue on the map, or enter its latitude and longitude.")
+    else:
+        if not -90 <= data.latitude <= 90:
+            err("latitude", "Latitude is between -90 and 90.")
+        if not -180 <= data.longitude <= 180:
+            err("longitude", "Longitude is between -180 and 180.")
+    return errors
+
+
+def _resolve_timezone(data: VenueData) -> tuple[str, bool]:
+    """(zone, overridden): the organizer's zone if given, else the point's."""
+    assert data.latitude is not None and data.longitude is not None
+    try:
+        from_point: str | None = timezone_at(data.latitude, data.longitude)
+    except InvalidInput:
+        from_point = None
+    if data.timezone.strip():
+        zone = check_timezone(data.timezone.strip())
+        return zone, zone != from_point
+    if from_point is None:
+        raise InvalidInput("That point is not inside any time zone.",
+                           field_errors={"timezone": ["Choose the time zone for this venue."]})
+    return from_point, False
+
+
+def _venue_access(slugs: tuple[str, ...]) -> list[Any]:
+    rows = {a.slug: a for a in db.session.scalars(sa.select(AccessFeature).where(
+        AccessFeature.slug.in_(slugs), AccessFeature.scope == "venue"))}
+    unknown = [s for s in slugs if s not in rows]
+    if unknown:
+        raise InvalidInput(field_errors={"access": [f"Unknown: {', '.join(unknown)}."]})
+    return [rows[s] for s in slugs]
+
+
+def _write_venue(venue: Any, data: VenueData) -> None:
+    venue.name = data.name.strip()
+    venue.address = " ".join(data.address.split())
+    venue.postcode = " ".join(data.postcode.upper().split())
+    venue.town = " ".join(data.town.split())
+    venue.country = data.country
+    venue.latitude = data.latitude
+    venue.longitude = data.longitude
+    venue.timezone, venue.timezone_overridden = _resolve_timezone(data)
+    venue.access_features = _venue_access(data.access)
+
+
+def _invalid(errors: dict[str, list[str]]) -> InvalidInput:
+    return InvalidInput("Please correct the marked fields.", field_errors=errors)
+
+
+def create_venue(data: VenueData, *, by: Any) -> Any:
+    """A new venue owned by ``by``. Raises ``InvalidInput`` per field; nothing written then."""
+    with writing():
+        try:
+            errors = _venue_errors(data)
+            if errors:
+                raise _invalid(errors)
+            venue = Venue(owner_id=by.id)
+            _write_venue(venue, data)
+            db.session.add(venue)
+            db.session.flush()
+            audit("venue.created", by=by, details={"venue_id": venue.id})
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+    return venue
+
+
+def venue_is_published(venue: Any) -> bool:
+    """Whether a published listing meets at ``venue`` (its address and point are then fixed)."""
+    return bool(db.session.scalar(sa.select(sa.func.count()).select_from(Group).where(
+        Group.venue_id == venue.id, Group.status == ListingStatus.published)))
+
+
+def update_venue(venue: Any, data: VenueData, *, by: Any, expected_version: int | None = None) -> None:
+    """Save an edit of ``venue``.
+
+    ``ConflictError`` when ``expected_version`` is not the stored version (someone saved first);
+    ``InvalidInput`` per field, including a changed address or point while a published listing
+    meets there. When the address or point changes, the stored public point of every listing at
+    the venue is recomputed (the only time it is). Nothing is written on an error.
+    """
+    with writing():
+        try:
+            if expected_version is not None and expected_version != venue.version:
+                raise ConflictError(
+                    "Someone else saved this venue while you were editing. Your changes are "
+                    "below; check them against the current version and save again.",
+                    extra={"current_version": venue.version})
+            errors = _venue_errors(data)
+            if errors:
+                raise _invalid(errors)
+            before = tuple(getattr(venue, f) for f in LOCATION_FIELDS)
+            _write_venue(venue, data)
+            moved = tuple(getattr(venue, f) for f in LOCATION_FIELDS) != before
+            if moved and venue_is_published(venue):
+                raise _invalid({"address": [LOCKED_MESSAGE]})
+            if moved:
+                for group in db.session.scalars(sa.select(Group).where(Group.venue_id == venue.id)):
+                    apply_public_location(group)
+            venue.updated_at = now_utc()
+            audit("venue.edited", by=by, details={"venue_id": venue.id, "moved": moved})
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            raise ConflictError("Someone else saved this venue at the same moment; check it and "
+                                "save again.") from None
+        except Exception:
+            db.session.rollback()
+            raise
+

@@ -1,0 +1,98 @@
+"""Account forms. They check presence and shape; the rules (password policy, who exists) are the
+services'. Password fields never render their value back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from .passwords import MAX_LENGTH, password_problems
+
+EMAIL_MESSAGE = "Enter an email address like name@example.org."
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _email_field(label: str = "Email address") -> EmailField:
+    return EmailField(label, filters=[_strip], validators=[
+        DataRequired("Enter your email address."),
+        Length(max=254, message="That email address is too long."),
+        Email(EMAIL_MESSAGE, check_deliverability=False),
+    ])
+
+
+def _password_field(label: str, missing: str) -> PasswordField:
+    # The length bound here is only a guard; the policy's own messages come from the service.
+    return PasswordField(label, validators=[
+        DataRequired(missing),
+        Length(max=MAX_LENGTH * 4, message=f"Use at most {MAX_LENGTH} characters."),
+    ])
+
+
+def _check_policy(field: Any, *, email: str, context: tuple[str, ...] = ()) -> None:
+    """The service's password policy, early, so every field's message shows at once."""
+    problems = password_problems(field.data or "", email=email or "", context=context)
+    if problems:
+        raise ValidationError(problems[0])
+
+
+class RegistrationForm(FlaskForm):
+    display_name = StringField("Your name (optional)", filters=[_strip], validators=[
+        Optional(), Length(max=120, message="Keep your name under 120 characters.")])
+    email = _email_field()
+    password = _password_field("Choose a password", "Choose a password.")
+
+    def validate_password(self, field: Any) -> None:
+        _check_policy(field, email=(self.email.data or "").lower(),
+                      context=(self.display_name.data or "",))
+
+
+class LoginForm(FlaskForm):
+    email = _email_field()
+    password = _password_field("Password", "Enter your password.")
+    remember = BooleanField("Keep me signed in on this device")
+    next = HiddenField()
+
+
+class PasswordResetRequestForm(FlaskForm):
+    email = _email_field()
+
+
+class PasswordResetForm(FlaskForm):
+    password = _password_field("New password", "Choose a new password.")
+
+    def __init__(self, *args: Any, email: str = "", context: tuple[str, ...] = (),
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._policy = {"email": email, "context": context}
+
+    def validate_password(self, field: Any) -> None:
+        _check_policy(field, **self._policy)
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = _password_field("Current password", "Enter your current password.")
+    new_password = _password_field("New password", "Choose a new password.")
+
+
+class ConfirmForm(FlaskForm):
+    """Only the CSRF token: a button that confirms an address, or signs out."""
+
+
+def add_errors(form: FlaskForm, field_errors: dict[str, list[str]]) -> None:
+    """Show a service's per-field messages on the form's fields (unknown names on ``email``)."""
+    for name, messages in field_errors.items():
+        field = form._fields.get(name) or form._fields.get("email")
+        if field is None:
+            continue
+        field.errors = [*field.errors, *[m for m in messages if m not in field.errors]]
+
+
+def field_errors(form: FlaskForm) -> dict[str, list[str]]:
+    """Every field's messages, in form order (fresh: ``form.errors`` is cached by WTForms)."""
+    return {f.name: list(f.errors) for f in form if f.errors and f.name != "csrf_token"}

@@ -1,0 +1,428 @@
+"""Accounts: registration, email confirmation, sign-in, password reset and change, admins.
+
+Rules (decided here, nowhere else):
+- No account enumeration (ASVS 6.3.8): registering with a taken address, asking for a reset of an
+  unknown one, and signing in with an unknown address or a wrong password all answer exactly as
+  the other case does, and do comparable work (a password hash, one mail, a dummy verify) so the
+  time taken does not tell either. Only someone who typed the right password learns that the
+  account still needs its email confirmed.
+- Addresses are kept stripped and lower-cased, so ``Ann@Example.org`` and ``ann@example.org`` are
+  one account.
+- Resetting or changing a password, and signing out, rotate ``User.session_token``, which ends
+  every session and remember-me cookie of the account (Flask-Login's id embeds the token).
+- Every public service is one transaction; on a domain error nothing was written. Mail that is
+  part of the outcome (a confirmation or reset link) is sent before the commit, so when the mail
+  server fails nothing is written either; a notice after the fact ("your password was changed")
+  is sent after the commit and its failure only logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.exc import IntegrityError
+
+from .. import mail
+from ..db import now_utc, writing
+from ..errors import GroupfinderError, InvalidInput
+from ..extensions import db
+from ..urls import absolute_url
+from .models import Role, User
+from .passwords import check_needs_rehash, hash_password, password_problems, verify_password
+from .tokens import MAX_AGE, Purpose, make_token, read_token
+
+log = logging.getLogger(__name__)
+
+SIGN_IN_FAILED = "The email address or password is not right. Check them and try again."
+DISPLAY_NAME_MAX = 120
+
+
+class SignInFailed(InvalidInput):
+    """Unknown address, wrong password, or a disabled account with a wrong password."""
+
+    type_slug = "sign-in-failed"
+    title = "Sign-in failed"
+
+    def __init__(self, detail: str = SIGN_IN_FAILED, **kw: Any) -> None:
+        super().__init__(detail, **kw)
+
+
+class EmailNotConfirmed(SignInFailed):
+    """The password was right, but the address was never confirmed (a new link was sent)."""
+
+
+class AccountDisabled(SignInFailed):
+    """The password was right, but an admin switched the account off."""
+
+
+class InvalidToken(GroupfinderError):
+    status = 400
+    type_slug = "invalid-link"
+    title = "This link doesn't work any more"
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def _valid_email(email: str) -> str:
+    """The normalised address, or ``InvalidInput`` on the ``email`` field."""
+    email = normalize_email(email)
+    if not email:
+        raise InvalidInput("Please correct the marked fields.",
+                           field_errors={"email": ["Enter your email address."]})
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        raise InvalidInput("Please correct the marked fields.", field_errors={
+            "email": ["Enter an email address like name@example.org."]}) from None
+    if len(email) > 254:
+        raise InvalidInput("Please correct the marked fields.",
+                           field_errors={"email": ["That email address is too long."]})
+    return email
+
+
+def find_user_by_email(email: str) -> User | None:
+    email = normalize_email(email)
+    if not email:
+        return None
+    return db.session.scalar(sa.select(User).where(User.email == email))
+
+
+def _hours(purpose: Purpose) -> str:
+    hours = MAX_AGE[purpose] // 3600
+    return "1 hour" if hours == 1 else f"{hours} hours"
+
+
+def _greeting(user: User | None) -> str:
+    return f"Hello {user.display_name}," if user is not None and user.display_name else "Hello,"
+
+
+def _send_confirmation(user: User) -> None:
+    link = absolute_url("accounts.confirm_email", token=make_token(user, Purpose.confirm_email))
+    mail.send(user.email, "Confirm your email address for groupfinder", (
+        f"{_greeting(user)}\n\n"
+        "Please confirm your email address to finish setting up your groupfinder account:\n\n"
+        f"{link}\n\n"
+        f"The link works for {_hours(Purpose.confirm_email)}. If it has expired, sign in and we "
+        "will send you a new one.\n\n"
+        "If you didn't create an account, you can ignore this email: nothing happens without "
+        "the link.\n"))
+
+
+def _send_already_registered(user: User) -> None:
+    login = absolute_url("accounts.login")
+    reset = absolute_url("accounts.reset_request")
+    if user.email_confirmed_at is None:
+        confirm = absolute_url("accounts.confirm_email",
+                               token=make_token(user, Purpose.confirm_email))
+        extra = ("Your account is not confirmed yet. To confirm it, open this link:\n\n"
+                 f"{confirm}\n\n"
+                 "Then sign in with the password you chose the first time, or set a new one "
+                 f"here:\n\n{reset}\n")
+    else:
+        extra = (f"If it was you, you can sign in here:\n\n{login}\n\n"
+                 f"or, if you don't remember your password, set a new one here:\n\n{reset}\n")
+    mail.send(user.email, "Someone tried to register with your address on groupfinder", (
+        f"{_greeting(user)}\n\n"
+        "Someone tried to create a groupfinder account with this email address, but there "
+        "already is an account with it.\n\n"
+        f"{extra}\n"
+        "If it wasn't you, you don't need to do anything: your account has not changed.\n"))
+
+
+def _send_reset(user: User) -> None:
+    link = absolute_url("accounts.reset_password", token=make_token(user, Purpose.reset_password))
+    mail.send(user.email, "Set a new password for groupfinder", (
+        f"{_greeting(user)}\n\n"
+        "Someone (we hope you) asked to set a new password for your groupfinder account. "
+        "Open this link to choose one:\n\n"
+        f"{link}\n\n"
+        f"The link works once, for {_hours(Purpose.reset_password)}.\n\n"
+        "If you didn't ask, you can ignore this email: your password has not changed.\n"))
+
+
+def _send_no_account(email: str) -> None:
+    register = absolute_url("accounts.register")
+    mail.send(email, "About your groupfinder password request", (
+        "Hello,\n\n"
+        "Someone (we hope you) asked to set a new password for a groupfinder account with this "
+        "email address, but there is no account with it.\n\n"
+        "If it was you, perhaps you registered with another address. You can also create an "
+        f"account here:\n\n{register}\n\n"
+        "If you didn't ask, you can ignore this email.\n"))
+
+
+def _notify_password_changed(user: User) -> None:
+    try:
+        mail.send(user.email, "Your groupfinder password was changed", (
+            f"{_greeting(user)}\n\n"
+            "The password of your groupfinder account was just changed, and every device that "
+            "was signed in has been signed out.\n\n"
+            "If this wasn't you, set a new password straight away:\n\n"
+            f"{absolute_url('accounts.reset_request')}\n"))
+    except mail.MailUnavailable:
+        log.warning("password-change notice not sent (user %s)", user.id)
+
+
+# --- services -------------------------------------------------------------------------------
+
+def register_user(email: str, password: str, display_name: str = "") -> None:
+    """Start an organizer account and mail a confirmation link.
+
+    If the address already has an account, that person gets a "someone tried to register with
+    your address" mail instead; the caller sees the same outcome either way (nothing returned).
+    Raises ``InvalidInput`` per field (email, password, display_name) before anything is written
+    or sent, and ``mail.MailUnavailable`` (nothing written) when the mail server fails.
+    """
+    display_name = (display_name or "").strip()
+    errors: dict[str, list[str]] = {}
+    try:
+        email = _valid_email(email)
+    except InvalidInput as exc:
+        errors.update(exc.field_errors)
+    if len(display_name) > DISPLAY_NAME_MAX:
+        errors["display_name"] = [f"Keep your name under {DISPLAY_NAME_MAX} characters."]
+    problems = password_problems(password, email=normalize_email(email), context=[display_name])
+    if problems:
+        errors["password"] = problems
+    if errors:
+        raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+
+    with writing():
+        try:
+            existing = find_user_by_email(email)
+            if existing is None:
+                user = User(email=email, display_name=display_name, role=Role.organizer,
+                            password_hash=hash_password(password))
+                db.session.add(user)
+                db.session.flush()
+                _send_confirmation(user)
+            else:
+                hash_password(password)  # the work a new account costs, so timing tells nothing
+                _send_already_registered(existing)
+            db.session.commit()
+        except IntegrityError:
+            # Someone registered the same address at the same moment: now it is an existing one.
+            db.session.rollback()
+            try:
+                existing = find_user_by_email(email)
+                if existing is not None:
+                    _send_already_registered(existing)
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                raise
+        except Exception:
+            db.session.rollback()
+            raise
+    log.info("account.register")
+
+
+def check_confirm_token(token: str) -> User:
+    """The account a confirmation link is for (read-only); ``InvalidToken`` if it can't be used."""
+    user = read_token(token, Purpose.confirm_email)
+    if user is None:
+        raise InvalidToken("This confirmation link has expired or has already been used. If you "
+                           "have confirmed already, just sign in; otherwise sign in and we will "
+                           "send you a new link.")
+    return user
+
+
+def confirm_email(token: str) -> User:
+    """Mark the address of the token's account as confirmed. The link then stops working."""
+    with writing():
+        try:
+            user = check_confirm_token(token)
+            user.email_confirmed_at = now_utc()
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+    log.info("account.email_confirmed user=%s", user.id)
+    return user
+
+
+def authenticate(email: str, password: str) -> User:
+    """The account for this address and password, ready for ``login_user``.
+
+    Raises ``SignInFailed`` with one message for an unknown address or a wrong password (a dummy
+    hash is verified for unknown addresses, so both take as long). Only when the password is
+    right: ``EmailNotConfirmed`` (a new confirmation link is mailed) or ``AccountDisabled``.
+    A hash made with older Argon2 parameters is replaced (one short transaction).
+    """
+    user = find_user_by_email(email)
+    if not verify_password(user.password_hash if user is not None else None, password or ""):
+        log.info("auth.login.failure user=%s", user.id if user is not None else "-")
+        raise SignInFailed()
+    assert user is not None and user.password_hash is not None
+    if not user.is_enabled:
+        log.info("auth.login.refused user=%s reason=disabled", user.id)
+        raise AccountDisabled("This account has been switched off. If you think that is a "
+                              "mistake, please contact the site's team.")
+    if user.email_confirmed_at is None:
+        log.info("auth.login.refused user=%s reason=unconfirmed", user.id)
+        try:
+            _send_confirmation(user)
+            detail = ("Please confirm your email address first. We have sent you a new link; "
+                      "open it, then sign in.")
+        except mail.MailUnavailable:
+            detail = ("Please confirm your email address first, with the link we sent you. "
+                      "We couldn't send a new one just now.")
+        raise EmailNotConfirmed(detail)
+    if check_needs_rehash(user.password_hash):
+        with writing():
+            try:
+                user.password_hash = hash_password(password)
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                raise
+    log.info("auth.login.success user=%s", user.id)
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link to the account with this address, or a "no account here" note to the
+    address when there is none: the caller sees the same outcome either way. Writes nothing.
+    Raises ``mail.MailUnavailable`` when the mail server fails (in both cases alike)."""
+    address = normalize_email(email)
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return  # the form refuses such input; nothing to send to
+    user = find_user_by_email(address)
+    if user is not None:
+        _send_reset(user)
+    else:
+        _send_no_account(address)
+    log.info("account.reset_requested")
+
+
+def check_reset_token(token: str) -> User:
+    """The account a reset link is for (read-only); ``InvalidToken`` if it can't be used."""
+    user = read_token(token, Purpose.reset_password)
+    if user is None:
+        raise InvalidToken("This link to set a new password has expired or has already been "
+                           "used. You can ask for a new one.")
+    return user
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """Set a new password through a reset link; ends every session of the account.
+
+    The link then stops working (the password hash is part of its fingerprint). As the link
+    proves the person reads the mailbox, an unconfirmed address becomes confirmed.
+    Raises ``InvalidToken`` or ``InvalidInput`` on ``password``; nothing written then.
+    """
+    with writing():
+        try:
+            user = check_reset_token(token)
+            problems = password_problems(new_password, email=user.email,
+                                         context=[user.display_name])
+            if problems:
+                raise InvalidInput("Please correct the marked fields.",
+                                   field_errors={"password": problems})
+            user.password_hash = hash_password(new_password)
+            if user.email_confirmed_at is None:
+                user.email_confirmed_at = now_utc()
+            user.rotate_session_token()
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+    log.info("account.password_reset user=%s", user.id)
+    _notify_password_changed(user)
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Change a signed-in person's password; requires the current one (ASVS 6.2.3).
+
+    Rotates the session token, so every other session and remember-me cookie ends; the caller
+    signs this session in again with the new id. Raises ``InvalidInput`` on
+    ``current_password``/``new_password``; nothing written then.
+    """
+    errors: dict[str, list[str]] = {}
+    if not current_password:
+        errors["current_password"] = ["Enter your current password."]
+    elif not verify_password(user.password_hash, current_password):
+        errors["current_password"] = ["That is not your current password."]
+    problems = password_problems(new_password, email=user.email, context=[user.display_name])
+    if problems:
+        errors["new_password"] = problems
+    elif new_password == current_password:
+        errors["new_password"] = ["Choose a password that is different from your current one."]
+    if errors:
+        raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+    with writing():
+        try:
+            user.password_hash = hash_password(new_password)
+            user.rotate_session_token()
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+    log.info("account.password_changed user=%s", user.id)
+    _notify_password_changed(user)
+
+
+def sign_out_everywhere(user: User) -> None:
+    """End every session and remember-me cookie of the account (used by sign-out: Flask's session
+    is a client-side cookie, so only rotating the token makes a copied cookie useless)."""
+    with writing():
+        try:
+            user.rotate_session_token()
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+    log.info("auth.logout user=%s", user.id)
+
+
+def create_admin(email: str, password: str) -> tuple[User, bool]:
+    """Create an admin account, or make the existing account with this address an admin.
+
+    Either way the account gets this password, a confirmed address, is enabled, and all its
+    sessions end (its role changed). Writes an ``account.admin_created`` audit entry.
+    Returns the account and whether it is new. Raises ``InvalidInput`` on email/password.
+    """
+    from ..groups.services import audit
+
+    errors: dict[str, list[str]] = {}
+    try:
+        email = _valid_email(email)
+    except InvalidInput as exc:
+        errors.update(exc.field_errors)
+    problems = password_problems(password, email=normalize_email(email))
+    if problems:
+        errors["password"] = problems
+    if errors:
+        raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+    with writing():
+        try:
+            user = find_user_by_email(email)
+            created = user is None
+            if user is None:
+                user = User(email=email, display_name="")
+                db.session.add(user)
+            user.role = Role.admin
+            user.is_enabled = True
+            user.password_hash = hash_password(password)
+            if user.email_confirmed_at is None:
+                user.email_confirmed_at = now_utc()
+            user.rotate_session_token()
+            db.session.flush()
+            audit("account.admin_created", by=None, subject=user, details={"created": created})
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+    log.info("account.admin_created user=%s created=%s", user.id, created)
+    return user, created
+

@@ -1,0 +1,34 @@
+"""The facilitator form; contact details are private unless a box is ticked."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, IntegerField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Optional
+from wtforms.widgets import HiddenInput
+
+from .models import Facilitator
+from .services import FacilitatorData
+
+OPT_IN_HINT = "Shown publicly on the group page and in calendar feeds only if you tick this."
+
+
+class FacilitatorForm(FlaskForm):
+    name = StringField("Name")
+    bio = TextAreaField("About them (public)")
+    email = EmailField("Email", validators=[Optional()])
+    phone = StringField("Phone", validators=[Optional()])
+    show_email = BooleanField("Show this email address publicly")
+    show_phone = BooleanField("Show this phone number publicly")
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    save = SubmitField("Save facilitator")
+
+    def fill(self, person: Facilitator) -> None:
+        for name in ("name", "bio", "email", "phone", "show_email", "show_phone"):
+            getattr(self, name).data = getattr(person, name)
+
+    def facilitator_data(self) -> FacilitatorData:
+        return FacilitatorData(
+            name=(self.name.data or "").strip(), bio=(self.bio.data or "").strip(),
+            email=(self.email.data or "").strip() or None, phone=(self.phone.data or "").strip() or None,
+            show_email=bool(self.show_email.data), show_phone=bool(self.show_phone.data))

@@ -1,0 +1,137 @@
+"""Writes on facilitators: create and edit.
+
+Rules (decided here): a facilitator belongs to the organizer who created them (``owner_id``).
+Name and bio are public once a group they lead is published; email and phone are private unless
+the matching ``show_*`` box is ticked (``privacy.public_contact`` decides what is shown). A bio is
+public text of every sensitive group the facilitator leads, so it must not locate that group's
+venue (security-privacy.md §2.3 rule 8). Facilitator changes publish at once, like schedules.
+Each public service is one transaction; on a domain error nothing was written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import privacy
+from ..db import now_utc, writing
+from ..errors import ConflictError, InvalidInput
+from ..extensions import db
+from ..groups.models import Group, group_facilitators
+from ..groups.services import audit
+from .models import Facilitator
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE = re.compile(r"^\+?[0-9 ()\-.]{6,40}$")
+BIO_MAX = 2000
+
+
+@dataclass(frozen=True)
+class FacilitatorData:
+    name: str
+    bio: str = ""
+    email: str | None = None
+    phone: str | None = None
+    show_email: bool = False
+    show_phone: bool = False
+
+    @classmethod
+    def of(cls, person: Facilitator) -> FacilitatorData:
+        return cls(name=person.name, bio=person.bio, email=person.email, phone=person.phone,
+                   show_email=person.show_email, show_phone=person.show_phone)
+
+
+def _sensitive_venues(person: Facilitator | None) -> list[Any]:
+    if person is None or person.id is None:
+        return []
+    groups = db.session.scalars(sa.select(Group).join(
+        group_facilitators, group_facilitators.c.group_id == Group.id).where(
+        group_facilitators.c.facilitator_id == person.id, Group.is_sensitive))
+    return [g.venue for g in groups if g.venue is not None]
+
+
+def validate_facilitator(data: FacilitatorData, person: Facilitator | None = None) -> dict[str, list[str]]:
+    """Per-field messages; empty when the facilitator may be saved."""
+    errors: dict[str, list[str]] = {}
+
+    def err(name: str, message: str) -> None:
+        if message not in errors.get(name, []):
+            errors.setdefault(name, []).append(message)
+
+    if not data.name.strip():
+        err("name", "Give the facilitator's name (a first name is enough).")
+    elif len(data.name) > 120:
+        err("name", "Keep the name under 120 characters.")
+    if len(data.bio) > BIO_MAX:
+        err("bio", f"Keep the bio under {BIO_MAX} characters.")
+    if data.email and (len(data.email) > 254 or not EMAIL.match(data.email.strip())):
+        err("email", "Give an email address like name@example.org.")
+    if data.phone and not PHONE.match(data.phone.strip()):
+        err("phone", "Give a phone number using digits, spaces and an optional leading +.")
+    if data.show_email and not data.email:
+        err("show_email", "Give an email address to show it.")
+    if data.show_phone and not data.phone:
+        err("show_phone", "Give a phone number to show it.")
+    for venue in _sensitive_venues(person):
+        for message in privacy.public_text_problems(data.bio, venue):
+            err("bio", message)
+    return errors
+
+
+def _write(person: Facilitator, data: FacilitatorData) -> None:
+    person.name = data.name.strip()
+    person.bio = data.bio.strip()
+    person.email = (data.email or "").strip() or None
+    person.phone = (data.phone or "").strip() or None
+    person.show_email = bool(data.show_email and person.email)
+    person.show_phone = bool(data.show_phone and person.phone)
+
+
+def create_facilitator(data: FacilitatorData, *, by: Any) -> Facilitator:
+    """A new facilitator owned by ``by``. Raises ``InvalidInput`` per field."""
+    with writing():
+        try:
+            errors = validate_facilitator(data)
+            if errors:
+                raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+            person = Facilitator(owner_id=by.id)
+            _write(person, data)
+            db.session.add(person)
+            db.session.flush()
+            audit("facilitator.created", by=by, details={"facilitator_id": person.id})
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+    return person
+
+
+def update_facilitator(person: Facilitator, data: FacilitatorData, *, by: Any,
+                       expected_version: int | None = None) -> None:
+    """Save an edit. ``ConflictError`` if someone saved since ``expected_version`` was loaded;
+    ``InvalidInput`` per field (including a bio that would locate a sensitive group's venue)."""
+    with writing():
+        try:
+            if expected_version is not None and expected_version != person.version:
+                raise ConflictError(
+                    "Someone else saved this facilitator while you were editing. Your changes "
+                    "are below; check them and save again.",
+                    extra={"current_version": person.version})
+            errors = validate_facilitator(data, person)
+            if errors:
+                raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+            _write(person, data)
+            person.updated_at = now_utc()
+            audit("facilitator.edited", by=by, details={"facilitator_id": person.id})
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            raise ConflictError("Someone else saved this facilitator at the same moment; check it "
+                                "and save again.") from None
+        except Exception:
+            db.session.rollback()
+            raise

@@ -1,0 +1,123 @@
+"""The listing form an organizer fills in; choices come from the vocabularies and their own lists.
+
+Parsing only: the rules (required topics, sensitive text, area name…) live in
+``groups.services.validate_listing`` so that every way in (form, import, API) obeys the same ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import Optional
+from wtforms.widgets import HiddenInput
+
+from ..extensions import db
+from ..facilitators.models import Facilitator
+from ..venues.models import AccessFeature, Venue
+from .models import Audience, Condition, Language
+from .services import ListingData
+
+SENSITIVE_HINT = ("The public will see only the area you name (for example a district) and a point "
+                  "about 1.5 km across; never the venue name, street, postcode or exact point. "
+                  "The organiser shares the address privately.")
+
+
+def optional_int(value: Any) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+class GroupForm(FlaskForm):
+    name = StringField("Name of the group")
+    description = TextAreaField("Description")
+    what_to_expect = TextAreaField("What to expect at a first meeting")
+    cost = StringField("Cost", default="Free")
+    contact_email = EmailField("Contact email (public)", validators=[Optional()])
+    website = StringField("Website", validators=[Optional()])
+    conditions = SelectMultipleField("Topics the group supports", validate_choice=False)
+    audiences = SelectMultipleField("Who the group is for", validate_choice=False)
+    languages = SelectMultipleField("Languages spoken", validate_choice=False, default=["en"])
+    access = SelectMultipleField("Accessibility of the group", validate_choice=False)
+    venue_id = SelectField("Where the group meets", coerce=optional_int, validate_choice=False)
+    facilitator_ids = SelectMultipleField("Facilitators", coerce=int, validate_choice=False)
+    is_sensitive = BooleanField("Hide the exact location (sensitive group)")
+    area_name = StringField("Area shown to the public", validators=[Optional()])
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    save = SubmitField("Save")
+
+    def load_choices(self, user: Any, group: Any = None) -> GroupForm:
+        """Vocabularies, and the venues and facilitators ``user`` owns (plus the group's own)."""
+        self.conditions.choices = _vocab(Condition)
+        self.audiences.choices = _vocab(Audience)
+        self.languages.choices = _vocab(Language)
+        self.access.choices = [SelectChoice(a.slug, a.name) for a in db.session.scalars(
+            sa.select(AccessFeature).where(AccessFeature.scope == "group").order_by(AccessFeature.name))]
+        venues = _own(Venue, user)
+        people = _own(Facilitator, user)
+        if group is not None:
+            venues += [v for v in ([group.venue] if group.venue else []) if v not in venues]
+            people += [p for p in group.facilitators if p not in people]
+        self.venue_id.choices = [SelectChoice("", "Not chosen yet")] + [
+            SelectChoice(v.id, f"{v.name}, {v.address}, {v.town}") for v in venues]
+        self.facilitator_ids.choices = [SelectChoice(p.id, p.name) for p in people]
+        return self
+
+    def fill(self, data: ListingData) -> None:
+        for name in ("name", "description", "what_to_expect", "cost", "contact_email", "website",
+                     "is_sensitive", "area_name", "venue_id"):
+            getattr(self, name).data = getattr(data, name)
+        for name in ("conditions", "audiences", "languages", "access", "facilitator_ids"):
+            getattr(self, name).data = list(getattr(data, name))
+
+    def listing_data(self) -> ListingData:
+        def text(value: str | None) -> str:
+            return (value or "").strip()
+
+        return ListingData(
+            name=text(self.name.data), description=text(self.description.data),
+            what_to_expect=text(self.what_to_expect.data), cost=text(self.cost.data) or "Free",
+            contact_email=text(self.contact_email.data) or None,
+            website=text(self.website.data) or None,
+            conditions=tuple(self.conditions.data or ()), audiences=tuple(self.audiences.data or ()),
+            languages=tuple(self.languages.data or ()), access=tuple(self.access.data or ()),
+            is_sensitive=bool(self.is_sensitive.data),
+            area_name=text(self.area_name.data) or None if self.is_sensitive.data else None,
+            venue_id=self.venue_id.data,
+            facilitator_ids=tuple(self.facilitator_ids.data or ()),
+        )
+
+
+class CoOrganizerForm(FlaskForm):
+    email = EmailField("Their email address")
+    add = SubmitField("Add co-organizer")
+
+
+class ConfirmForm(FlaskForm):
+    """A bare POST with its CSRF token (submit for review, delete)."""
+
+    version = HiddenField()
+    confirm = SubmitField("Confirm")
+
+
+def _vocab(model: type) -> list[SelectChoice]:
+    return [SelectChoice(v.slug, v.name) for v in db.session.scalars(sa.select(model).order_by(model.name))]
+
+
+def _own(model: type, user: Any) -> list[Any]:
+    return list(db.session.scalars(sa.select(model).where(model.owner_id == user.id)
+                                   .order_by(model.name, model.id)))

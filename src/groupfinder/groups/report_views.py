@@ -1,0 +1,55 @@
+"""Public "report a problem with this listing" form: anyone, signed in or not, published
+listings only (404 otherwise, so the form can't probe for unpublished ones).
+
+No identity of the reporter is asked for or stored; ``review.services.report_problem`` tells
+the group's organizers and the admins, one message each. Rate limiting is added separately.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, url_for
+
+from ..errors import InvalidInput
+from ..permissions import public
+from ..review.forms import ReportProblemForm
+from ..review.services import REPORT_KINDS, report_problem
+from .queries import get_public_group
+
+bp = Blueprint("reports", __name__)
+
+
+@bp.after_request
+def _no_store(response: Any) -> Any:
+    # The form carries this visitor's CSRF token; no shared cache may keep it.
+    response.headers["Cache-Control"] = "no-store, private"
+    return response
+
+
+@bp.route("/groups/<int:group_id>/report", methods=["GET", "POST"])
+@public
+def report(group_id: int) -> Any:
+    group = get_public_group(group_id)
+    form = ReportProblemForm()
+    if form.validate_on_submit():
+        try:
+            report_problem(group, form.kind.data or "", form.message.data or "")
+        except InvalidInput as exc:
+            for name, messages in exc.field_errors.items():
+                field = form._fields.get(name)
+                if field is not None:
+                    field.errors = [*field.errors, *messages]
+        else:
+            return redirect(url_for("reports.thanks", group_id=group.id), 303)
+    status = 422 if form.errors else 200
+    return render_template("groups/report.html", group=group, form=form, kinds=REPORT_KINDS,
+                           sent=False), status
+
+
+@bp.get("/groups/<int:group_id>/report/thanks")
+@public
+def thanks(group_id: int) -> Any:
+    group = get_public_group(group_id)
+    return render_template("groups/report.html", group=group, form=None, kinds=REPORT_KINDS,
+                           sent=True)

@@ -1,0 +1,1 @@
+"""Organizer pages: list, create and edit one's own groups, venues, schedules and facilitators."""

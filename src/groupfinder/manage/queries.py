@@ -1,0 +1,98 @@
+"""Reads for the organizer pages: their own groups, venues and facilitators, and upcoming meetings.
+
+Read-only; exact venue data is fine here because only the owner (or a co-organizer, or an admin)
+reaches these pages, and every response carries ``Cache-Control: no-store, private``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..facilitators.models import Facilitator
+from ..groups.models import Group, group_organizers
+from ..review.models import ListingRevision, RevisionStatus
+from ..schedules.models import Schedule
+from ..schedules.recurrence import Meeting, next_meetings
+from ..schedules.services import group_timezone
+from ..venues.models import Venue
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    group: Group
+    has_pending_edit: bool
+    rejection_reason: str | None
+
+
+def list_own_groups(user: Any) -> list[GroupRow]:
+    """The user's groups with their status, whether an edit awaits review, and the reason of the
+    last rejection (of the listing, or of its last edit)."""
+    groups = list(db.session.scalars(
+        sa.select(Group).join(group_organizers, group_organizers.c.group_id == Group.id)
+        .where(group_organizers.c.user_id == user.id)
+        .options(selectinload(Group.schedules)).order_by(Group.name, Group.id)))
+    ids = [g.id for g in groups]
+    latest: dict[int, ListingRevision] = {}
+    if ids:
+        for rev in db.session.scalars(sa.select(ListingRevision).where(
+                ListingRevision.group_id.in_(ids),
+                ListingRevision.status != RevisionStatus.withdrawn).order_by(ListingRevision.id)):
+            latest[rev.group_id] = rev
+    rows = []
+    for g in groups:
+        rev = latest.get(g.id)
+        pending = rev is not None and rev.status == RevisionStatus.pending
+        reason = None
+        if g.status == "rejected":
+            reason = g.review_reason or "No reason was given."
+        elif rev is not None and rev.status == RevisionStatus.rejected:
+            reason = rev.reason or g.review_reason or "No reason was given."
+        rows.append(GroupRow(g, pending, reason))
+    return rows
+
+
+def list_own(model: type, user: Any) -> list[Any]:
+    return list(db.session.scalars(sa.select(model).where(model.owner_id == user.id)
+                                   .order_by(model.name, model.id)))
+
+
+def list_own_venues(user: Any) -> list[Venue]:
+    return list_own(Venue, user)
+
+
+def list_own_facilitators(user: Any) -> list[Facilitator]:
+    return list_own(Facilitator, user)
+
+
+def find_pending_revision(group: Group) -> ListingRevision | None:
+    return db.session.scalar(sa.select(ListingRevision).where(
+        ListingRevision.group_id == group.id, ListingRevision.status == RevisionStatus.pending)
+        .order_by(ListingRevision.id.desc()).limit(1))
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    schedule: Schedule
+    meeting: Meeting
+
+    @property
+    def key(self) -> str:
+        return f"{self.schedule.id}|{self.meeting.original_start.isoformat()}"
+
+
+def list_upcoming_meetings(group: Group, now: dt.datetime, count: int = 12) -> list[MeetingRow]:
+    """The next ``count`` meetings over all schedules, exact (not the public view): cancelled
+    and moved ones included and marked."""
+    if group.venue is None:
+        return []
+    zone = group_timezone(group)
+    rows = [MeetingRow(s, m) for s in group.schedules
+            for m in next_meetings(s.spec(zone), now, count, s.exceptions())]
+    rows.sort(key=lambda r: (r.meeting.starts_at.astimezone(dt.UTC), r.meeting.original_start))
+    return rows[:count]

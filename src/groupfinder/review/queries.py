@@ -1,0 +1,328 @@
+"""Read-only queries for the admin review pages: the queue, a listing's diff, the audit log,
+problem reports and accounts.
+
+Admin-only: unlike every public output, these show exact venue addresses and account emails.
+Nothing here may be used by a public page. Each query loads what its page shows in a fixed
+number of statements, however many rows there are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from ..accounts.models import Role, User
+from ..errors import NotFound
+from ..extensions import db
+from ..facilitators.models import Facilitator
+from ..groups.models import Audience, Condition, Group, Language, ListingStatus
+from ..groups.services import ListingData
+from ..venues.models import AccessFeature, Venue
+from .models import AuditEntry, ListingRevision, ProblemReport, RevisionStatus
+
+FIELD_LABELS: dict[str, str] = {
+    "name": "Name",
+    "description": "Description",
+    "what_to_expect": "What to expect",
+    "cost": "Cost",
+    "contact_email": "Contact email",
+    "website": "Website",
+    "conditions": "Topics",
+    "audiences": "Who it's for",
+    "languages": "Languages",
+    "access": "Accessibility",
+    "is_sensitive": "Sensitive (exact address hidden from the public)",
+    "area_name": "Public area name",
+    "venue_id": "Venue",
+    "facilitator_ids": "Facilitators",
+}
+
+ACTION_LABELS: dict[str, str] = {
+    "group.created": "Created a listing",
+    "group.edited": "Edited a listing",
+    "group.submitted": "Submitted a listing for review",
+    "group.made_sensitive": "Hid a listing's exact address",
+    "group.co_organizer_added": "Added a co-organizer",
+    "review.approved_listing": "Approved a new listing (published)",
+    "review.approved_edit": "Approved an edit (published)",
+    "review.rejected_listing": "Rejected a new listing",
+    "review.rejected_edit": "Rejected an edit",
+    "review.archived": "Archived a listing",
+    "review.restored": "Restored a listing (to draft)",
+    "account.role_changed": "Changed an account's role",
+    "report.resolved": "Resolved a problem report",
+}
+
+STATUS_LABELS: dict[str, str] = {
+    ListingStatus.draft: "Draft",
+    ListingStatus.pending_review: "Waiting for review",
+    ListingStatus.published: "Published",
+    ListingStatus.rejected: "Rejected",
+    ListingStatus.archived: "Archived",
+}
+
+_SET_FIELDS = {"conditions", "audiences", "languages", "access", "facilitator_ids"}
+_VOCABULARIES: dict[str, type] = {
+    "conditions": Condition, "audiences": Audience, "languages": Language, "access": AccessFeature,
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
+
+
+# --- the queue ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class QueueItem:
+    """A new listing (``revision`` is None) or an edit of a published one, waiting for review."""
+
+    group: Group
+    revision: ListingRevision | None
+    submitted_at: dt.datetime
+    changed: list[str]  # field labels an edit changes; empty for a new listing
+
+    @property
+    def kind(self) -> str:
+        return "new" if self.revision is None else "edit"
+
+
+def _normalized(data: ListingData, name: str) -> Any:
+    value = getattr(data, name)
+    if name in _SET_FIELDS:
+        return frozenset(value or ())
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def changed_fields(before: ListingData, after: ListingData) -> list[str]:
+    """Names of the ``ListingData`` fields that differ (order of many-valued fields ignored)."""
+    return [f.name for f in fields(ListingData)
+            if _normalized(before, f.name) != _normalized(after, f.name)]
+
+
+def list_queue() -> list[QueueItem]:
+    """Listings waiting for review, oldest submission first: new listings (``pending_review``)
+    and published listings with a pending edit. Four statements plus one per loaded relation."""
+    submitted = (sa.select(sa.func.max(AuditEntry.at))
+                 .where(AuditEntry.group_id == Group.id, AuditEntry.action == "group.submitted")
+                 .correlate(Group).scalar_subquery())
+    new_rows = db.session.execute(
+        sa.select(Group, submitted.label("submitted_at"))
+        .where(Group.status == ListingStatus.pending_review)
+        .options(selectinload(Group.organizers), selectinload(Group.venue))).all()
+    items = [QueueItem(group, None, submitted_at or group.updated_at, [])
+             for group, submitted_at in new_rows]
+    revisions = db.session.scalars(
+        sa.select(ListingRevision)
+        .join(Group, Group.id == ListingRevision.group_id)
+        .where(ListingRevision.status == RevisionStatus.pending,
+               Group.status == ListingStatus.published)
+        .options(selectinload(ListingRevision.submitted_by),
+                 selectinload(ListingRevision.group).options(
+                     selectinload(Group.organizers), selectinload(Group.venue),
+                     selectinload(Group.conditions), selectinload(Group.audiences),
+                     selectinload(Group.languages), selectinload(Group.access_features),
+                     selectinload(Group.facilitators)))).all()
+    for revision in revisions:
+        changed = changed_fields(ListingData.of(revision.group),
+                                 ListingData.from_json(revision.proposed))
+        items.append(QueueItem(revision.group, revision, revision.submitted_at,
+                               [FIELD_LABELS[name] for name in changed]))
+    items.sort(key=lambda item: (item.submitted_at, item.group.id))
+    return items
+
+
+# --- one listing: details and diff -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    before: str
+    after: str
+
+
+def _venue_text(venue: Venue | None) -> str:
+    # Admins review the exact place; never reuse this for a public output.
+    if venue is None:
+        return "No venue yet"
+    parts = [venue.name, venue.address, venue.town, venue.postcode]
+    return ", ".join(p for p in parts if p)
+
+
+class _Names:
+    """Every name a set of listings refers to, loaded in one statement per kind."""
+
+    def __init__(self, listings: Iterable[ListingData]) -> None:
+        listings = list(listings)
+        self.vocab: dict[str, dict[str, str]] = {}
+        for name, model in _VOCABULARIES.items():
+            slugs = {s for data in listings for s in getattr(data, name)}
+            self.vocab[name] = dict(db.session.execute(
+                sa.select(model.slug, model.name).where(model.slug.in_(slugs))).all()) \
+                if slugs else {}
+        venue_ids = {data.venue_id for data in listings if data.venue_id is not None}
+        self.venues = {v.id: v for v in db.session.scalars(
+            sa.select(Venue).where(Venue.id.in_(venue_ids)))} if venue_ids else {}
+        person_ids = {i for data in listings for i in data.facilitator_ids}
+        self.people = dict(db.session.execute(
+            sa.select(Facilitator.id, Facilitator.name).where(Facilitator.id.in_(person_ids)))
+            .all()) if person_ids else {}
+
+    def text(self, data: ListingData, name: str) -> str:
+        value = getattr(data, name)
+        if name in _VOCABULARIES:
+            names = sorted(self.vocab[name].get(s, f"{s} (unknown)") for s in value)
+            return ", ".join(names) or "None"
+        if name == "facilitator_ids":
+            return ", ".join(sorted(self.people.get(i, f"#{i} (removed)") for i in value)) or "None"
+        if name == "venue_id":
+            if value is None:
+                return "No venue yet"
+            venue = self.venues.get(value)
+            return _venue_text(venue) if venue else f"#{value} (removed)"
+        if name == "is_sensitive":
+            return "Yes" if value else "No"
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return "None"
+        return str(value).strip()
+
+
+def describe_listing(data: ListingData) -> list[tuple[str, str]]:
+    """Every field of a listing as (label, text) for an admin: names, not slugs or ids."""
+    names = _Names([data])
+    return [(FIELD_LABELS[f.name], names.text(data, f.name)) for f in fields(ListingData)]
+
+
+def diff_listing(group: Group, revision: ListingRevision) -> list[Change]:
+    """What ``revision`` would change on ``group``'s published version, field by field."""
+    before, after = ListingData.of(group), ListingData.from_json(revision.proposed)
+    changed = changed_fields(before, after)
+    if not changed:
+        return []
+    names = _Names([before, after])
+    return [Change(FIELD_LABELS[name], names.text(before, name), names.text(after, name))
+            for name in changed]
+
+
+def get_review_group(group_id: int) -> Group:
+    """Any listing, whatever its status, with what its review page shows; ``NotFound`` if none."""
+    group = db.session.scalar(sa.select(Group).where(Group.id == group_id).options(
+        selectinload(Group.organizers), selectinload(Group.venue), selectinload(Group.schedules),
+        selectinload(Group.conditions), selectinload(Group.audiences),
+        selectinload(Group.languages), selectinload(Group.access_features),
+        selectinload(Group.facilitators)))
+    if group is None:
+        raise NotFound("There is no listing with that number.")
+    return group
+
+
+def find_pending_revision(group: Group) -> ListingRevision | None:
+    return db.session.scalar(
+        sa.select(ListingRevision)
+        .where(ListingRevision.group_id == group.id,
+               ListingRevision.status == RevisionStatus.pending)
+        .options(selectinload(ListingRevision.submitted_by)))
+
+
+def list_groups(status: ListingStatus | None, *, limit: int = 200) -> list[Group]:
+    """Listings of one status (or all), most recently changed first, for finding one to act on."""
+    stmt = (sa.select(Group).options(selectinload(Group.organizers), selectinload(Group.venue))
+            .order_by(Group.updated_at.desc(), Group.id.desc()).limit(limit))
+    if status is not None:
+        stmt = stmt.where(Group.status == status)
+    return list(db.session.scalars(stmt))
+
+
+# --- audit log ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AuditFilters:
+    group_id: int | None = None
+    action: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: list[AuditEntry]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def list_audit(page: int = 1, filters: AuditFilters | None = None, *,
+               per_page: int = 50) -> AuditPage:
+    """One page of the audit log, newest first (ties by id), with actor, subject and listing
+    loaded. A page past the end is empty, not an error."""
+    filters = filters or AuditFilters()
+    page = max(1, page)
+    conditions: list[sa.ColumnElement[bool]] = []
+    if filters.group_id is not None:
+        conditions.append(AuditEntry.group_id == filters.group_id)
+    if filters.action:
+        conditions.append(AuditEntry.action == filters.action)
+    total = db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(*conditions)) or 0
+    entries = list(db.session.scalars(
+        sa.select(AuditEntry).where(*conditions)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .offset((page - 1) * per_page).limit(per_page)
+        .options(selectinload(AuditEntry.actor), selectinload(AuditEntry.subject_user),
+                 selectinload(AuditEntry.group))))
+    return AuditPage(entries, page, per_page, total)
+
+
+def list_audit_actions() -> list[str]:
+    """Every action recorded so far plus the known ones, for the filter's choices."""
+    seen = set(db.session.scalars(sa.select(AuditEntry.action).distinct()))
+    return sorted(seen | set(ACTION_LABELS), key=action_label)
+
+
+# --- problem reports and accounts --------------------------------------------------------------
+
+def list_reports(open_only: bool = True) -> list[ProblemReport]:
+    """Problem reports, newest first, with their listing loaded."""
+    stmt = (sa.select(ProblemReport).options(selectinload(ProblemReport.group))
+            .order_by(ProblemReport.created_at.desc(), ProblemReport.id.desc()))
+    if open_only:
+        stmt = stmt.where(ProblemReport.resolved_at.is_(None))
+    return list(db.session.scalars(stmt))
+
+
+def get_report(report_id: int) -> ProblemReport:
+    report = db.session.get(ProblemReport, report_id)
+    if report is None:
+        raise NotFound("There is no problem report with that number.")
+    return report
+
+
+def list_users() -> list[User]:
+    """Every account, admins first, then by email."""
+    return list(db.session.scalars(
+        sa.select(User).order_by(sa.case((User.role == Role.admin, 0), else_=1), User.email)))
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("There is no account with that number.")
+    return user
+

@@ -1,0 +1,105 @@
+"""The venue form: address → "Find on map" → a point the organizer may correct → a time zone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask_wtf import FlaskForm
+from wtforms import (
+    FloatField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import Optional
+from wtforms.widgets import HiddenInput
+
+from ..extensions import db
+from .models import AccessFeature
+from .services import VenueData
+
+COUNTRIES = [("GB", "United Kingdom"), ("US", "United States")]
+
+COMMON_ZONES = [
+    ("Europe/London", "UK (Europe/London)"),
+    ("Europe/Dublin", "Ireland (Europe/Dublin)"),
+    ("America/New_York", "US Eastern (America/New_York)"),
+    ("America/Chicago", "US Central (America/Chicago)"),
+    ("America/Denver", "US Mountain (America/Denver)"),
+    ("America/Phoenix", "Arizona (America/Phoenix)"),
+    ("America/Los_Angeles", "US Pacific (America/Los_Angeles)"),
+    ("America/Anchorage", "Alaska (America/Anchorage)"),
+    ("Pacific/Honolulu", "Hawaii (Pacific/Honolulu)"),
+]
+
+
+class CoordinateField(FloatField):
+    """A decimal coordinate; a clear message instead of "Not a valid float value"."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        try:
+            self.data = float(str(valuelist[0]).strip().replace(",", "."))
+        except ValueError:
+            self.data = None
+            raise ValueError("Enter a number in decimal degrees, for example 53.4808.") from None
+
+
+class VenueForm(FlaskForm):
+    name = StringField("Name of the venue")
+    address = StringField("Street address")
+    postcode = StringField("Postcode or ZIP code")
+    town = StringField("Town or city")
+    country = SelectField("Country", choices=[SelectChoice(*c) for c in COUNTRIES], validate_choice=False)
+    latitude = CoordinateField("Latitude", validators=[Optional()])
+    longitude = CoordinateField("Longitude", validators=[Optional()])
+    timezone = SelectField("Time zone", validate_choice=False)
+    timezone_other = StringField("Or another time zone", validators=[Optional()])
+    access = SelectMultipleField("Accessibility of the venue", validate_choice=False)
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    preview = SubmitField("Find on map")
+    save = SubmitField("Save venue")
+
+    def load_choices(self) -> VenueForm:
+        self.access.choices = [SelectChoice(a.slug, a.name) for a in db.session.scalars(
+            sa.select(AccessFeature).where(AccessFeature.scope == "venue").order_by(AccessFeature.name))]
+        current = self.timezone.data or ""
+        zones = list(COMMON_ZONES)
+        if current and current not in dict(zones):
+            zones.insert(0, (current, current))
+        self.timezone.choices = [SelectChoice(v, label) for v, label in
+                                 [("", "Take it from the point on the map")] + zones]
+        return self
+
+    def geocoding_text(self) -> list[str]:
+        """What to ask the geocoder, most precise first (the gazetteer knows postcodes and towns)."""
+        address = (self.address.data or "").strip()
+        town = (self.town.data or "").strip()
+        postcode = (self.postcode.data or "").strip()
+        tries = [", ".join(p for p in (address, town, postcode) if p)]
+        if postcode:
+            tries.append(postcode)
+        if town:
+            tries.append(town)
+        return [t for i, t in enumerate(tries) if t and t not in tries[:i]]
+
+    def fill(self, venue: Any) -> None:
+        for name in ("name", "address", "postcode", "town", "country", "latitude", "longitude"):
+            getattr(self, name).data = getattr(venue, name)
+        self.timezone.data = venue.timezone
+        self.access.data = [a.slug for a in venue.access_features]
+
+    def venue_data(self) -> VenueData:
+        zone = (self.timezone_other.data or "").strip() or (self.timezone.data or "").strip()
+        return VenueData(
+            name=(self.name.data or "").strip(), address=(self.address.data or "").strip(),
+            town=(self.town.data or "").strip(), country=(self.country.data or "").strip().upper(),
+            postcode=(self.postcode.data or "").strip(),
+            latitude=self.latitude.data, longitude=self.longitude.data,
+            timezone=zone, access=tuple(self.access.data or ()))
