@@ -28,18 +28,37 @@ DEMO_TODAY = dt.date(2026, 11, 25)
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
-def _pg_database(name: str) -> str:
-    """A fresh database beside GROUPFINDER_TEST_DATABASE_URL's, for one role of the suite."""
+_created_pg: list[str] = []
+
+
+def _pg_admin() -> tuple[sa.Engine, sa.URL]:
     url = make_url(PG_URL)
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    target = f"{url.database}_gf_{name}"
+    return sa.create_engine(url, isolation_level="AUTOCOMMIT"), url
+
+
+def _pg_database(name: str) -> str:
+    """A fresh database beside GROUPFINDER_TEST_DATABASE_URL's, for one role of this run
+    (named per process, so concurrent runs on one server don't drop each other's)."""
+    admin, url = _pg_admin()
+    target = f"{url.database}_gf_{os.getpid()}_{name}"
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
         conn.exec_driver_sql(f'CREATE DATABASE "{target}"')
     admin.dispose()
+    _created_pg.append(target)
     return url.set(database=target).render_as_string(hide_password=False)
+
+
+def _drop_pg_databases() -> None:
+    if not _created_pg:
+        return
+    admin, _ = _pg_admin()
+    with admin.connect() as conn:
+        for target in _created_pg:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+    admin.dispose()
 
 
 def database_url(backend: str, name: str, tmp_dir: Path) -> str:
@@ -161,6 +180,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # ty
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _drop_pg_databases()
     if os.environ.get("CI", "").lower() in ("1", "true") and session.testscollected:
         if _pg_outcomes["skipped"] or not _pg_outcomes["passed"]:
             session.exitstatus = 1

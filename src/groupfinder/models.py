@@ -4,12 +4,13 @@ from .accounts.models import Role, User
 from .facilitators.models import Facilitator
 from .geo.models import GazetteerEntry, GeocodeCache
 from .groups.models import Audience, Condition, Group, Language, ListingStatus
+from .readcache import DataGeneration
 from .review.models import AuditEntry, ListingRevision, ProblemReport, RevisionStatus
 from .schedules.models import Cancellation, MeetingChange, Schedule
 from .venues.models import AccessFeature, Venue
 
 __all__ = [
-    "AccessFeature", "AuditEntry", "Audience", "ListingRevision", "ProblemReport",
+    "AccessFeature", "AuditEntry", "Audience", "DataGeneration", "ListingRevision", "ProblemReport",
     "RevisionStatus", "Cancellation", "Condition", "Facilitator", "GazetteerEntry",
     "GeocodeCache", "Group", "Language", "ListingStatus", "MeetingChange", "Role", "Schedule",
     "User", "Venue",

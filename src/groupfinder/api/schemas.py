@@ -11,7 +11,8 @@ from .. import privacy
 from ..facilitators.models import Facilitator
 from ..geo.geocoding import Origin
 from ..groups.models import Group
-from ..groups.queries import SearchHit
+from ..groups.queries import SearchHit, load_groups, next_meeting
+from ..readcache import cache, current_token
 from ..schedules.recurrence import Meeting
 from ..schedules.words import describe
 from ..urls import absolute_url
@@ -83,6 +84,26 @@ def dump_group(group: Group, *, distance_km: float | None, next_meeting: Meeting
 
 def dump_hit(hit: SearchHit) -> dict[str, Any]:
     return dump_group(hit.group, distance_km=hit.distance_km, next_meeting=hit.next_meeting)
+
+
+def dump_rows(rows: list[tuple[int, float]], now: dt.datetime) -> list[dict[str, Any]]:
+    """Search results from cached summaries; only groups not cached (or whose cached next
+    meeting has started) are loaded, in one batch."""
+    store, token = cache(), current_token()
+    summaries: dict[int, tuple[dict[str, Any], Meeting | None]] = {}
+    missing = []
+    for gid, _ in rows:
+        item = store.get(("group-summary", gid), token)
+        if item is None or (item[1] is not None and item[1].starts_at <= now):
+            missing.append(gid)
+        else:
+            summaries[gid] = item
+    for gid, group in load_groups(missing).items():
+        upcoming = next_meeting(group, now)
+        item = (dump_group(group, distance_km=None, next_meeting=upcoming), upcoming)
+        store.put(("group-summary", gid), token, item)
+        summaries[gid] = item
+    return [{**summaries[gid][0], "distance_km": round(d, 1)} for gid, d in rows]
 
 
 def dump_group_detail(group: Group, meetings: list[Meeting], next_meeting: Meeting | None) -> dict[str, Any]:

@@ -24,7 +24,7 @@ csrf.exempt(bp)
 
 @bp.get("/groups")
 def groups() -> Any:
-    outcome = run_search(request.args.to_dict(flat=False))
+    outcome = run_search(request.args.to_dict(flat=False), load=False)
     page = outcome.page
     next_url = None
     if page.next_cursor:
@@ -34,7 +34,7 @@ def groups() -> Any:
     body: dict[str, Any] = {
         "origin": schemas.dump_origin(outcome.origin),
         "radius_km": round(outcome.request.radius_km, 3),
-        "results": [schemas.dump_hit(h) for h in page.hits],
+        "results": schemas.dump_rows(page.rows, dt.datetime.now(dt.UTC)),
         "next": next_url,
     }
     if page.nearest_outside_km is not None:

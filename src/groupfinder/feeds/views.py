@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, current_app, request
 
 from ..errors import NotFound
 from ..extensions import db
@@ -15,6 +16,7 @@ from ..facilitators.models import Facilitator
 from ..groups.queries import get_public_group, list_facilitator_groups
 from ..groups.search import run_search
 from ..permissions import public_blueprint
+from ..readcache import cache, current_token
 from ..schedules.recurrence import Frequency, RecurrenceSpec, meetings
 from ..urls import absolute_url
 from .ical import FeedInfo, Series, build_calendar
@@ -30,8 +32,29 @@ def _calendar_response(body: bytes, modified: dt.datetime, filename: str) -> Res
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.headers["Cache-Control"] = "public, max-age=900"
-    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
     response.last_modified = modified
+    return response
+
+
+def _cached_feed(build: Callable[[], tuple[bytes, dt.datetime, str]]) -> Response:
+    """Serve a feed through the data-version cache.
+
+    The ETag comes from the data token (which changes on every commit), the URL and the year of
+    the VTIMEZONE rules, so a conditional GET is answered with 304 before anything is loaded or
+    built, and an unchanged feed's bytes are built once per process. ``build`` returns the body,
+    its last-modified instant and a file name.
+    """
+    token, year = current_token(), _year()
+    key = ("feed", request.full_path, year, current_app.config["BASE_URL"], current_app.config["CLOCK"])
+    etag = hashlib.sha256(repr((token, key)).encode()).hexdigest()[:32]
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+        response.set_etag(etag)
+        response.headers["Cache-Control"] = "public, max-age=900"
+        return response
+    body, modified, filename = cache().get_or_build(key, token, build)
+    response = _calendar_response(body, modified, filename)
+    response.set_etag(etag)
     return response.make_conditional(request)
 
 
@@ -41,33 +64,42 @@ def _year() -> int:
 
 @bp.get("/groups/<int:group_id>/calendar.ics")
 def group(group_id: int) -> Any:
-    grp = get_public_group(group_id)
-    series = group_series(grp)
-    info = FeedInfo(name=grp.name, description=f"Meetings of {grp.name}, from groupfinder.",
-                    uid=f"feed-group-{grp.id}@{uid_host()}",
-                    timezone=grp.venue.timezone if grp.venue else None)
-    body = build_calendar(info, series, year=_year())
-    return _calendar_response(body, last_modified(series), f"group-{grp.id}.ics")
+    def build() -> tuple[bytes, dt.datetime, str]:
+        grp = get_public_group(group_id)
+        series = group_series(grp)
+        info = FeedInfo(name=grp.name, description=f"Meetings of {grp.name}, from groupfinder.",
+                        uid=f"feed-group-{grp.id}@{uid_host()}",
+                        timezone=grp.venue.timezone if grp.venue else None)
+        return build_calendar(info, series, year=_year()), last_modified(series), f"group-{grp.id}.ics"
+
+    return _cached_feed(build)
 
 
 @bp.get("/facilitators/<int:facilitator_id>/calendar.ics")
 def facilitator(facilitator_id: int) -> Any:
-    person = db.session.get(Facilitator, facilitator_id)
-    groups = list_facilitator_groups(person) if person else []
-    if not groups:
-        abort(404)
-    series = [s for g in groups for s in group_series(g)]
-    zones = sorted({s.spec.timezone for s in series})
-    info = FeedInfo(name=f"Meetings led by {person.name}",
-                    description=f"Support group meetings {person.name} facilitates, from groupfinder.",
-                    uid=f"feed-facilitator-{person.id}@{uid_host()}",
-                    timezone=zones[0] if len(zones) == 1 else None)
-    body = build_calendar(info, series, year=_year())
-    return _calendar_response(body, last_modified(series), f"facilitator-{person.id}.ics")
+    def build() -> tuple[bytes, dt.datetime, str]:
+        person = db.session.get(Facilitator, facilitator_id)
+        groups = list_facilitator_groups(person) if person else []
+        if not groups:
+            abort(404)
+        series = [s for g in groups for s in group_series(g)]
+        zones = sorted({s.spec.timezone for s in series})
+        info = FeedInfo(name=f"Meetings led by {person.name}",
+                        description=f"Support group meetings {person.name} facilitates, from groupfinder.",
+                        uid=f"feed-facilitator-{person.id}@{uid_host()}",
+                        timezone=zones[0] if len(zones) == 1 else None)
+        body = build_calendar(info, series, year=_year())
+        return body, last_modified(series), f"facilitator-{person.id}.ics"
+
+    return _cached_feed(build)
 
 
 @bp.get("/search/calendar.ics")
 def search() -> Any:
+    return _cached_feed(_build_search_feed)
+
+
+def _build_search_feed() -> tuple[bytes, dt.datetime, str]:
     outcome = run_search(request.args.to_dict(flat=False), radius_param="radius_km",
                          default_limit=SEARCH_FEED_LIMIT, max_limit=SEARCH_FEED_LIMIT)
     series: list[Series] = [s for hit in outcome.page.hits for s in group_series(hit.group)]
@@ -79,12 +111,15 @@ def search() -> Any:
     info = FeedInfo(name=name, description=f"{name}, from groupfinder ({absolute_url('pages.home')}).",
                     uid=f"feed-search-{digest}@{uid_host()}",
                     timezone=zones[0] if len(zones) == 1 else None)
-    body = build_calendar(info, series, year=_year())
-    return _calendar_response(body, last_modified(series), "search.ics")
+    return build_calendar(info, series, year=_year()), last_modified(series), "search.ics"
 
 
 @bp.get("/groups/<int:group_id>/meetings/<stamp>.ics")
 def meeting(group_id: int, stamp: str) -> Any:
+    return _cached_feed(lambda: _build_meeting(group_id, stamp))
+
+
+def _build_meeting(group_id: int, stamp: str) -> tuple[bytes, dt.datetime, str]:
     """One meeting, for "add to my calendar": where it really happens (moves applied); 404 for a
     cancelled meeting or a time that is not on the schedule."""
     grp = get_public_group(group_id)
@@ -112,6 +147,6 @@ def meeting(group_id: int, stamp: str) -> Any:
         body = build_calendar(FeedInfo(name=grp.name, description=grp.name,
                                        uid=f"feed-meeting-{grp.id}-{stamp}@{uid_host()}"),
                               [one], year=m.starts_at.year)
-        return _calendar_response(body, s.stamp, f"meeting-{grp.id}-{stamp}.ics")
+        return body, s.stamp, f"meeting-{grp.id}-{stamp}.ics"
     raise NotFound("That meeting is not on this group's schedule, or it was cancelled.")
 

@@ -430,6 +430,7 @@ class GeocodingService:
         self.breaker_seconds = breaker_seconds
         self._blocked_until = 0.0
         self._lock = threading.Lock()
+        self._labels: dict[tuple[float, float], Any] = {}
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], session_factory: SessionFactory, *,
@@ -480,9 +481,18 @@ class GeocodingService:
     # -- coordinates
 
     def _from_point(self, lat: float, lng: float) -> Origin:
-        with self.session_factory() as session:
-            near = gazetteer.nearest_label(session, lat, lng, self.countries)
+        key = (round(lat, 3), round(lng, 3))
+        with self._lock:
+            near = self._labels.get(key)
         if near is None:
+            with self.session_factory() as session:
+                near = gazetteer.nearest_label(session, lat, lng, self.countries)
+            # The gazetteer is reference data: a point's label never changes while serving.
+            with self._lock:
+                self._labels[key] = near or False
+                if len(self._labels) > 4096:
+                    self._labels.pop(next(iter(self._labels)))
+        if not near:
             message = covered_phrase(self.countries)
             raise InvalidInput(message, field_errors={"where": [message]})
         return Origin(near.label, lat, lng, "coordinates", near.row.country)

@@ -78,6 +78,7 @@ class SearchPage:
     next_cursor: str | None
     nearest_outside_km: float | None = None
     criteria: SearchCriteria | None = field(default=None, compare=False)
+    rows: list[tuple[int, float]] = field(default_factory=list)  # (id, distance_km), in order
 
 
 def encode_cursor(distance_km: float, group_id: int) -> str:
@@ -160,6 +161,9 @@ def _nearest_statement(filters: list[sa.ColumnElement[bool]], *, ranges: int,
     return outer.order_by(inner.c.d, inner.c.id).limit(p("k", type_=sa.Integer))
 
 
+_UNFILTERED: dict[tuple[int, bool], sa.Select[Any]] = {}
+
+
 def nearest_group_ids(c: SearchCriteria, today: dt.date, *,
                       start_radius_km: float | None = None) -> list[tuple[int, float]]:
     """Up to ``limit + 1`` (id, distance) pairs, nearest first; ties broken by id.
@@ -173,23 +177,30 @@ def nearest_group_ids(c: SearchCriteria, today: dt.date, *,
     radius = min(start_radius_km or FIRST_RADIUS_KM, c.radius_km)
     if c.after:
         radius = min(c.radius_km, max(radius, c.after[0] * 1.25 + 1))
-    statements: dict[int, sa.Select[Any]] = {}
+    # Without filters the statement is the same for every search: build it once per process.
+    statements = _UNFILTERED if len(filters) == 1 else {}
     params: dict[str, Any] = {"lat": c.latitude, "lng": c.longitude, "k": k}
     if c.after:
         params.update(d0=c.after[0], id0=c.after[1])
     while True:
         box = bounding_box(c.latitude, c.longitude, radius)
         ranges = len(box.lng_ranges)
-        if ranges not in statements:
-            statements[ranges] = _nearest_statement(filters, ranges=ranges, with_after=bool(c.after))
+        shape = (ranges, bool(c.after))
+        if shape not in statements:
+            statements[shape] = _nearest_statement(filters, ranges=ranges, with_after=bool(c.after))
         params.update(south=box.south, north=box.north, r=radius)
         for i, (w, e) in enumerate(box.lng_ranges):
             params.update({f"w{i}": w, f"e{i}": e})
-        rows = [(row.id, float(row.d)) for row in db.session.execute(statements[ranges], params)]
+        rows = [(row.id, float(row.d)) for row in db.session.execute(statements[shape], params)]
         if len(rows) >= k or radius >= c.radius_km:
             return rows
         growth = 4.0 if not rows else min(4.0, max(1.5, 1.2 * math.sqrt(k / len(rows))))
         radius = min(radius * growth, c.radius_km)
+
+
+def load_groups(ids: Sequence[int]) -> dict[int, Group]:
+    """Groups with everything public outputs show, in a fixed number of statements."""
+    return _load_groups(ids)
 
 
 def _load_groups(ids: Sequence[int]) -> dict[int, Group]:
@@ -265,28 +276,32 @@ def _nearest_meeting_ids(c: SearchCriteria, today: dt.date) -> list[tuple[int, f
     return accepted[: c.limit + 1]
 
 
-def search_groups(c: SearchCriteria, *, now: dt.datetime | None = None) -> SearchPage:
+def search_groups(c: SearchCriteria, *, now: dt.datetime | None = None,
+                  load: bool = True) -> SearchPage:
     """Published groups within ``c.radius_km`` of the origin, nearest first, one page.
 
     When nothing lies within the radius, ``nearest_outside_km`` says how far the nearest match is
-    (within ``MAX_RADIUS_KM``), so the page can offer to widen the search.
+    (within ``MAX_RADIUS_KM``), so the page can offer to widen the search. With ``load=False``
+    only ``rows`` is filled (the caller has the groups' public summaries cached).
     """
     now = now or dt.datetime.now(dt.UTC)
     today = now.astimezone(ZoneInfo("UTC")).date()
     rows = _nearest_meeting_ids(c, today) if c.meets_between else nearest_group_ids(c, today)
     more = len(rows) > c.limit
     rows = rows[: c.limit]
-    groups = _load_groups([gid for gid, _ in rows])
-    hits = [SearchHit(groups[gid], d, next_meeting(groups[gid], now)) for gid, d in rows]
+    hits = []
+    if load:
+        groups = _load_groups([gid for gid, _ in rows])
+        hits = [SearchHit(groups[gid], d, next_meeting(groups[gid], now)) for gid, d in rows]
     cursor = encode_cursor(rows[-1][1], rows[-1][0]) if more and rows else None
     outside = None
-    if not hits and c.after is None and c.radius_km < MAX_RADIUS_KM:
+    if not rows and c.after is None and c.radius_km < MAX_RADIUS_KM:
         wider = replace(c, radius_km=MAX_RADIUS_KM, limit=1)
         # Nothing lies inside c.radius_km, so the wider search starts there.
         found = (_nearest_meeting_ids(wider, today) if c.meets_between
                  else nearest_group_ids(wider, today, start_radius_km=c.radius_km))
         outside = found[0][1] if found else None
-    return SearchPage(hits, cursor, outside, c)
+    return SearchPage(hits, cursor, outside, c, rows)
 
 
 def get_public_group(group_id: int) -> Group:
@@ -302,7 +317,13 @@ def list_vocabulary(model: type) -> list:
 
 
 def vocabulary_slugs() -> dict[str, set[str]]:
-    """Every valid slug per filter, in one round of small queries (validated input)."""
+    """Every valid slug per filter (validated input); cached until the data changes."""
+    from ..readcache import cache, current_token
+
+    return cache().get_or_build("vocabulary-slugs", current_token(), _vocabulary_slugs)
+
+
+def _vocabulary_slugs() -> dict[str, set[str]]:
     return {
         "condition": set(db.session.scalars(sa.select(Condition.slug))),
         "audience": set(db.session.scalars(sa.select(Audience.slug))),

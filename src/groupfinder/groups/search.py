@@ -26,7 +26,8 @@ def geocoder() -> Any:
 
 
 def run_search(args: Mapping[str, Sequence[str]], *, radius_param: str = "radius_km",
-               unit: str = "km", default_limit: int = 20, max_limit: int | None = None) -> SearchOutcome:
+               unit: str = "km", default_limit: int = 20, max_limit: int | None = None,
+               load: bool = True) -> SearchOutcome:
     """Raises ``InvalidInput`` (per field), ``PlaceNotFound``, ``AmbiguousPlace`` or
     ``GeocodingUnavailable``; never returns a partial answer."""
     req = parse_search_args(
@@ -43,4 +44,4 @@ def run_search(args: Mapping[str, Sequence[str]], *, radius_param: str = "radius
         conditions=req.conditions, days=req.days, starts_after=req.starts_after,
         starts_before=req.starts_before, audiences=req.audiences, languages=req.languages,
         access=req.access, limit=limit, after=after, meets_between=week)
-    return SearchOutcome(req, origin, search_groups(criteria, now=now))
+    return SearchOutcome(req, origin, search_groups(criteria, now=now, load=load))
