@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 
 from groupfinder.app import create_app
@@ -69,6 +70,17 @@ def database_url(backend: str, name: str, tmp_dir: Path) -> str:
     return f"sqlite:///{tmp_dir / (name + '.sqlite3')}"
 
 
+class IsolatedClient(FlaskClient):
+    """Each request starts with an empty ``g``, as in production: the fixtures keep one app
+    context open for the whole test, and requests would otherwise share it (and, for example,
+    Flask-Login's cached user)."""
+
+    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 def make_app(url: str, **overrides: object) -> Flask:
     settings = {
         "TESTING": True,
@@ -79,7 +91,9 @@ def make_app(url: str, **overrides: object) -> Flask:
         "MAIL_BACKEND": "memory",
         **overrides,
     }
-    return create_app(settings)
+    app = create_app(settings)
+    app.test_client_class = IsolatedClient
+    return app
 
 
 def _prepare(app: Flask, *, demo: bool) -> None:

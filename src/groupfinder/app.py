@@ -117,13 +117,17 @@ def _register_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .api.views import bp as api_bp
     from .feeds.views import bp as feeds_bp
+    from .groups.report_views import bp as reports_bp
     from .groups.views import bp as groups_bp
     from .pages.views import bp as pages_bp
+    from .review.views import bp as review_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(reports_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:

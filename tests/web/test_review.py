@@ -88,11 +88,11 @@ def rapp(app: Flask, _review_apps: dict[str, Flask]) -> Iterator[Flask]:
 
 
 class Client(FlaskClient):
-    """Requests share the test's app context (and so ``g``): forget the signed-in user that
-    Flask-Login cached there by the previous request, so each request loads its own."""
+    """Requests share the test's app context, and so ``g``: empty it before each request, as a
+    fresh context would be (Flask-Login caches the user there, the read cache its data token)."""
 
     def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        g.pop("_login_user", None)
+        vars(g).clear()
         return super().open(*args, **kwargs)
 
 

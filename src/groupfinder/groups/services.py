@@ -33,9 +33,14 @@ from .models import Audience, Condition, Group, Language, ListingStatus
 CONTENT_FIELDS = ("name", "description", "what_to_expect", "cost", "contact_email", "website")
 
 
+# Words that are routes under /groups/<id>/ and so can't be a group's slug.
+_RESERVED_SLUGS = {"report", "calendar", "meetings"}
+
+
 def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80] or "group"
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80] or "group"
+    return f"{slug}-group" if slug in _RESERVED_SLUGS else slug
 
 
 def apply_public_location(group: Group) -> None:
