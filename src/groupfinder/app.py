@@ -21,6 +21,8 @@ from .db import configure_engine, reset_writing, set_writing
 
 log = logging.getLogger("groupfinder.request")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+# Sign-in tokens in paths are secrets: the log keeps the route, not the token.
+_TOKEN_PATH = re.compile(r"^(/accounts/(?:confirm|reset)/)[^/?]+")
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -115,10 +117,12 @@ def _register_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
     from .api.views import bp as api_bp
     from .feeds.views import bp as feeds_bp
     from .groups.report_views import bp as reports_bp
     from .groups.views import bp as groups_bp
+    from .manage.views import bp as manage_bp
     from .pages.views import bp as pages_bp
     from .review.views import bp as review_bp
 
@@ -128,6 +132,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(manage_bp)
 
 
 def _register_request_hooks(app: Flask) -> None:
@@ -150,7 +156,7 @@ def _register_request_hooks(app: Flask) -> None:
         if request.path.startswith("/api/"):
             response.headers.setdefault("Access-Control-Allow-Origin", "*")
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        log.info("%s %s%s %s %.1fms", request.method, request.path,
+        log.info("%s %s%s %s %.1fms", request.method, _TOKEN_PATH.sub(r"\1…", request.path),
                  ("?" + redact_query_string(request.query_string.decode("latin-1")))
                  if request.query_string else "", response.status_code, elapsed)
         return response

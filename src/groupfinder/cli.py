@@ -47,5 +47,8 @@ def seed_demo_command() -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from .accounts.cli import create_admin_command
+
+    app.cli.add_command(create_admin_command)
     app.cli.add_command(load_reference_data_command)
     app.cli.add_command(seed_demo_command)

@@ -6,11 +6,13 @@ import html
 import re
 import time
 from collections.abc import Iterator
+from types import SimpleNamespace
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher, profiles
-from flask import Flask
+from flask import Flask, url_for
 from flask.testing import FlaskClient
 from itsdangerous.timed import TimestampSigner
 
@@ -33,11 +35,22 @@ def _cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(passwords, "HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
 
 
+class _Browser(FlaskClient):
+    """Each request in an app context of its own, as in production: the fixtures keep one app
+    context pushed for the whole test, and without this every client would share its ``g``
+    (Flask-Login's current user, Flask-WTF's CSRF token) and its database session."""
+
+    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 _own_apps: dict[str, Flask] = {}
 
 
 @pytest.fixture
-def app(app: Flask, request: pytest.FixtureRequest, backend: str) -> Iterator[Flask]:
+def app(app: Flask, request: pytest.FixtureRequest, backend: str,
+        monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     """The suite's app once app.py registers the accounts blueprint; until then an app of our own
     with it (a blueprint can't be added to an app that has served requests)."""
     from groupfinder.accounts.cli import create_admin_command
@@ -45,6 +58,7 @@ def app(app: Flask, request: pytest.FixtureRequest, backend: str) -> Iterator[Fl
     if "accounts" in app.blueprints:
         if "create-admin" not in app.cli.commands:
             app.cli.add_command(create_admin_command)
+        monkeypatch.setattr(app, "test_client_class", _Browser)
         mail.outbox().clear()
         yield app
         return
@@ -60,6 +74,7 @@ def app(app: Flask, request: pytest.FixtureRequest, backend: str) -> Iterator[Fl
             db.create_all()
         _own_apps[backend] = own
     own = _own_apps[backend]
+    monkeypatch.setattr(own, "test_client_class", _Browser)
     with own.app_context():
         mail.outbox().clear()
         try:
@@ -126,7 +141,7 @@ def sign_in(client: FlaskClient, email: str = "ann@example.org", password: str =
         data["remember"] = "y"
     form_at = "/accounts/login"
     if next_ is not None:
-        form_at += "?" + __import__("urllib.parse").parse.urlencode({"next": next_})
+        form_at += "?" + urlencode({"next": next_})
         page = client.get(form_at).get_data(as_text=True)
         found = re.search(r'id="next" name="next" type="hidden" value="([^"]*)"', page)
         data["next"] = html.unescape(found.group(1)) if found else ""
@@ -144,16 +159,21 @@ def signed_in(client: FlaskClient) -> bool:
     return r.status_code == 200
 
 
-def the_user(email: str = "ann@example.org") -> User:
+def the_user(email: str = "ann@example.org") -> SimpleNamespace:
+    """The account's row as it is now (a snapshot: the test's own transaction ends at once, so it
+    never holds SQLite's lock while the app writes)."""
     db.session.expire_all()
     user = db.session.scalar(sa.select(User).where(User.email == email))
     assert user is not None
-    return user
+    row = SimpleNamespace(**{c.key: getattr(user, c.key) for c in sa.inspect(User).column_attrs})
+    db.session.rollback()
+    return row
 
 
 def user_count() -> int:
-    db.session.expire_all()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(User)) or 0
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(User)) or 0
+    db.session.rollback()
+    return count
 
 
 # --- register, confirm, sign in ---------------------------------------------------------------
@@ -175,10 +195,10 @@ def test_register_confirm_and_sign_in_lands_on_the_dashboard_or_home(app, client
     assert the_user().email_confirmed_at is not None
 
     r = sign_in(client)
-    expected = "/manage/" if "manage.dashboard" in app.view_functions else "/"
-    assert r.status_code == 302
-    if expected == "/":
-        assert r.location in ("/", BASE + "/", "http://localhost/")
+    with app.test_request_context():
+        expected = url_for("manage.dashboard" if "manage.dashboard" in app.view_functions
+                           else "pages.home")
+    assert r.status_code == 302 and r.headers["Location"] == expected
     assert signed_in(client)
     assert the_user().password_hash.startswith("$argon2id$")
 
@@ -270,7 +290,13 @@ def test_next_to_another_site_is_ignored(app, client, target):
     new_account(client)
     r = sign_in(client, next_=target)
     assert r.status_code == 302
-    assert "evil" not in r.location and "javascript" not in r.location
+    location = r.headers["Location"]
+    parts = urlsplit(location)
+    assert parts.scheme in ("", "http", "https") and parts.netloc in ("", "localhost")
+    assert location.startswith("/") and not location.startswith(("//", "/\\"))
+    assert "\r" not in location and "\n" not in location
+    if "%0d" not in target:
+        assert "evil" not in location and "javascript" not in location
 
 
 def test_next_on_this_site_is_followed(app, client):
@@ -485,3 +511,22 @@ def test_create_admin_command_refuses_a_weak_password(app):
     assert result.exit_code == 1
     assert "too easy to guess" in result.output
     assert user_count() == 0
+
+
+def test_create_admin_asks_twice_with_a_hidden_prompt_at_a_terminal(monkeypatch):
+    from groupfinder.accounts import cli
+
+    class Terminal:
+        def isatty(self) -> bool:
+            return True
+
+    asked = {}
+
+    def prompt(text: str, **kw: object) -> str:
+        asked.update(kw, text=text)
+        return GOOD
+
+    monkeypatch.setattr(cli.sys, "stdin", Terminal())
+    monkeypatch.setattr(cli.click, "prompt", prompt)
+    assert cli._read_password() == GOOD
+    assert asked["hide_input"] is True and asked["confirmation_prompt"] is True

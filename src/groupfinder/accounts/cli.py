@@ -37,6 +37,6 @@ def create_admin_command(email: str) -> None:
         for field, messages in exc.field_errors.items():
             for message in messages:
                 click.echo(f"Error ({field}): {message}", err=True)
-        raise SystemExit(1)
+        raise SystemExit(1) from None
     verb = "Created admin account" if created else "Made this account an admin:"
     click.echo(f"{verb} {user.email}. It can sign in at /accounts/login.")

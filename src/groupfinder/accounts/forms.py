@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from .passwords import MAX_LENGTH, password_problems
+from .passwords import password_problems
 
 EMAIL_MESSAGE = "Enter an email address like name@example.org."
 
@@ -27,11 +27,9 @@ def _email_field(label: str = "Email address") -> EmailField:
 
 
 def _password_field(label: str, missing: str) -> PasswordField:
-    # The length bound here is only a guard; the policy's own messages come from the service.
-    return PasswordField(label, validators=[
-        DataRequired(missing),
-        Length(max=MAX_LENGTH * 4, message=f"Use at most {MAX_LENGTH} characters."),
-    ])
+    # No Length validator: it would render a maxlength, and browsers cut pasted passwords short
+    # without a word (ASVS 6.2.8). The policy's bounds and messages are the services'.
+    return PasswordField(label, validators=[DataRequired(missing)])
 
 
 def _check_policy(field: Any, *, email: str, context: tuple[str, ...] = ()) -> None:

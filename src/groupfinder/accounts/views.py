@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 
@@ -20,8 +19,16 @@ from ..errors import InvalidInput
 from ..mail import MailUnavailable
 from ..permissions import organizer_required, public
 from . import services
-from .forms import (ChangePasswordForm, ConfirmForm, LoginForm, PasswordResetForm,
-                    PasswordResetRequestForm, RegistrationForm, add_errors, field_errors)
+from .forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    LoginForm,
+    PasswordResetForm,
+    PasswordResetRequestForm,
+    RegistrationForm,
+    add_errors,
+    field_errors,
+)
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 

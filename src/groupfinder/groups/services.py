@@ -111,12 +111,16 @@ def _vocab(model: type, slugs: Sequence[str], field_name: str) -> list[Any]:
     return [items[s] for s in slugs]
 
 
-def _owned(model: type, ids: Sequence[int], by: Any, field_name: str) -> list[Any]:
-    """Rows the acting user may use: their own (admins: any). Others' ids read as unknown."""
+def _owned(model: type, ids: Sequence[int], by: Any, field_name: str,
+           already: Sequence[Any] = ()) -> list[Any]:
+    """Rows the acting user may use: their own (admins: any), plus those the listing already
+    uses (a co-organizer keeps the other organizer's venue). Others' ids read as unknown."""
     if not ids:
         return []
+    kept = {r.id for r in already if r is not None}
     rows = {r.id: r for r in db.session.scalars(sa.select(model).where(model.id.in_(ids)))}
-    allowed = [rows[i] for i in ids if i in rows and (by.is_admin or rows[i].owner_id == by.id)]
+    allowed = [rows[i] for i in ids if i in rows
+               and (by.is_admin or rows[i].owner_id == by.id or i in kept)]
     if len(allowed) != len(ids):
         raise InvalidInput(field_errors={field_name: ["Choose from your own list."]})
     return allowed
@@ -164,8 +168,10 @@ def _apply(group: Group, data: ListingData, by: Any) -> None:
     group.audiences = _vocab(Audience, data.audiences, "audiences")
     group.languages = _vocab(Language, data.languages, "languages")
     group.access_features = _vocab(AccessFeature, data.access, "access")
-    group.facilitators = _owned(Facilitator, data.facilitator_ids, by, "facilitator_ids")
-    group.venue = _owned(Venue, [data.venue_id], by, "venue_id")[0] if data.venue_id else None
+    group.facilitators = _owned(Facilitator, data.facilitator_ids, by, "facilitator_ids",
+                                already=group.facilitators)
+    group.venue = (_owned(Venue, [data.venue_id], by, "venue_id", already=[group.venue])[0]
+                   if data.venue_id else None)
     group.is_sensitive = data.is_sensitive
     group.area_name = data.area_name if data.is_sensitive else None
     if (group.venue_id, group.is_sensitive, group.area_name) != old_location or group.public_lat is None:

@@ -22,7 +22,6 @@ from ..errors import (
     GeocodingUnavailable,
     InvalidInput,
     NotFound,
-    PlaceNotFound,
 )
 from ..extensions import db
 from ..facilitators.forms import OPT_IN_HINT, FacilitatorForm
@@ -91,6 +90,8 @@ def field_value(field: Any) -> Any:
     """What to show in a control: the person's raw input when it could not be parsed."""
     if field.errors and field.raw_data:
         return field.raw_data[0]
+    if isinstance(field.data, dt.time):
+        return field.data.strftime("%H:%M")
     return "" if field.data is None else field.data
 
 
@@ -243,9 +244,7 @@ def _find_on_map(form: VenueForm) -> tuple[Any, Errors]:
         try:
             origin = geocoder().resolve(text=text)
             break
-        except (PlaceNotFound, AmbiguousPlace) as exc:
-            first_error = first_error or exc
-        except InvalidInput as exc:
+        except InvalidInput as exc:  # PlaceNotFound, AmbiguousPlace, malformed text
             first_error = first_error or exc
         except GeocodingUnavailable:
             return None, {"address": ["Address search is unavailable right now. Try again in a "

@@ -295,7 +295,6 @@ def delete_schedule(schedule: Schedule, *, by: Any, expected_version: int | None
             group = schedule.group
             audit("schedule.deleted", by=by, group=group,
                   details={"schedule_id": schedule.id})
-            group.schedules.remove(schedule)
             db.session.delete(schedule)
             db.session.commit()
         except StaleDataError:
