@@ -78,6 +78,13 @@ class IsolatedClient(FlaskClient):
     def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         if has_app_context():
             g.__dict__.clear()
+        # The test BASE_URL is https, so cookies are Secure (and __Host-): speak https.
+        if not args or isinstance(args[0], str):
+            kwargs.setdefault("base_url", "https://localhost")
+            # Flask-WTF checks the Referer on https (same origin), as a browser would send it.
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("Referer", "https://localhost/")
+            kwargs["headers"] = headers
         return super().open(*args, **kwargs)
 
 
@@ -89,6 +96,7 @@ def make_app(url: str, **overrides: object) -> Flask:
         "BASE_URL": "https://groups.example.test",
         "GEOCODER": "offline",
         "MAIL_BACKEND": "memory",
+        "RATELIMIT_ENABLED": False,  # the rate-limit tests switch it on
         **overrides,
     }
     app = create_app(settings)

@@ -50,9 +50,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"],
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings["DATABASE_URL"]),
         MAX_CONTENT_LENGTH=settings.get("MAX_CONTENT_LENGTH", 1024 * 1024),
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings["BASE_URL"].startswith("https://"),
         WTF_CSRF_TIME_LIMIT=None if settings.get("TESTING") else 3600 * 8,
         JSON_SORT_KEYS=False,
     )
@@ -60,7 +57,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     _configure_logging(app)
     _register_extensions(app)
+    from .security import apply_limits, init_security
+
+    init_security(app)
     _register_blueprints(app)
+    apply_limits(app)
     _register_request_hooks(app)
     from .errors import register_error_handlers
 
@@ -151,8 +152,6 @@ def _register_request_hooks(app: Flask) -> None:
     @app.after_request
     def _finish(response: Any) -> Any:
         response.headers.setdefault("X-Request-Id", g.get("request_id", ""))
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
         if request.path.startswith("/api/"):
             response.headers.setdefault("Access-Control-Allow-Origin", "*")
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000

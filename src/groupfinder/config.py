@@ -33,6 +33,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GEOCODER_MIN_DELAY", 1.0, "Seconds between online geocoding requests per process"),
     Setting("GEOCODER_COUNTRIES", "GB,US", "ISO country codes people search in, in order of preference"),
     Setting("RATELIMIT_STORAGE_URI", "memory://", "memory:// for one process; redis://host:6379 for several"),
+    Setting("RATELIMIT_ENABLED", True, "Rate limits on sign-in, registration, resets, reports and the API"),
+    Setting("PROXY_HOPS", 0, "How many reverse proxies stand in front (ProxyFix); 0 when none"),
     Setting("DISTANCE_UNIT", "km", "km or mi, for distances shown on pages"),
     Setting("CLOCK", "12h", "12h or 24h, for times shown on pages and in feeds"),
     Setting("DEFAULT_RADIUS_KM", 25.0, "Search radius when none is given"),
@@ -115,6 +117,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None,
     storage = str(values["RATELIMIT_STORAGE_URI"])
     if not storage.startswith(("memory://", "redis://", "rediss://", "redis+unix://")):
         problems.append(f"{PREFIX}_RATELIMIT_STORAGE_URI must be memory:// or a redis:// URL.")
+    if not 0 <= int(values["PROXY_HOPS"]) <= 5:
+        problems.append(f"{PREFIX}_PROXY_HOPS must be a whole number from 0 to 5.")
     if values["MAIL_BACKEND"] not in ("console", "file", "smtp", "memory"):
         problems.append(f"{PREFIX}_MAIL_BACKEND must be console, file, smtp or memory.")
     if str(values["LOG_LEVEL"]).upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):

@@ -319,10 +319,10 @@ def test_a_forged_next_posted_directly_is_ignored(app, client):
 def test_sign_out_ends_the_session_even_for_a_copied_cookie(app, client):
     new_account(client)
     sign_in(client)
-    cookie = client.get_cookie("session")
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
     assert cookie is not None and signed_in(client)
     copy = app.test_client()
-    copy.set_cookie("session", cookie.value)
+    copy.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie.value)
     assert signed_in(copy)
     r = submit(client, "/accounts/logout", {}, form_at="/accounts/password")
     assert r.status_code == 302 and r.location.endswith("/accounts/login")
@@ -407,10 +407,10 @@ def test_change_password_signs_out_other_sessions_but_keeps_this_one(app, client
     sign_in(client)
     other = app.test_client()
     sign_in(other, remember=True)
-    remember = other.get_cookie("remember_token")
+    remember = other.get_cookie(app.config["REMEMBER_COOKIE_NAME"])
     assert remember is not None
     stolen = app.test_client()  # only the remember-me cookie, as a thief would have it
-    stolen.set_cookie("remember_token", remember.value)
+    stolen.set_cookie(app.config["REMEMBER_COOKIE_NAME"], remember.value)
     assert signed_in(other) and signed_in(stolen)
 
     r = submit(client, "/accounts/password", {"current_password": GOOD, "new_password": OTHER})
@@ -419,7 +419,7 @@ def test_change_password_signs_out_other_sessions_but_keeps_this_one(app, client
     assert signed_in(client)
     assert not signed_in(other)
     fresh = app.test_client()
-    fresh.set_cookie("remember_token", remember.value)
+    fresh.set_cookie(app.config["REMEMBER_COOKIE_NAME"], remember.value)
     assert not signed_in(fresh)
     assert passwords.verify_password(the_user().password_hash, OTHER)
     assert "password was changed" in mail.outbox()[-1].subject
@@ -428,10 +428,10 @@ def test_change_password_signs_out_other_sessions_but_keeps_this_one(app, client
 def test_remember_me_survives_a_lost_session_cookie_until_the_token_rotates(app, client):
     new_account(client)
     sign_in(client, remember=True)
-    remember = client.get_cookie("remember_token")
+    remember = client.get_cookie(app.config["REMEMBER_COOKIE_NAME"])
     assert remember is not None
     later = app.test_client()
-    later.set_cookie("remember_token", remember.value)
+    later.set_cookie(app.config["REMEMBER_COOKIE_NAME"], remember.value)
     assert signed_in(later)
 
 
