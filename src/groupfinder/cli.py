@@ -46,7 +46,45 @@ def seed_demo_command() -> None:
     click.echo("demo data: added " + ", ".join(f"{v} {k}" for k, v in added.items()))
 
 
+@click.command("check-deploy")
+@with_appcontext
+def check_deploy_command() -> None:
+    """Check the configuration for deployment risks; exit 1 on any error."""
+    from flask import current_app
+
+    from .deploycheck import check, environ_snapshot
+    from .extensions import db
+
+    findings = check(dict(current_app.config), environ_snapshot(), engine=db.engine)
+    for finding in findings:
+        click.echo(str(finding), err=finding.level == "error")
+    errors = [f for f in findings if f.level == "error"]
+    if errors:
+        click.echo(f"{len(errors)} error(s): not ready to deploy.", err=True)
+        raise SystemExit(1)
+    click.echo("No deployment errors found." + (f" {len(findings)} warning(s)." if findings else ""))
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+@with_appcontext
+def backup_command(path: str, force: bool) -> None:
+    """Write a consistent copy of the database to PATH (safe while serving)."""
+    from .backup import BackupError, backup_database
+    from .extensions import db
+
+    try:
+        summary = backup_database(db.engine, path, force=force)
+    except BackupError as exc:
+        click.echo(str(exc), err=True)
+        raise SystemExit(1) from None
+    click.echo(summary)
+
+
 def register_commands(app: Flask) -> None:
+    app.cli.add_command(check_deploy_command)
+    app.cli.add_command(backup_command)
     from .accounts.cli import create_admin_command
 
     app.cli.add_command(create_admin_command)

@@ -72,6 +72,18 @@ def set_writing(value: bool) -> contextvars.Token[bool]:
     return _writing.set(value)
 
 
+@contextlib.contextmanager
+def reading() -> Iterator[None]:
+    """Mark the transactions begun inside as readers (a plain ``BEGIN``), even inside a write
+    request: a second connection that only reads must not queue for the write lock the
+    request's own session holds (it would wait for itself until the busy timeout)."""
+    token = _writing.set(False)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
+
+
 def reset_writing(token: contextvars.Token[bool]) -> None:
     _writing.reset(token)
 

@@ -125,6 +125,8 @@ def _build_meeting(group_id: int, stamp: str) -> tuple[bytes, dt.datetime, str]:
     grp = get_public_group(group_id)
     try:
         original = dt.datetime.strptime(stamp, "%Y-%m-%dT%H%M")
+        if not dt.MINYEAR + 1 < original.year < dt.MAXYEAR - 1:  # ± the 400-day span below
+            raise ValueError(stamp)
     except ValueError:
         raise NotFound("That meeting time is not valid.") from None
     for s in group_series(grp):

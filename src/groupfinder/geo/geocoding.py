@@ -35,7 +35,7 @@ from geopy.location import Location
 from geopy.point import Point
 from sqlalchemy.orm import Session
 
-from ..db import now_utc, writing
+from ..db import now_utc, reading, writing
 from ..errors import AmbiguousPlace, GeocodingUnavailable, InvalidInput, PlaceNotFound
 from . import gazetteer
 from .gazetteer import GazetteerRow
@@ -456,6 +456,10 @@ class GeocodingService:
         (with ``extra["suggestions"]``), AmbiguousPlace (with ``candidates``) or
         GeocodingUnavailable (only when nothing offline could answer).
         """
+        with reading():  # gazetteer reads; the cache's own writes say ``writing()`` themselves
+            return self._resolve(text, lat, lng)
+
+    def _resolve(self, text: str | None, lat: Any, lng: Any) -> Origin:
         if not _blank(lat) or not _blank(lng):
             try:
                 latitude, longitude = parse_coordinates(lat, lng)

@@ -20,6 +20,7 @@ MAX_LIMIT = 100
 MAX_RADIUS_KM = 200.0
 MIN_RADIUS_KM = 1.0
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_DIGITS = re.compile(r"[0-9]{1,9}")
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,8 @@ def parse_search_args(
     limit = default_limit
     limit_text = _one(args, "limit")
     if limit_text is not None:
-        if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIMIT:
+        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+        if not _DIGITS.fullmatch(limit_text) or not 1 <= int(limit_text) <= MAX_LIMIT:
             err("limit", f"Limit must be a whole number from 1 to {MAX_LIMIT}.")
         else:
             limit = int(limit_text)

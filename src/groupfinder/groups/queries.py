@@ -95,7 +95,7 @@ def decode_cursor(cursor: str) -> tuple[float, int]:
         if isinstance(d, bool) or isinstance(gid, bool):
             raise ValueError
         d, gid = float(d), int(gid)
-        if not 0 <= d <= 40075 or gid < 0:
+        if not 0 <= d <= 40075 or not 0 <= gid <= 2**31 - 1:  # an id the database can hold
             raise ValueError
     except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
         raise InvalidInput("The cursor is not valid; start the search again.",

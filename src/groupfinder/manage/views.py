@@ -238,6 +238,9 @@ def _own_venue(venue_id: int) -> Venue:
 
 def _find_on_map(form: VenueForm) -> tuple[Any, Errors]:
     """Geocode the typed address (most precise text first); fill the point and time zone."""
+    # Nothing is written yet: end this request's transaction so SQLite's write lock, taken when
+    # a POST begins, is not held while the geocoder (which may write its cache) works.
+    db.session.rollback()
     first_error: InvalidInput | None = None
     origin = None
     for text in form.geocoding_text():
@@ -406,7 +409,8 @@ def schedule_delete(group_id: int, schedule_id: int) -> Any:
     form = ConfirmForm()
     if form.validate():
         try:
-            expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+            text = form.version.data or ""  # ASCII and short: "²".isdigit() is true, int() refuses it
+            expected = int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
             delete_schedule(schedule, by=current_user, expected_version=expected)
         except ConflictError as exc:
             flash(exc.detail, "error")

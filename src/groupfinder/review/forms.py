@@ -27,7 +27,9 @@ class _VersionedForm(FlaskForm):
     version = HiddenField(validators=[Optional()])
 
     def expected_version(self) -> int | None:
-        return int(self.version.data) if (self.version.data or "").isdigit() else None
+        text = self.version.data or ""
+        # ASCII and short: str.isdigit() also accepts "²", and int() refuses over 4300 digits.
+        return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 class ApproveForm(_VersionedForm):
@@ -75,9 +77,10 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    group = IntegerField("Listing number", validators=[Optional(), NumberRange(min=1, message="A listing number is a whole number.")])
+    # max: a number the database can compare (PostgreSQL ``integer``), not a driver error.
+    group = IntegerField("Listing number", validators=[Optional(), NumberRange(min=1, max=2**31 - 1, message="A listing number is a whole number.")])
     action = SelectField("Action", choices=[], validate_choice=False, validators=[Optional()])
-    page = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
 
 
 class ReportProblemForm(FlaskForm):

@@ -37,6 +37,7 @@ KINDS = [
     (Frequency.once.value, "Once, on one date"),
 ]
 POSITIONS = [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (-1, "Last")]
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 MONTH_DAYS = [("", "Choose a day")] + [(d, str(d)) for d in range(1, 29)] + [(-1, "Last day of the month")]
 
 
@@ -55,6 +56,10 @@ class LocalDateField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError("Enter a date like 2026-12-08 (year-month-day).") from None
+        # Dates at the calendar's ends (0001, 9999) overflow the recurrence arithmetic.
+        if self.data is not None and not FIRST_YEAR <= self.data.year <= LAST_YEAR:
+            self.data = None
+            raise ValueError(f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}.")
 
 
 class LocalTimeField(TimeField):

@@ -45,7 +45,10 @@ def _require_meeting(schedule: Schedule, original_start: dt.datetime) -> None:
     """``original_start`` (naive local) must be one of the schedule's real meetings."""
     spec = schedule.spec(_zone(schedule))
     at = original_start.replace(tzinfo=ZoneInfo(spec.timezone))
-    window = occurrences(spec, at - dt.timedelta(minutes=1), at + dt.timedelta(minutes=1))
+    try:
+        window = occurrences(spec, at - dt.timedelta(minutes=1), at + dt.timedelta(minutes=1))
+    except OverflowError:  # a time at the calendar's very ends (year 1 or 9999): no meeting
+        window = []
     if original_start.replace(fold=0) not in window:
         raise InvalidInput("That is not one of this schedule's meetings.",
                            field_errors={"meeting": ["Choose one of the listed meetings."]})
