@@ -167,6 +167,14 @@ def _register_request_hooks(app: Flask) -> None:
             reset_writing(token)
 
 
+class _NoResultRows(logging.Filter):
+    """SQLAlchemy at DEBUG logs every result row ("Row %r"): addresses, points, contacts.
+    ``hide_parameters`` only hides bound values; this drops the rows too."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg != "Row %r"
+
+
 class _RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -182,6 +190,9 @@ def _configure_logging(app: Flask) -> None:
     logger.setLevel(level)
     # geopy logs the full geocoding URL (the address typed) at DEBUG.
     logging.getLogger("geopy").setLevel(max(level, logging.INFO))
+    engine_log = logging.getLogger("sqlalchemy.engine.Engine")
+    if not any(isinstance(f, _NoResultRows) for f in engine_log.filters):
+        engine_log.addFilter(_NoResultRows())
     if not any(isinstance(h, logging.StreamHandler) and getattr(h, "_groupfinder", False)
                for h in logger.handlers):
         handler = logging.StreamHandler()

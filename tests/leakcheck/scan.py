@@ -1,0 +1,105 @@
+"""Turn a response (or a log record) into the texts a person or a program could read, and look
+for marker strings in them.
+
+Every body is scanned raw and decoded: HTML entities unescaped, URL-encoding undone (links such
+as calendar or map URLs carry text percent-encoded), JSON re-dumped without ``\\u`` escapes, and
+iCalendar unfolded (RFC 5545 §3.1: CRLF followed by one space or tab is removed) with its text
+escapes (``\\,`` ``\\;`` ``\\n`` ``\\\\``) undone, since a fold can fall inside any marker.
+Matching ignores case and runs of whitespace.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import unquote, unquote_plus
+
+_ICS_FOLD = re.compile(r"\r?\n[ \t]")
+_ICS_ESCAPES = (("\\,", ","), ("\\;", ";"), ("\\n", "\n"), ("\\N", "\n"), ("\\\\", "\\"))
+
+
+def unfold_ics(text: str) -> str:
+    text = _ICS_FOLD.sub("", text)
+    for escaped, plain in _ICS_ESCAPES:
+        text = text.replace(escaped, plain)
+    return text
+
+
+def squash(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def readable_texts(body: str, content_type: str = "") -> list[str]:
+    """Every decoded form of ``body`` worth scanning, squashed for matching."""
+    forms = [body]
+    if "calendar" in content_type or body.lstrip().startswith("BEGIN:VCALENDAR"):
+        forms.append(unfold_ics(body))
+    if "json" in content_type:
+        try:
+            forms.append(json.dumps(json.loads(body), ensure_ascii=False))
+        except ValueError:
+            pass
+    decoded = []
+    for text in forms:
+        unescaped = html.unescape(text)
+        decoded += [unescaped, unquote(unescaped), unquote_plus(unescaped)]
+    return list(dict.fromkeys(squash(t) for t in forms + decoded))
+
+
+@dataclass(frozen=True)
+class Hit:
+    where: str      # a URL (with persona) or a logger name
+    part: str       # "body", "header Location", "log"
+    marker: str
+    excerpt: str
+
+    def __str__(self) -> str:
+        return f"{self.marker!r} in {self.part} of {self.where}: …{self.excerpt}…"
+
+
+def find_markers(texts: Iterable[str], markers: Sequence[str], *, where: str,
+                 part: str) -> list[Hit]:
+    hits = []
+    wanted = [(m, squash(m)) for m in markers]
+    for text in texts:
+        for marker, needle in wanted:
+            at = text.find(needle)
+            if at >= 0 and not any(h.marker == marker for h in hits):
+                hits.append(Hit(where, part, marker, text[max(0, at - 60): at + len(needle) + 60]))
+    return hits
+
+
+def scan_response(response, markers: Sequence[str], *, where: str) -> list[Hit]:  # type: ignore[no-untyped-def]
+    body = response.get_data(as_text=True)
+    hits = find_markers(readable_texts(body, response.content_type or ""), markers,
+                        where=where, part="body")
+    for name, value in response.headers.items():
+        hits += find_markers(readable_texts(value), markers, where=where, part=f"header {name}")
+    return hits
+
+
+def record_text(record: logging.LogRecord) -> str:
+    text = record.getMessage()
+    if record.exc_info and not record.exc_text:
+        text += "\n" + logging.Formatter().formatException(record.exc_info)
+    elif record.exc_text:
+        text += "\n" + record.exc_text
+    return text
+
+
+def is_sqlalchemy_row(record: logging.LogRecord) -> bool:
+    """SQLAlchemy's DEBUG echo of each result row ("Row %r")."""
+    return record.name.startswith("sqlalchemy.engine") and record.msg == "Row %r"
+
+
+def scan_logs(records: Iterable[logging.LogRecord], markers: Sequence[str]) -> list[Hit]:
+    hits: list[Hit] = []
+    for record in records:
+        found = find_markers(readable_texts(record_text(record)), markers,
+                             where=f"logger {record.name} ({record.levelname})", part="log")
+        hits += [h for h in found if h not in hits]
+    return hits
