@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
 from . import __version__, privacy
 from .geo.distance import display_distance
 from .schedules.recurrence import Meeting
-from .schedules.words import describe, format_date, format_time_range
+from .schedules.words import describe_current, format_date, format_time_range
 from .urls import absolute_url, google_subscribe_url, webcal_url
 
 
@@ -27,7 +28,9 @@ def _meeting_when(meeting: Meeting) -> str:
 
 def _schedule_texts(group: Any) -> list[str]:
     zone = group.venue.timezone if group.venue else "UTC"
-    return [describe(s.spec(zone), clock=current_app.config["CLOCK"]) for s in group.schedules]
+    today = dt.datetime.now(ZoneInfo(zone)).date()
+    return [describe_current(s.spec(zone), today, clock=current_app.config["CLOCK"])
+            for s in group.schedules]
 
 
 def _access_names(group: Any) -> list[str]:

@@ -168,3 +168,15 @@ def test_describe_always_gives_one_tidy_line_with_one_time_range(s, clock):
     assert text[0].isupper() or text[0].isdigit()
     assert text.count("–") == 1
     assert "None" not in text and not re.search(r"\b0th", text) and "-1" not in text
+
+
+def test_describe_current_adds_the_pause_only_while_it_lasts():
+    from groupfinder.schedules.words import describe_current
+
+    paused = RecurrenceSpec(kind=Frequency.weekly, start_time=dt.time(19), duration_minutes=90,
+                            first_date=dt.date(2026, 1, 6), timezone="Europe/London",
+                            weekdays=(1,), paused_until=dt.date(2027, 1, 12))
+    during = describe_current(paused, dt.date(2026, 12, 1))
+    assert during.startswith("Every Tuesday, 7:00–8:30 pm (not meeting until ")
+    assert "12 January" in during
+    assert describe_current(paused, dt.date(2027, 1, 12)) == "Every Tuesday, 7:00–8:30 pm"

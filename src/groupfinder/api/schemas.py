@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 
@@ -14,7 +15,7 @@ from ..groups.models import Group
 from ..groups.queries import SearchHit, load_groups, next_meeting
 from ..readcache import cache, current_token
 from ..schedules.recurrence import Meeting
-from ..schedules.words import describe
+from ..schedules.words import describe_current
 from ..urls import absolute_url
 
 
@@ -56,7 +57,8 @@ def dump_location(group: Group) -> dict[str, Any] | None:
 def schedule_texts(group: Group) -> list[str]:
     clock = current_app.config["CLOCK"]
     zone = group.venue.timezone if group.venue else "UTC"
-    return [describe(s.spec(zone), clock=clock) for s in group.schedules]
+    today = dt.datetime.now(ZoneInfo(zone)).date()
+    return [describe_current(s.spec(zone), today, clock=clock) for s in group.schedules]
 
 
 def dump_group(group: Group, *, distance_km: float | None, next_meeting: Meeting | None) -> dict[str, Any]:

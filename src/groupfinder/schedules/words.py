@@ -138,3 +138,10 @@ def describe_pause(spec: RecurrenceSpec, today: dt.date) -> str | None:
         return None
     show_year = (until - today).days > 183
     return f"Not meeting until {format_date(until, year=show_year)}"
+
+
+def describe_current(spec: RecurrenceSpec, today: dt.date, *, clock: Clock = "12h") -> str:
+    """``describe`` plus the pause, while there is one: what pages, the API and feeds show."""
+    text = describe(spec, clock=clock)
+    pause = describe_pause(spec, today)
+    return f"{text} ({pause[0].lower()}{pause[1:]})" if pause else text
