@@ -29,6 +29,7 @@ from .. import mail
 from ..db import now_utc, writing
 from ..errors import GroupfinderError, InvalidInput
 from ..extensions import db
+from ..transactions import transaction
 from ..urls import absolute_url
 from .models import Role, User
 from .passwords import check_needs_rehash, hash_password, password_problems, verify_password
@@ -236,14 +237,9 @@ def check_confirm_token(token: str) -> User:
 
 def confirm_email(token: str) -> User:
     """Mark the address of the token's account as confirmed. The link then stops working."""
-    with writing():
-        try:
-            user = check_confirm_token(token)
-            user.email_confirmed_at = now_utc()
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
+    with transaction():
+        user = check_confirm_token(token)
+        user.email_confirmed_at = now_utc()
     log.info("account.email_confirmed user=%s", user.id)
     return user
 
@@ -276,13 +272,8 @@ def authenticate(email: str, password: str) -> User:
                       "We couldn't send a new one just now.")
         raise EmailNotConfirmed(detail)
     if check_needs_rehash(user.password_hash):
-        with writing():
-            try:
-                user.password_hash = hash_password(password)
-                db.session.commit()
-            except Exception:
-                db.session.rollback()
-                raise
+        with transaction():
+            user.password_hash = hash_password(password)
     log.info("auth.login.success user=%s", user.id)
     return user
 
@@ -320,22 +311,17 @@ def reset_password(token: str, new_password: str) -> User:
     proves the person reads the mailbox, an unconfirmed address becomes confirmed.
     Raises ``InvalidToken`` or ``InvalidInput`` on ``password``; nothing written then.
     """
-    with writing():
-        try:
-            user = check_reset_token(token)
-            problems = password_problems(new_password, email=user.email,
-                                         context=[user.display_name])
-            if problems:
-                raise InvalidInput("Please correct the marked fields.",
-                                   field_errors={"password": problems})
-            user.password_hash = hash_password(new_password)
-            if user.email_confirmed_at is None:
-                user.email_confirmed_at = now_utc()
-            user.rotate_session_token()
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
+    with transaction():
+        user = check_reset_token(token)
+        problems = password_problems(new_password, email=user.email,
+                                     context=[user.display_name])
+        if problems:
+            raise InvalidInput("Please correct the marked fields.",
+                               field_errors={"password": problems})
+        user.password_hash = hash_password(new_password)
+        if user.email_confirmed_at is None:
+            user.email_confirmed_at = now_utc()
+        user.rotate_session_token()
     log.info("account.password_reset user=%s", user.id)
     _notify_password_changed(user)
     return user
@@ -360,14 +346,9 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         errors["new_password"] = ["Choose a password that is different from your current one."]
     if errors:
         raise InvalidInput("Please correct the marked fields.", field_errors=errors)
-    with writing():
-        try:
-            user.password_hash = hash_password(new_password)
-            user.rotate_session_token()
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
+    with transaction():
+        user.password_hash = hash_password(new_password)
+        user.rotate_session_token()
     log.info("account.password_changed user=%s", user.id)
     _notify_password_changed(user)
 
@@ -375,13 +356,8 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 def sign_out_everywhere(user: User) -> None:
     """End every session and remember-me cookie of the account (used by sign-out: Flask's session
     is a client-side cookie, so only rotating the token makes a copied cookie useless)."""
-    with writing():
-        try:
-            user.rotate_session_token()
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
+    with transaction():
+        user.rotate_session_token()
     log.info("auth.logout user=%s", user.id)
 
 
@@ -404,25 +380,20 @@ def create_admin(email: str, password: str) -> tuple[User, bool]:
         errors["password"] = problems
     if errors:
         raise InvalidInput("Please correct the marked fields.", field_errors=errors)
-    with writing():
-        try:
-            user = find_user_by_email(email)
-            created = user is None
-            if user is None:
-                user = User(email=email, display_name="")
-                db.session.add(user)
-            user.role = Role.admin
-            user.is_enabled = True
-            user.password_hash = hash_password(password)
-            if user.email_confirmed_at is None:
-                user.email_confirmed_at = now_utc()
-            user.rotate_session_token()
-            db.session.flush()
-            audit("account.admin_created", by=None, subject=user, details={"created": created})
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
+    with transaction():
+        user = find_user_by_email(email)
+        created = user is None
+        if user is None:
+            user = User(email=email, display_name="")
+            db.session.add(user)
+        user.role = Role.admin
+        user.is_enabled = True
+        user.password_hash = hash_password(password)
+        if user.email_confirmed_at is None:
+            user.email_confirmed_at = now_utc()
+        user.rotate_session_token()
+        db.session.flush()
+        audit("account.admin_created", by=None, subject=user, details={"created": created})
     log.info("account.admin_created user=%s created=%s", user.id, created)
     return user, created
 

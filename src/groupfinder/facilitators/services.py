@@ -18,11 +18,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import privacy
-from ..db import now_utc, writing
+from ..db import now_utc
 from ..errors import ConflictError, InvalidInput
 from ..extensions import db
 from ..groups.models import Group, group_facilitators
 from ..groups.services import audit
+from ..transactions import transaction
 from .models import Facilitator
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -93,20 +94,15 @@ def _write(person: Facilitator, data: FacilitatorData) -> None:
 
 def create_facilitator(data: FacilitatorData, *, by: Any) -> Facilitator:
     """A new facilitator owned by ``by``. Raises ``InvalidInput`` per field."""
-    with writing():
-        try:
-            errors = validate_facilitator(data)
-            if errors:
-                raise InvalidInput("Please correct the marked fields.", field_errors=errors)
-            person = Facilitator(owner_id=by.id)
-            _write(person, data)
-            db.session.add(person)
-            db.session.flush()
-            audit("facilitator.created", by=by, details={"facilitator_id": person.id})
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
+    with transaction():
+        errors = validate_facilitator(data)
+        if errors:
+            raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+        person = Facilitator(owner_id=by.id)
+        _write(person, data)
+        db.session.add(person)
+        db.session.flush()
+        audit("facilitator.created", by=by, details={"facilitator_id": person.id})
     return person
 
 
@@ -114,8 +110,8 @@ def update_facilitator(person: Facilitator, data: FacilitatorData, *, by: Any,
                        expected_version: int | None = None) -> None:
     """Save an edit. ``ConflictError`` if someone saved since ``expected_version`` was loaded;
     ``InvalidInput`` per field (including a bio that would locate a sensitive group's venue)."""
-    with writing():
-        try:
+    try:
+        with transaction():
             if expected_version is not None and expected_version != person.version:
                 raise ConflictError(
                     "Someone else saved this facilitator while you were editing. Your changes "
@@ -127,11 +123,6 @@ def update_facilitator(person: Facilitator, data: FacilitatorData, *, by: Any,
             _write(person, data)
             person.updated_at = now_utc()
             audit("facilitator.edited", by=by, details={"facilitator_id": person.id})
-            db.session.commit()
-        except StaleDataError:
-            db.session.rollback()
-            raise ConflictError("Someone else saved this facilitator at the same moment; check it "
-                                "and save again.") from None
-        except Exception:
-            db.session.rollback()
-            raise
+    except StaleDataError:
+        raise ConflictError("Someone else saved this facilitator at the same moment; check it "
+                            "and save again.") from None

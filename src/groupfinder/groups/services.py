@@ -23,10 +23,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from .. import privacy
-from ..db import now_utc, writing
+from ..db import now_utc
 from ..errors import ConflictError, InvalidInput, NotFound
 from ..extensions import db
 from ..facilitators.models import Facilitator
+from ..transactions import transaction
 from ..venues.models import AccessFeature, Venue
 from .models import Audience, Condition, Group, Language, ListingStatus
 
@@ -188,19 +189,14 @@ def _check_version(group: Group, expected_version: int | None) -> None:
 
 def create_group(data: ListingData, *, by: Any) -> Group:
     """A new draft listing owned by ``by``. Raises ``InvalidInput`` per field."""
-    with writing():
-        try:
-            errors = validate_listing(data, by)
-            if errors:
-                raise InvalidInput("Please correct the marked fields.", field_errors=errors)
-            group = Group(status=ListingStatus.draft, organizers=[by])
-            db.session.add(group)
-            _apply(group, data, by)
-            audit("group.created", by=by, group=group)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
+    with transaction():
+        errors = validate_listing(data, by)
+        if errors:
+            raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+        group = Group(status=ListingStatus.draft, organizers=[by])
+        db.session.add(group)
+        _apply(group, data, by)
+        audit("group.created", by=by, group=group)
     return group
 
 
@@ -213,62 +209,52 @@ def update_group(group: Group, data: ListingData, *, by: Any,
     """
     from ..review.models import ListingRevision, RevisionStatus
 
-    with writing():
-        try:
-            _check_version(group, expected_version)
-            errors = validate_listing(data, by)
-            if errors:
-                raise InvalidInput("Please correct the marked fields.", field_errors=errors)
-            if group.status != ListingStatus.published:
-                _apply(group, data, by)
-                outcome = "saved"
+    with transaction():
+        _check_version(group, expected_version)
+        errors = validate_listing(data, by)
+        if errors:
+            raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+        if group.status != ListingStatus.published:
+            _apply(group, data, by)
+            outcome = "saved"
+        else:
+            current = ListingData.of(group)
+            if data.is_sensitive and not group.is_sensitive:
+                # Hiding the address is never delayed by review.
+                _apply(group, ListingData(**{**asdict(current), "is_sensitive": True,
+                                             "area_name": data.area_name,
+                                             "venue_id": current.venue_id}), by)
+                audit("group.made_sensitive", by=by, group=group)
+            pending = db.session.scalars(sa.select(ListingRevision).where(
+                ListingRevision.group_id == group.id,
+                ListingRevision.status == RevisionStatus.pending)).all()
+            for old in pending:
+                old.status = RevisionStatus.withdrawn
+            if data != ListingData.of(group):
+                db.session.add(ListingRevision(group=group, proposed=data.to_json(),
+                                               submitted_by_id=by.id))
+                outcome = "pending_review"
             else:
-                current = ListingData.of(group)
-                if data.is_sensitive and not group.is_sensitive:
-                    # Hiding the address is never delayed by review.
-                    _apply(group, ListingData(**{**asdict(current), "is_sensitive": True,
-                                                 "area_name": data.area_name,
-                                                 "venue_id": current.venue_id}), by)
-                    audit("group.made_sensitive", by=by, group=group)
-                pending = db.session.scalars(sa.select(ListingRevision).where(
-                    ListingRevision.group_id == group.id,
-                    ListingRevision.status == RevisionStatus.pending)).all()
-                for old in pending:
-                    old.status = RevisionStatus.withdrawn
-                if data != ListingData.of(group):
-                    db.session.add(ListingRevision(group=group, proposed=data.to_json(),
-                                                   submitted_by_id=by.id))
-                    outcome = "pending_review"
-                else:
-                    outcome = "saved"
-            group.updated_at = now_utc()  # an UPDATE either way: the version column moves on
-            audit("group.edited", by=by, group=group, details={"outcome": outcome})
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
+                outcome = "saved"
+        group.updated_at = now_utc()  # an UPDATE either way: the version column moves on
+        audit("group.edited", by=by, group=group, details={"outcome": outcome})
     return outcome
 
 
 def submit_for_review(group: Group, *, by: Any) -> None:
     """Draft or rejected → pending review. Needs a venue and a schedule."""
-    with writing():
-        try:
-            problems: dict[str, list[str]] = {}
-            if group.venue is None:
-                problems["venue_id"] = ["Choose where the group meets before submitting."]
-            if not group.schedules:
-                problems["schedules"] = ["Add when the group meets before submitting."]
-            if group.status not in (ListingStatus.draft, ListingStatus.rejected):
-                problems["status"] = ["Only a draft or a rejected listing can be submitted."]
-            if problems:
-                raise InvalidInput("This listing can't be submitted yet.", field_errors=problems)
-            group.status = ListingStatus.pending_review
-            audit("group.submitted", by=by, group=group)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
+    with transaction():
+        problems: dict[str, list[str]] = {}
+        if group.venue is None:
+            problems["venue_id"] = ["Choose where the group meets before submitting."]
+        if not group.schedules:
+            problems["schedules"] = ["Add when the group meets before submitting."]
+        if group.status not in (ListingStatus.draft, ListingStatus.rejected):
+            problems["status"] = ["Only a draft or a rejected listing can be submitted."]
+        if problems:
+            raise InvalidInput("This listing can't be submitted yet.", field_errors=problems)
+        group.status = ListingStatus.pending_review
+        audit("group.submitted", by=by, group=group)
 
 
 def add_co_organizer(group: Group, email: str, *, by: Any) -> None:
@@ -279,19 +265,14 @@ def add_co_organizer(group: Group, email: str, *, by: Any) -> None:
     """
     from ..accounts.models import User
 
-    with writing():
-        try:
-            address = email.strip().lower()
-            if not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", address):
-                raise InvalidInput(field_errors={"email": ["Give an email address like name@example.org."]})
-            user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == address))
-            if user is not None and user.is_enabled and user not in group.organizers:
-                group.organizers.append(user)
-                audit("group.co_organizer_added", by=by, group=group, subject=user)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
+    with transaction():
+        address = email.strip().lower()
+        if not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", address):
+            raise InvalidInput(field_errors={"email": ["Give an email address like name@example.org."]})
+        user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == address))
+        if user is not None and user.is_enabled and user not in group.organizers:
+            group.organizers.append(user)
+            audit("group.co_organizer_added", by=by, group=group, subject=user)
 
 
 def get_group_for_editor(group_id: int, user: Any) -> Group:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from ..db import now_utc, writing
+from ..db import now_utc
 from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..groups.models import Audience, Condition, Group, Language, ListingStatus
@@ -23,6 +23,7 @@ from ..groups.services import apply_public_location, slugify
 from ..schedules.models import WEEKDAY_CODES, Cancellation, MeetingChange, Schedule
 from ..schedules.recurrence import Frequency, next_meetings
 from ..schedules.services import days_mask
+from ..transactions import transaction
 from ..venues.models import AccessFeature, Venue
 from ..venues.services import timezone_at
 from .reference import data_dir
@@ -51,7 +52,7 @@ def seed_demo(path: Path | None = None, *, today: dt.date | None = None) -> dict
     data = json.loads(path.read_text(encoding="utf-8"))
     today = today or dt.date.today()
     added = {"venues": 0, "facilitators": 0, "groups": 0}
-    with writing():
+    with transaction():
         vocab = {"conditions": _by_slug(Condition), "audiences": _by_slug(Audience),
                  "languages": _by_slug(Language), "access": _by_slug(AccessFeature)}
         venues = _by_key(Venue)
@@ -86,7 +87,6 @@ def seed_demo(path: Path | None = None, *, today: dt.date | None = None) -> dict
                 continue
             db.session.add(_group(item, vocab, venues, facilitators, today))
             added["groups"] += 1
-        db.session.commit()
     return added
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ..app import resource_dir
-from ..db import writing
 from ..extensions import db
 from ..groups.models import Audience, Condition, Language
+from ..transactions import transaction
 from ..venues.models import AccessFeature
 
 VOCABULARIES = (
@@ -33,7 +33,7 @@ def load_vocabularies(directory: Path | None = None) -> dict[str, int]:
     """Insert or update every vocabulary term; returns the number of rows per file."""
     directory = directory or data_dir() / "vocabularies"
     counts = {}
-    with writing():
+    with transaction():
         for filename, model, fields in VOCABULARIES:
             with open(directory / filename, newline="", encoding="utf-8") as fh:
                 rows = list(csv.DictReader(fh))
@@ -44,7 +44,6 @@ def load_vocabularies(directory: Path | None = None) -> dict[str, int]:
                     setattr(item, f, row[f])
                 db.session.add(item)
             counts[filename] = len(rows)
-        db.session.commit()
     return counts
 
 
@@ -53,7 +52,6 @@ def load_gazetteer_data(directory: Path | None = None) -> int:
     from ..geo.gazetteer import load_gazetteer
 
     directory = directory or data_dir() / "gazetteer"
-    with writing():
+    with transaction():
         count = load_gazetteer(db.session, directory)
-        db.session.commit()
     return count

@@ -5,6 +5,7 @@ one message per recipient (nobody sees anyone else's address).
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -12,11 +13,12 @@ import sqlalchemy as sa
 
 from .. import mail
 from ..accounts.models import Role, User
-from ..db import now_utc, writing
+from ..db import now_utc
 from ..errors import InvalidInput, NotFound
 from ..extensions import db
 from ..groups.models import Group, ListingStatus
 from ..groups.services import ListingData, _apply, _check_version, audit
+from ..transactions import transaction
 from ..urls import absolute_url
 from .models import ListingRevision, ProblemReport, RevisionStatus
 
@@ -50,17 +52,11 @@ def _tell_organizers(group: Group, subject: str, body: str) -> None:
 
 
 def _transaction(fn: Any) -> Any:
+    """Run the whole decision as one transaction (services below are short)."""
+    @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with writing():
-            try:
-                result = fn(*args, **kwargs)
-                db.session.commit()
-            except Exception:
-                db.session.rollback()
-                raise
-        return result
-    wrapper.__doc__ = fn.__doc__
-    wrapper.__name__ = fn.__name__
+        with transaction():
+            return fn(*args, **kwargs)
     return wrapper
 
 
@@ -76,31 +72,26 @@ def approve(group: Group, *, by: User, reason: str = "", expected_version: int |
     listing since, ``ConflictError`` is raised and nothing is written (no approving unseen text).
     """
     note = _reason(reason, required=False)
-    with writing():
-        try:
-            _check_version(group, expected_version)
-            revision = pending_revision(group)
-            if group.status == ListingStatus.pending_review:
-                group.status = ListingStatus.published
-                group.published_at = group.published_at or now_utc()
-                group.review_reason = ""
-                what = "listing"
-            elif group.status == ListingStatus.published and revision is not None:
-                # Applied with the submitter's rights: their venues and facilitators.
-                submitter = revision.submitted_by or by
-                _apply(group, ListingData.from_json(revision.proposed), submitter)
-                revision.status = RevisionStatus.approved
-                revision.decided_by_id, revision.decided_at, revision.reason = by.id, now_utc(), note
-                group.review_reason = ""
-                group.updated_at = now_utc()
-                what = "edit"
-            else:
-                raise InvalidInput("There is nothing waiting for review on this listing.")
-            audit(f"review.approved_{what}", by=by, group=group, reason=note)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
+    with transaction():
+        _check_version(group, expected_version)
+        revision = pending_revision(group)
+        if group.status == ListingStatus.pending_review:
+            group.status = ListingStatus.published
+            group.published_at = group.published_at or now_utc()
+            group.review_reason = ""
+            what = "listing"
+        elif group.status == ListingStatus.published and revision is not None:
+            # Applied with the submitter's rights: their venues and facilitators.
+            submitter = revision.submitted_by or by
+            _apply(group, ListingData.from_json(revision.proposed), submitter)
+            revision.status = RevisionStatus.approved
+            revision.decided_by_id, revision.decided_at, revision.reason = by.id, now_utc(), note
+            group.review_reason = ""
+            group.updated_at = now_utc()
+            what = "edit"
+        else:
+            raise InvalidInput("There is nothing waiting for review on this listing.")
+        audit(f"review.approved_{what}", by=by, group=group, reason=note)
     _tell_organizers(group, f"Approved: {group.name}",
                      f"Your {'listing' if what == 'listing' else 'changes to'} \"{group.name}\" "
                      f"{'is now public' if what == 'listing' else 'are now public'}.\n\n"
@@ -114,25 +105,20 @@ def reject(group: Group, reason: str, *, by: User, expected_version: int | None 
     version stays). The reason is required and shown to the organizer. ``expected_version`` as
     for ``approve``."""
     note = _reason(reason, required=True)
-    with writing():
-        try:
-            _check_version(group, expected_version)
-            revision = pending_revision(group)
-            if group.status == ListingStatus.pending_review:
-                group.status = ListingStatus.rejected
-                what = "listing"
-            elif revision is not None:
-                revision.status = RevisionStatus.rejected
-                revision.decided_by_id, revision.decided_at, revision.reason = by.id, now_utc(), note
-                what = "edit"
-            else:
-                raise InvalidInput("There is nothing waiting for review on this listing.")
-            group.review_reason = note
-            audit(f"review.rejected_{what}", by=by, group=group, reason=note)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
+    with transaction():
+        _check_version(group, expected_version)
+        revision = pending_revision(group)
+        if group.status == ListingStatus.pending_review:
+            group.status = ListingStatus.rejected
+            what = "listing"
+        elif revision is not None:
+            revision.status = RevisionStatus.rejected
+            revision.decided_by_id, revision.decided_at, revision.reason = by.id, now_utc(), note
+            what = "edit"
+        else:
+            raise InvalidInput("There is nothing waiting for review on this listing.")
+        group.review_reason = note
+        audit(f"review.rejected_{what}", by=by, group=group, reason=note)
     _tell_organizers(group, f"Changes needed: {group.name}",
                      f"An admin could not approve {'your listing' if what == 'listing' else 'your changes to'} "
                      f"\"{group.name}\".\n\nReason: {note}\n\nYou can edit and submit again from your "
@@ -195,14 +181,9 @@ def report_problem(group: Group, kind: str, message: str) -> ProblemReport:
         errors["message"] = ["Tell us a little about the problem."]
     if errors:
         raise InvalidInput("Please correct the marked fields.", field_errors=errors)
-    with writing():
-        try:
-            report = ProblemReport(group=group, kind=kind, message=text)
-            db.session.add(report)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
+    with transaction():
+        report = ProblemReport(group=group, kind=kind, message=text)
+        db.session.add(report)
     body = (f"Someone reported a problem with \"{group.name}\": {REPORT_KINDS[kind]}.\n\n"
             f"{text}\n\n{absolute_url('groups.detail', group_id=group.id, slug=group.slug)}\n")
     recipients = {u.email for u in group.organizers if u.is_enabled} | set(db.session.scalars(

@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..db import now_utc, writing
+from ..db import now_utc
 from ..errors import ConflictError, InvalidInput, NotFound
 from ..extensions import db
+from ..transactions import transaction
 from .models import Cancellation, MeetingChange, Schedule
 from .recurrence import Frequency, RecurrenceSpec, occurrences, validate
 
@@ -81,22 +82,17 @@ def cancel_meeting(schedule: Schedule, original_start: dt.datetime, reason: str,
     Replaces a move of the same meeting. Raises ``InvalidInput`` for a time that is not a meeting
     or a missing reason; nothing is written then.
     """
-    with writing():
-        try:
-            _require_meeting(schedule, original_start)
-            reason = _clean_text(reason, "reason", required=True)
-            if (moved := _existing(MeetingChange, schedule, original_start)) is not None:
-                db.session.delete(moved)
-            cancellation = _existing(Cancellation, schedule, original_start)
-            if cancellation is None:
-                cancellation = Cancellation(schedule=schedule, original_start=original_start)
-                db.session.add(cancellation)
-            cancellation.reason = reason
-            _touch(schedule)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
+    with transaction():
+        _require_meeting(schedule, original_start)
+        reason = _clean_text(reason, "reason", required=True)
+        if (moved := _existing(MeetingChange, schedule, original_start)) is not None:
+            db.session.delete(moved)
+        cancellation = _existing(Cancellation, schedule, original_start)
+        if cancellation is None:
+            cancellation = Cancellation(schedule=schedule, original_start=original_start)
+            db.session.add(cancellation)
+        cancellation.reason = reason
+        _touch(schedule)
     return cancellation
 
 
@@ -108,49 +104,39 @@ def move_meeting(schedule: Schedule, original_start: dt.datetime, new_start: dt.
     ``new_start`` is naive local wall-clock time in the new venue's zone (or the schedule's).
     Replaces a cancellation of the same meeting.
     """
-    with writing():
-        try:
-            _require_meeting(schedule, original_start)
-            note = _clean_text(note, "note", required=False)
-            if new_duration_minutes is not None and not 1 <= new_duration_minutes <= 1440:
-                raise InvalidInput("Duration must be between 1 minute and 24 hours.",
-                                   field_errors={"duration_minutes": ["Between 1 and 1440 minutes."]})
-            if new_start == original_start and new_venue is None and new_duration_minutes is None:
-                raise InvalidInput("The new time is the same as the old one.",
-                                   field_errors={"new_start": ["Choose a different time or venue."]})
-            if (cancelled := _existing(Cancellation, schedule, original_start)) is not None:
-                db.session.delete(cancelled)
-            change = _existing(MeetingChange, schedule, original_start)
-            if change is None:
-                change = MeetingChange(schedule=schedule, original_start=original_start)
-                db.session.add(change)
-            change.new_start = new_start
-            change.new_duration_minutes = new_duration_minutes
-            change.new_venue = new_venue
-            change.note = note
-            _touch(schedule)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
+    with transaction():
+        _require_meeting(schedule, original_start)
+        note = _clean_text(note, "note", required=False)
+        if new_duration_minutes is not None and not 1 <= new_duration_minutes <= 1440:
+            raise InvalidInput("Duration must be between 1 minute and 24 hours.",
+                               field_errors={"duration_minutes": ["Between 1 and 1440 minutes."]})
+        if new_start == original_start and new_venue is None and new_duration_minutes is None:
+            raise InvalidInput("The new time is the same as the old one.",
+                               field_errors={"new_start": ["Choose a different time or venue."]})
+        if (cancelled := _existing(Cancellation, schedule, original_start)) is not None:
+            db.session.delete(cancelled)
+        change = _existing(MeetingChange, schedule, original_start)
+        if change is None:
+            change = MeetingChange(schedule=schedule, original_start=original_start)
+            db.session.add(change)
+        change.new_start = new_start
+        change.new_duration_minutes = new_duration_minutes
+        change.new_venue = new_venue
+        change.note = note
+        _touch(schedule)
     return change
 
 
 def undo_meeting_change(schedule: Schedule, original_start: dt.datetime, *, by: Any = None) -> None:
     """Undo a cancellation or a move: the meeting happens as scheduled again."""
-    with writing():
-        try:
-            found = [x for x in (_existing(Cancellation, schedule, original_start),
-                                 _existing(MeetingChange, schedule, original_start)) if x]
-            if not found:
-                raise NotFound("That meeting has no cancellation or change to undo.")
-            for item in found:
-                db.session.delete(item)
-            _touch(schedule)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
+    with transaction():
+        found = [x for x in (_existing(Cancellation, schedule, original_start),
+                             _existing(MeetingChange, schedule, original_start)) if x]
+        if not found:
+            raise NotFound("That meeting has no cancellation or change to undo.")
+        for item in found:
+            db.session.delete(item)
+        _touch(schedule)
 
 
 # --- writes: add, edit and delete a schedule -------------------------------------------------
@@ -246,18 +232,13 @@ def add_schedule(group: Any, data: ScheduleData, *, by: Any) -> Schedule:
     """
     from ..groups.services import audit
 
-    with writing():
-        try:
-            spec = validate_schedule(data, group_timezone(group))
-            schedule = Schedule(group=group, sequence=0)
-            _write_schedule(schedule, spec)
-            db.session.add(schedule)
-            group.updated_at = now_utc()
-            audit("schedule.added", by=by, group=group)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
+    with transaction():
+        spec = validate_schedule(data, group_timezone(group))
+        schedule = Schedule(group=group, sequence=0)
+        _write_schedule(schedule, spec)
+        db.session.add(schedule)
+        group.updated_at = now_utc()
+        audit("schedule.added", by=by, group=group)
     return schedule
 
 
@@ -271,38 +252,28 @@ def update_schedule(schedule: Schedule, data: ScheduleData, *, by: Any,
     """
     from ..groups.services import audit
 
-    with writing():
-        try:
+    try:
+        with transaction():
             _schedule_conflict(schedule, expected_version)
             spec = validate_schedule(data, group_timezone(schedule.group))
             _write_schedule(schedule, spec)
             _touch(schedule)
             audit("schedule.edited", by=by, group=schedule.group)
-            db.session.commit()
-        except StaleDataError:
-            db.session.rollback()
-            raise ConflictError("Someone else changed this schedule at the same moment; check it "
-                                "and save again.") from None
-        except Exception:
-            db.session.rollback()
-            raise
+    except StaleDataError:
+        raise ConflictError("Someone else changed this schedule at the same moment; check it "
+                            "and save again.") from None
 
 
 def delete_schedule(schedule: Schedule, *, by: Any, expected_version: int | None = None) -> None:
     """Remove a schedule with its cancellations and moves (calendars drop the series)."""
     from ..groups.services import audit
 
-    with writing():
-        try:
+    try:
+        with transaction():
             _schedule_conflict(schedule, expected_version)
             group = schedule.group
             audit("schedule.deleted", by=by, group=group,
                   details={"schedule_id": schedule.id})
             db.session.delete(schedule)
-            db.session.commit()
-        except StaleDataError:
-            db.session.rollback()
-            raise ConflictError("Someone else changed this schedule at the same moment.") from None
-        except Exception:
-            db.session.rollback()
-            raise
+    except StaleDataError:
+        raise ConflictError("Someone else changed this schedule at the same moment.") from None

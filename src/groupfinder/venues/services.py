@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..db import now_utc, writing
+from ..db import now_utc
 from ..errors import ConflictError, InvalidInput
 from ..extensions import db
 from ..groups.models import Group, ListingStatus
 from ..groups.services import apply_public_location, audit
+from ..transactions import transaction
 from .models import AccessFeature, Venue
 
 
@@ -148,20 +149,15 @@ def _invalid(errors: dict[str, list[str]]) -> InvalidInput:
 
 def create_venue(data: VenueData, *, by: Any) -> Any:
     """A new venue owned by ``by``. Raises ``InvalidInput`` per field; nothing written then."""
-    with writing():
-        try:
-            errors = _venue_errors(data)
-            if errors:
-                raise _invalid(errors)
-            venue = Venue(owner_id=by.id)
-            _write_venue(venue, data)
-            db.session.add(venue)
-            db.session.flush()
-            audit("venue.created", by=by, details={"venue_id": venue.id})
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
+    with transaction():
+        errors = _venue_errors(data)
+        if errors:
+            raise _invalid(errors)
+        venue = Venue(owner_id=by.id)
+        _write_venue(venue, data)
+        db.session.add(venue)
+        db.session.flush()
+        audit("venue.created", by=by, details={"venue_id": venue.id})
     return venue
 
 
@@ -179,8 +175,8 @@ def update_venue(venue: Any, data: VenueData, *, by: Any, expected_version: int 
     meets there. When the address or point changes, the stored public point of every listing at
     the venue is recomputed (the only time it is). Nothing is written on an error.
     """
-    with writing():
-        try:
+    try:
+        with transaction():
             if expected_version is not None and expected_version != venue.version:
                 raise ConflictError(
                     "Someone else saved this venue while you were editing. Your changes are "
@@ -199,12 +195,7 @@ def update_venue(venue: Any, data: VenueData, *, by: Any, expected_version: int 
                     apply_public_location(group)
             venue.updated_at = now_utc()
             audit("venue.edited", by=by, details={"venue_id": venue.id, "moved": moved})
-            db.session.commit()
-        except StaleDataError:
-            db.session.rollback()
-            raise ConflictError("Someone else saved this venue at the same moment; check it and "
-                                "save again.") from None
-        except Exception:
-            db.session.rollback()
-            raise
+    except StaleDataError:
+        raise ConflictError("Someone else saved this venue at the same moment; check it and "
+                            "save again.") from None
 
