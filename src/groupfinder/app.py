@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, abort, g, request
+from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
 from .db import configure_engine, reset_writing, set_writing
@@ -92,7 +93,8 @@ def _register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         engine = db.engine
-        configure_engine(engine, force_math_udfs=bool(app.config.get("FORCE_SQLITE_MATH_UDFS")))
+        configure_engine(engine, force_math_udfs=bool(app.config.get("FORCE_SQLITE_MATH_UDFS")),
+                         busy_timeout_ms=int(app.config["SQLITE_BUSY_TIMEOUT_MS"]))
     from sqlalchemy.orm import sessionmaker
 
     from .geo.geocoding import GeocodingService
@@ -117,7 +119,17 @@ def _register_extensions(app: Flask) -> None:
         return user
 
 
+class _IdConverter(IntegerConverter):
+    """``int`` path segments within the database's integer range: a bigger id is a 404, not an
+    overflow deep in the driver."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def _register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = _IdConverter
     from .accounts.views import bp as accounts_bp
     from .api.views import bp as api_bp
     from .feeds.views import bp as feeds_bp
@@ -148,6 +160,11 @@ def _register_request_hooks(app: Flask) -> None:
         g.started = time.perf_counter()
         # SQLite: a request that may write takes the write lock when its transaction begins.
         g.writing_token = set_writing(request.method not in ("GET", "HEAD", "OPTIONS"))
+        # A NUL can't be typed into a form, and PostgreSQL text refuses one: a bad request.
+        if request.method == "POST" and any(
+                "\x00" in key or "\x00" in value
+                for key, values in request.form.lists() for value in values):
+            abort(400)
 
     @app.after_request
     def _finish(response: Any) -> Any:

@@ -35,6 +35,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATELIMIT_STORAGE_URI", "memory://", "memory:// for one process; redis://host:6379 for several"),
     Setting("RATELIMIT_ENABLED", True, "Rate limits on sign-in, registration, resets, reports and the API"),
     Setting("PROXY_HOPS", 0, "How many reverse proxies stand in front (ProxyFix); 0 when none"),
+    Setting("SQLITE_BUSY_TIMEOUT_MS", 5000, "SQLite: how long a writer waits for the lock before 503"),
     Setting("DISTANCE_UNIT", "km", "km or mi, for distances shown on pages"),
     Setting("CLOCK", "12h", "12h or 24h, for times shown on pages and in feeds"),
     Setting("DEFAULT_RADIUS_KM", 25.0, "Search radius when none is given"),
@@ -117,6 +118,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None,
     storage = str(values["RATELIMIT_STORAGE_URI"])
     if not storage.startswith(("memory://", "redis://", "rediss://", "redis+unix://")):
         problems.append(f"{PREFIX}_RATELIMIT_STORAGE_URI must be memory:// or a redis:// URL.")
+    if not 100 <= int(values["SQLITE_BUSY_TIMEOUT_MS"]) <= 60000:
+        problems.append(f"{PREFIX}_SQLITE_BUSY_TIMEOUT_MS must be between 100 and 60000.")
     if not 0 <= int(values["PROXY_HOPS"]) <= 5:
         problems.append(f"{PREFIX}_PROXY_HOPS must be a whole number from 0 to 5.")
     if values["MAIL_BACKEND"] not in ("console", "file", "smtp", "memory"):

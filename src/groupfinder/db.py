@@ -124,7 +124,8 @@ def _has_math_functions(dbapi_conn: Any) -> bool:
     return True
 
 
-def configure_engine(engine: Engine, *, force_math_udfs: bool = False) -> None:
+def configure_engine(engine: Engine, *, force_math_udfs: bool = False,
+                     busy_timeout_ms: int = 5000) -> None:
     """Attach the per-backend connection settings; called once per engine."""
     if engine.dialect.name != "sqlite":
         return
@@ -135,7 +136,7 @@ def configure_engine(engine: Engine, *, force_math_udfs: bool = False) -> None:
         # or DDL, and could not BEGIN IMMEDIATE at all).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA busy_timeout = 10000")  # first, so the next statements wait too
+        cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")  # first: later statements wait too
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
         if force_math_udfs or not _has_math_functions(dbapi_conn):

@@ -165,12 +165,13 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
         from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import TimeoutError as PoolTimeout
 
         from .extensions import db
 
         db.session.rollback()
-        if isinstance(exc, OperationalError) and _is_unavailable(exc):
-            log.warning("database unavailable: %s", type(exc.orig).__name__ if exc.orig else "?")
+        if isinstance(exc, PoolTimeout) or (isinstance(exc, OperationalError) and _is_unavailable(exc)):
+            log.warning("database unavailable: %s", type(getattr(exc, "orig", exc)).__name__)
             return _domain(ServiceUnavailable())
         if current_app.testing and current_app.config.get("PROPAGATE_UNEXPECTED", True):
             raise exc
@@ -184,8 +185,12 @@ def register_error_handlers(app: Flask) -> None:
 
 def _is_unavailable(exc: Exception) -> bool:
     text = str(getattr(exc, "orig", exc)).lower()
-    return any(s in text for s in ("database is locked", "could not connect", "connection refused",
-                                   "server closed the connection", "unable to open database"))
+    return any(s in text for s in (
+        "database is locked", "could not connect", "connection refused", "connection failed",
+        "server closed the connection", "unable to open database", "timeout expired",
+        "too many clients", "the database system is starting up",
+        "the database system is shutting down", "canceling statement due to statement timeout",
+        "terminating connection"))
 
 
 _GENERIC_DETAIL = {

@@ -48,7 +48,8 @@ def search() -> Any:
         params = [(k, v) for k, vs in request.args.lists() if k != "cursor" for v in vs]
         params.append(("cursor", context["outcome"].page.next_cursor))
         context["next_url"] = url_for("groups.search") + "?" + urlencode(params)
-    return render_template("groups/search.html", **context), status
+    headers = {"Retry-After": str(GeocodingUnavailable.retry_after)} if status == 503 else {}
+    return render_template("groups/search.html", **context), status, headers
 
 
 @bp.get("/groups/<int:group_id>")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template
 
 from ..extensions import db
 from ..groups.models import Audience, Condition, Language
@@ -17,23 +17,6 @@ bp = public_blueprint(Blueprint("pages", __name__))
 
 # The largest id a database integer column holds (PostgreSQL ``integer``). A larger id in a path
 # names nothing: 404, not a driver's OverflowError or "integer out of range" (a 500).
-MAX_ID = 2**31 - 1
-
-
-@bp.app_url_value_preprocessor
-def _ids_in_range(_endpoint: str | None, values: dict[str, Any] | None) -> None:
-    """Applies to every route of the app (``int`` path segments are unbounded in werkzeug)."""
-    if values and any(type(v) is int and not 0 <= v <= MAX_ID for v in values.values()):
-        abort(404)
-
-
-@bp.before_app_request
-def _no_nul_in_forms() -> None:
-    """A NUL can't be typed into a form, and PostgreSQL text refuses one (a driver error, a 500):
-    a posted NUL is a bad request, for every form of the app."""
-    if request.method == "POST" and any("\x00" in key or "\x00" in value
-                                        for key, values in request.form.lists() for value in values):
-        abort(400)
 
 
 @bp.get("/")
