@@ -87,7 +87,7 @@ def make_app(url: str) -> Any:
     from groupfinder.app import create_app
 
     return create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "LOG_LEVEL": "WARNING",
-                       "GEOCODER": "offline"})
+                       "GEOCODER": "offline", "RATELIMIT_ENABLED": False})
 
 
 def schema_gaps(url: str) -> list[str]:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request
+from flask import current_app, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -67,16 +68,35 @@ def _forget(session: Session) -> None:
     session.info.pop("groupfinder.changed", None)
 
 
-def current_token() -> str:
+# How long a worker may trust the token it last read, for callers that accept it (feeds: calendar
+# apps poll every few hours, so a second's delay is invisible and every request saves a query).
+# A commit in this process forgets it at once; one by another worker is seen within this time.
+TOKEN_TTL_SECONDS = 1.0
+
+
+def current_token(*, stale_ok: bool = False) -> str:
     """The data version for this request (read once per request; ``g`` would outlive it when an
-    app context spans several requests, as in tests)."""
+    app context spans several requests, as in tests). ``stale_ok``: up to TOKEN_TTL_SECONDS old."""
     environ = request.environ if has_request_context() else {}
     token = environ.get("groupfinder.data_token")
     if token is None:
-        token = db.session.scalar(sa.select(DataGeneration.token).where(DataGeneration.id == 1)) or "-"
+        memo = current_app.extensions.get("groupfinder.token_memo")
+        now = time.monotonic()
+        if stale_ok and memo is not None and memo[1] > now:
+            token = memo[0]
+        else:
+            token = db.session.scalar(
+                sa.select(DataGeneration.token).where(DataGeneration.id == 1)) or "-"
+            current_app.extensions["groupfinder.token_memo"] = (token, now + TOKEN_TTL_SECONDS)
         if has_request_context():
             environ["groupfinder.data_token"] = token
     return token
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_token(_session: Session) -> None:
+    if has_app_context():
+        current_app.extensions.pop("groupfinder.token_memo", None)
 
 
 class ReadCache:

@@ -44,7 +44,7 @@ def _cached_feed(build: Callable[[], tuple[bytes, dt.datetime, str]]) -> Respons
     built, and an unchanged feed's bytes are built once per process. ``build`` returns the body,
     its last-modified instant and a file name.
     """
-    token, year = current_token(), _year()
+    token, year = current_token(stale_ok=True), _year()
     key = ("feed", request.full_path, year, current_app.config["BASE_URL"], current_app.config["CLOCK"])
     etag = hashlib.sha256(repr((token, key)).encode()).hexdigest()[:32]
     if request.if_none_match.contains(etag):
