@@ -135,6 +135,7 @@ def _register_blueprints(app: Flask) -> None:
     from .feeds.views import bp as feeds_bp
     from .groups.report_views import bp as reports_bp
     from .groups.views import bp as groups_bp
+    from .interop.export_views import bp as exports_bp
     from .manage.views import bp as manage_bp
     from .pages.views import bp as pages_bp
     from .review.views import bp as review_bp
@@ -142,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(pages_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(exports_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(reports_bp)

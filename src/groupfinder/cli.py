@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -82,7 +83,31 @@ def backup_command(path: str, force: bool) -> None:
     click.echo(summary)
 
 
+@click.command("import-listings")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and say what would change; write nothing.")
+@click.option("--publish", is_flag=True,
+              help="Publish the groups at once (and allow changes to published ones) instead of "
+                   "leaving new ones for review.")
+@with_appcontext
+def import_listings_command(file: Path, dry_run: bool, publish: bool) -> None:
+    """Import listings from a CSV file (format: README, "Importing listings"): all rows or none."""
+    from .interop.importing import import_listings
+
+    report = import_listings(file, dry_run=dry_run, publish=publish)
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    if report.errors:
+        click.echo(f"{len(report.errors)} error(s) in {file}: nothing was imported.", err=True)
+        raise SystemExit(1)
+    click.echo(report.summary())
+
+
 def register_commands(app: Flask) -> None:
+    from .interop.export_views import export_command
+
+    app.cli.add_command(export_command)
+    app.cli.add_command(import_listings_command)
     app.cli.add_command(check_deploy_command)
     app.cli.add_command(backup_command)
     from .accounts.cli import create_admin_command

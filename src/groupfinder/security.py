@@ -127,9 +127,9 @@ def apply_limits(app: Flask) -> None:
         if endpoint == "accounts.login":
             view = limiter.limit(ACCOUNT_LOGIN_LIMIT, methods=["POST"], key_func=_account_key)(view)
         app.view_functions[endpoint] = view
-    api = app.blueprints.get("api")
-    if api is not None:
-        limiter.limit(API_LIMIT)(api)
+    for name in ("api", "exports"):
+        if (bp := app.blueprints.get(name)) is not None:
+            limiter.limit(API_LIMIT)(bp)
     for endpoint in ("pages.healthz", "pages.readyz"):
         if endpoint in app.view_functions:
             app.view_functions[endpoint] = limiter.exempt(app.view_functions[endpoint])

@@ -497,7 +497,7 @@ def _slugs(text: str, allowed: frozenset[str] | None, column: str, noun: str, li
             problems.append(Problem(line, column, f"'{slug}' is {other_noun}; put it in "
                                                   f"{other_column}"))
         else:
-            problems.append(Problem(line, column, f"'{slug}' is not a {noun} we know"
+            problems.append(Problem(line, column, f"'{slug}' is not {noun} we know"
                                                   + (_suggest(slug, allowed) or
                                                      f"; see /api/v1/{_VOCAB_URL[column]}")))
     return slugs
@@ -662,7 +662,7 @@ def _venue(key: str, rows: list[_Row], vocab: Vocabulary | None,
                                                                "know; use a name like "
                                                                "Europe/London, or leave it empty"))
     access = _slugs(values.get("venue_access", ""), vocab and vocab.venue_access, "venue_access",
-                    "venue feature", lines.get("venue_access", first), problems,
+                    "a venue feature", lines.get("venue_access", first), problems,
                     other=vocab and vocab.group_access, other_column="access",
                     other_noun="a feature of the group, not the venue")
     if len(problems) != count:
@@ -701,7 +701,10 @@ def _facilitator(key: str, rows: list[_Row], problems: list[Problem]) -> Facilit
 
 def _group(key: str, values: dict[str, str], lines: dict[str, int], rows: list[_Row],
            vocab: Vocabulary | None, problems: list[Problem], disagree: bool) -> GroupRecord | None:
-    """``disagree``: its rows' values were found to conflict (checked first, in ``parse``)."""
+    """``disagree``: its rows' values were found to conflict (checked first, in ``parse``).
+
+    The record is built whenever its group-level values are usable, even if a tag or a schedule
+    row is wrong (those are reported), so the app's rules can still check the rest of it."""
     count = len(problems)
     first = rows[0].line
     for column, message in (("name", "Give the group a name"),
@@ -709,22 +712,23 @@ def _group(key: str, values: dict[str, str], lines: dict[str, int], rows: list[_
                             ("venue_key", "Give the key of the venue where the group meets")):
         if not values.get(column):
             problems.append(Problem(first, column, f"{message} (on at least one row of group '{key}')."))
+    usable = len(problems) == count
     at = lines.get
     conditions = _slugs(values.get("conditions", ""), vocab and vocab.conditions, "conditions",
-                        "condition", at("conditions", first), problems)
+                        "a condition", at("conditions", first), problems)
     audiences = _slugs(values.get("audiences", ""), vocab and vocab.audiences, "audiences",
-                       "audience", at("audiences", first), problems)
+                       "an audience", at("audiences", first), problems)
     languages = _slugs(values.get("languages", "") or "en", vocab and vocab.languages, "languages",
-                       "language", at("languages", first), problems)
+                       "a language", at("languages", first), problems)
     access = _slugs(values.get("access", ""), vocab and vocab.group_access, "access",
-                    "group feature", at("access", first), problems,
+                    "a group feature", at("access", first), problems,
                     other=vocab and vocab.venue_access, other_column="venue_access",
                     other_noun="a feature of the venue, not the group")
     try:
         sensitive = _yes_no(values.get("is_sensitive", ""))
     except ValueError as exc:
         problems.append(Problem(at("is_sensitive", first), "is_sensitive", str(exc)))
-        sensitive = False
+        sensitive, usable = False, False
     area = values.get("area_name") or None
     if area and not sensitive:
         problems.append(Problem(at("area_name", first), "area_name",
@@ -742,8 +746,7 @@ def _group(key: str, values: dict[str, str], lines: dict[str, int], rows: list[_
             continue
         seen[same] = row.line
         schedules.append(schedule)
-    if disagree or any(r.failed for r in rows) or \
-            any(p.level == "error" for p in problems[count:]):
+    if disagree or not usable:
         return None
     return GroupRecord(
         key=key, line=first, lines=lines, name=values["name"],

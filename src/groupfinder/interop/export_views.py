@@ -43,13 +43,17 @@ def _headers(response: Response, etag: str) -> Response:
 
 @bp.get("/api/meeting-guide.json")
 def meeting_guide() -> Any:
-    token, today = current_token(), _today()
+    today = _today()
+    # The day is part of the version, not of the key: one cached body per process, replaced when
+    # the data or the date changes (a ~1 MB body per day would otherwise pile up in the LRU).
+    version = f"{current_token(stale_ok=True)}/{today.isoformat()}"  # as feeds: ≤ 1 s stale
     config = current_app.config
-    key = ("meeting-guide", today.isoformat(), config["BASE_URL"], config.get("CLOCK", "12h"))
-    etag = hashlib.sha256(repr((token, key)).encode()).hexdigest()[:32]
+    key = ("meeting-guide", config["BASE_URL"], config.get("CLOCK", "12h"))
+    etag = hashlib.sha256(repr((version, key)).encode()).hexdigest()[:32]
     if request.if_none_match.contains_weak(etag):
         return _headers(Response(status=304), etag)
-    body = cache().get_or_build(key, token, lambda: meeting_guide_json(export_meeting_guide(today=today)))
+    body = cache().get_or_build(key, version,
+                                lambda: meeting_guide_json(export_meeting_guide(today=today)))
     response = Response(body, status=200)
     response.headers["Content-Type"] = "application/json; charset=utf-8"
     return _headers(response, etag).make_conditional(request)
@@ -73,9 +77,7 @@ def export_meeting_guide_command(output: str) -> None:
     entries = export_meeting_guide()
     body = meeting_guide_json(entries)
     if output == "-":
-        stream = click.get_binary_stream("stdout")
-        stream.write(body + b"\n")
-        stream.flush()
+        click.echo(body)  # bytes go to the binary stream as they are, then a newline
         return
     target = Path(output)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")  # same folder: os.replace is atomic

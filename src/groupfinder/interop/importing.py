@@ -1,0 +1,629 @@
+"""Import listings from the CSV format of ``interop.csvformat``: every row or none.
+
+Contract (security-privacy.md §3.1):
+
+1. Read, parse and check the whole file first: the format, the vocabularies, the app's own rules
+   for listings, venues, facilitators and schedules, the offline placing of venues without
+   coordinates, the privacy of sensitive groups, and what the file would change in the database.
+   Every problem is reported with its line number.
+2. Only when there is no error, write everything in **one** ``transaction()``: a failure while
+   writing (or a crash: the journal) rolls back all of it. ``dry_run`` stops before this step.
+3. Natural keys: groups, venues and facilitators are matched by ``external_key`` (the file's
+   ``group_key``, ``venue_key``, ``facilitator_key``). A record that already holds the file's
+   values is not touched, so importing the same file again changes nothing (and, when nothing
+   changes, no transaction is opened and no audit entry is written).
+
+What a write means:
+
+- The file is the truth for the groups it names: their fields, venue and schedules (and their
+  facilitator, when the header has facilitator columns). Groups not in the file are untouched.
+- A schedule equal to one already stored is kept as it is; a changed one is updated in place with
+  ``sequence`` raised (calendars replace their copy; its cancellations and pause stay); extra
+  stored schedules are deleted; new ones are added.
+- New groups are ``pending_review`` for an admin to check, or ``published`` with ``publish=True``
+  (an operator's decision: admins only when ``by`` is given). Without ``publish`` an existing
+  group keeps its status, and a change to a *published* group's listing or to the address or
+  point of a venue a published group uses is refused (per line): in the app such edits are
+  reviewed, so they need ``publish``. Turning a group sensitive is always allowed at once.
+  Schedules and facilitators of a published group change at once, as in the app.
+- Facilitators' email and phone are stored private: ``show_email``/``show_phone`` are false for
+  new facilitators and reset when the file changes the address or number.
+- Public points come from ``groups.services.apply_public_location`` (recomputed only when the
+  venue, its point or the group's sensitivity or area changes). One ``import.applied`` audit
+  entry with the counts, and ``group.imported`` per group created or updated.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from .. import privacy
+from ..db import now_utc
+from ..errors import GroupfinderError, InvalidInput, PermissionDenied
+from ..extensions import db
+from ..facilitators.models import Facilitator
+from ..facilitators.services import FacilitatorData, validate_facilitator
+from ..geo.geocoding import GeocodingService
+from ..groups.models import Audience, Condition, Group, Language, ListingStatus
+from ..groups.services import ListingData, apply_public_location, audit, slugify, validate_listing
+from ..schedules.models import Schedule
+from ..schedules.recurrence import Frequency, RecurrenceSpec
+from ..schedules.services import _write_schedule
+from ..transactions import transaction
+from ..venues.models import AccessFeature, Venue
+from ..venues.services import VenueData, _venue_errors, timezone_at, venue_is_published
+from . import csvformat
+from .csvformat import GroupRecord, ParsedFile, Problem, ScheduleRecord, VenueRecord
+
+PUBLISHED_NEEDS_PUBLISH = ("group '{key}' is published; importing a change to its listing needs "
+                           "--publish (an admin's decision), or edit it in the app so the change "
+                           "is reviewed")
+VENUE_NEEDS_PUBLISH = ("venue '{key}' is used by a published group, so its address and point "
+                       "change only with --publish (or give the group a new venue_key)")
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+
+    def __str__(self) -> str:
+        text = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        return text + (f", {self.deleted} deleted" if self.deleted else "")
+
+
+@dataclass
+class ImportReport:
+    """What happened (or, for a dry run or a refused file, what would have)."""
+
+    rows: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    dry_run: bool = False
+    publish: bool = False
+    written: bool = False
+    groups: Counts = field(default_factory=Counts)
+    venues: Counts = field(default_factory=Counts)
+    facilitators: Counts = field(default_factory=Counts)
+    schedules: Counts = field(default_factory=Counts)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def changes(self) -> int:
+        """How many records are (or would be) created, updated or deleted."""
+        return sum(c.created + c.updated + c.deleted
+                   for c in (self.groups, self.venues, self.facilitators, self.schedules))
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        return {name: vars(getattr(self, name)).copy()
+                for name in ("groups", "venues", "facilitators", "schedules")}
+
+    def summary(self) -> str:
+        lines = [f"{name}: {getattr(self, name)}"
+                 for name in ("groups", "venues", "facilitators", "schedules")]
+        if self.dry_run:
+            lines.append(f"Dry run: {self.rows} rows checked, nothing was written "
+                         "(the counts say what an import would do).")
+        elif not self.changes:
+            lines.append(f"Nothing to change: the database already holds all {self.rows} rows.")
+        else:
+            status = "published" if self.publish else "pending review"
+            lines.append(f"Imported {self.rows} rows in one transaction (new groups: {status}).")
+        return "\n".join(lines)
+
+
+class _Rejected(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class _Place:
+    """A venue record with its point and zone decided."""
+
+    record: VenueRecord
+    latitude: float
+    longitude: float
+    timezone: str
+    timezone_overridden: bool
+
+    # The attributes privacy.compute_public_point reads.
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+    @property
+    def address(self) -> str:
+        return self.record.address
+
+    @property
+    def postcode(self) -> str:
+        return self.record.postcode
+
+    @property
+    def town(self) -> str:
+        return self.record.town
+
+    @property
+    def country(self) -> str:
+        return self.record.country
+
+
+def import_listings(source: Path | os.PathLike[str] | bytes | str, *, by: Any = None,
+                    dry_run: bool = False, publish: bool = False) -> ImportReport:
+    """Check ``source`` (a path, or the file's bytes or text) completely, then write all of it in
+    one transaction, or nothing. Never raises for a problem in the file: the report lists them
+    (``report.ok`` is false and nothing was written). Raises ``PermissionDenied`` when a
+    non-admin asks to publish."""
+    if publish and by is not None and not getattr(by, "is_admin", False):
+        raise PermissionDenied("Only an admin can publish imported listings directly.")
+    report = ImportReport(dry_run=dry_run, publish=publish)
+    data = _read(source, report)
+    if data is None:
+        return report
+    parsed = csvformat.parse(data, _vocabulary())
+    report.rows = parsed.rows
+    report.problems.extend(parsed.problems)
+    places = _place_venues(parsed, report.problems)
+    _check_app_rules(parsed, places, report.problems)
+    if report.errors:
+        report.problems.sort(key=_order)
+        return report
+    _, problems = _reconcile(parsed, places, report, publish=publish, by=by, apply=False)
+    report.problems.extend(problems)
+    report.problems.sort(key=_order)
+    if report.errors or dry_run or not report.changes:
+        return report  # an unchanged file writes nothing at all, not even an audit entry
+    _end_read_transaction()
+    written = ImportReport()
+    try:
+        with transaction():
+            _, problems = _reconcile(parsed, places, written, publish=publish, by=by, apply=True)
+            if problems:  # the database changed since the check: refuse the whole file
+                raise _Rejected(problems)
+            audit("import.applied", by=by, details={
+                "rows": parsed.rows, "publish": publish, **written.counts()})
+    except _Rejected as exc:
+        report.problems.extend(exc.problems)
+        report.problems.sort(key=_order)
+        return report
+    for name in ("groups", "venues", "facilitators", "schedules"):
+        setattr(report, name, getattr(written, name))
+    report.written = True
+    return report
+
+
+def _order(problem: Problem) -> tuple[int, int]:
+    column = problem.column
+    return problem.line, csvformat.COLUMNS.index(column) if column in csvformat.COLUMNS else -1
+
+
+def _read(source: Any, report: ImportReport) -> bytes | str | None:
+    if isinstance(source, bytes | str):
+        return source
+    try:
+        with open(source, "rb") as fh:
+            data = fh.read(csvformat.MAX_BYTES + 1)
+    except OSError as exc:
+        report.problems.append(Problem(0, None, f"Can't read {os.fspath(source)}: {exc.strerror}."))
+        return None
+    return data
+
+
+def _end_read_transaction() -> None:
+    """The checks ran in a plain (reading) transaction; the write must start its own, so that on
+    SQLite it takes the write lock up front (BEGIN IMMEDIATE) instead of upgrading a read."""
+    session = db.session()
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        session.rollback()
+
+
+def _vocabulary() -> csvformat.Vocabulary:
+    def slugs(model: type, *where: Any) -> frozenset[str]:
+        return frozenset(db.session.scalars(sa.select(model.slug).where(*where)))
+
+    return csvformat.Vocabulary(
+        conditions=slugs(Condition), audiences=slugs(Audience), languages=slugs(Language),
+        group_access=slugs(AccessFeature, AccessFeature.scope == "group"),
+        venue_access=slugs(AccessFeature, AccessFeature.scope != "group"))
+
+
+# --- step 1: place venues and apply the app's own rules ---------------------------------------
+
+
+def _place_venues(parsed: ParsedFile, problems: list[Problem]) -> dict[str, _Place]:
+    """Every venue's point (given, or the offline gazetteer's) and time zone."""
+    places: dict[str, _Place] = {}
+    services: dict[str, GeocodingService] = {}
+    answers: dict[tuple[str, str, str], Any] = {}
+    for key, venue in parsed.venues.items():
+        lat, lng = venue.latitude, venue.longitude
+        if lat is None or lng is None:
+            where = (venue.country, venue.postcode, venue.town)
+            if where not in answers:
+                service = services.get(venue.country)
+                if service is None:
+                    service = services[venue.country] = _offline_geocoder(venue.country)
+                answers[where] = _geocode(service, venue)
+            found = answers[where]
+            if isinstance(found, str):
+                problems.append(Problem(venue.line_of("postcode" if venue.postcode else "town"),
+                                        "latitude", found))
+                continue
+            lat, lng = round(found.latitude, 5), round(found.longitude, 5)
+            problems.append(Problem(venue.line_of("address"), "latitude", (
+                f"no coordinates, so venue '{key}' is placed at the centre of {found.label} "
+                f"(within about {found.precision_m:,} m); give latitude and longitude for an "
+                "exact point"), "warning"))
+        try:
+            from_point: str | None = timezone_at(lat, lng)
+        except InvalidInput:
+            from_point = None
+        zone = venue.timezone or from_point
+        if zone is None:
+            problems.append(Problem(venue.line_of("latitude"), "timezone",
+                                    f"venue '{key}' is not inside any time zone; check its point, "
+                                    "or give the timezone"))
+            continue
+        places[key] = _Place(venue, lat, lng, zone, bool(venue.timezone) and zone != from_point)
+    return places
+
+
+def _offline_geocoder(country: str) -> GeocodingService:
+    """The gazetteer only: an import never sends addresses to an online service."""
+    app_service = current_app.extensions["groupfinder.geocoding"]
+    return GeocodingService(app_service.session_factory, (country,), online=None)
+
+
+def _geocode(service: GeocodingService, venue: VenueRecord) -> Any:
+    """An ``Origin``, or the message to show when neither the postcode nor the town is found."""
+    noun = "ZIP code" if venue.country == "US" else "postcode"
+    tried = []
+    for text in (venue.postcode, venue.town):
+        if not text:
+            continue
+        try:
+            return service.resolve(text=text)
+        except GroupfinderError as exc:
+            tried.append(f"'{text}': {exc.detail}")
+    return (f"we couldn't place venue '{venue.key}' from its {noun} or town ("
+            + "; ".join(tried) + "); give latitude and longitude")
+
+
+def _check_app_rules(parsed: ParsedFile, places: dict[str, _Place], problems: list[Problem]) -> None:
+    """The rules the app applies to the same data entered in forms, mapped to lines and columns."""
+    for place in places.values():
+        venue = place.record
+        data = VenueData(name=venue.name, address=venue.address, town=venue.town,
+                         country=venue.country, postcode=venue.postcode, latitude=place.latitude,
+                         longitude=place.longitude)
+        for name, messages in _venue_errors(data).items():
+            column = {"name": "venue_name"}.get(name, name)
+            problems.extend(Problem(venue.line_of(column), column, m) for m in messages)
+    for person in parsed.facilitators.values():
+        data = FacilitatorData(name=person.name, bio=person.bio, email=person.email,
+                               phone=person.phone)
+        for name, messages in validate_facilitator(data).items():
+            column = f"facilitator_{name}"
+            problems.extend(Problem(person.line_of(column), column, m) for m in messages)
+    for group in parsed.groups:
+        for name, messages in validate_listing(_listing_data(group), None).items():
+            problems.extend(Problem(group.line_of(name), name, m) for m in messages)
+        venue = parsed.venues.get(group.venue_key)
+        place = places.get(group.venue_key)
+        if venue is not None and place is not None and venue.latitude is None:
+            # Geocoded venues: their point is known only now (the parse checked the others).
+            problems.extend(csvformat.sensitive_text_problems(
+                group, venue, parsed.facilitators, latitude=place.latitude, longitude=place.longitude))
+
+
+def _listing_data(group: GroupRecord) -> ListingData:
+    return ListingData(name=group.name, description=group.description,
+                       what_to_expect=group.what_to_expect, cost=group.cost,
+                       contact_email=group.contact_email, website=group.website,
+                       conditions=group.conditions, audiences=group.audiences,
+                       languages=group.languages, access=group.access,
+                       is_sensitive=group.is_sensitive, area_name=group.area_name)
+
+
+# --- step 2: compare with the database, and write --------------------------------------------
+
+
+def _by_key(model: type, keys: Iterable[str], *options: Any) -> dict[str, Any]:
+    keys = list(keys)
+    found: dict[str, Any] = {}
+    for start in range(0, len(keys), 500):  # stay under every backend's parameter limit
+        chunk = keys[start:start + 500]
+        found.update((row.external_key, row) for row in db.session.scalars(
+            sa.select(model).where(model.external_key.in_(chunk)).options(*options)))
+    return found
+
+
+def _by_slug(model: type) -> dict[str, Any]:
+    return {row.slug: row for row in db.session.scalars(sa.select(model))}
+
+
+def _slugs(items: Iterable[Any]) -> tuple[str, ...]:
+    return tuple(sorted(item.slug for item in items))
+
+
+def _venue_state(venue: Venue) -> tuple[Any, ...]:
+    return (venue.name, venue.address, venue.postcode, venue.town, venue.country, venue.latitude,
+            venue.longitude, venue.timezone, venue.timezone_overridden, _slugs(venue.access_features))
+
+
+def _place_state(place: _Place) -> tuple[Any, ...]:
+    v = place.record
+    return (v.name, v.address, v.postcode, v.town, v.country, place.latitude, place.longitude,
+            place.timezone, place.timezone_overridden, tuple(sorted(v.access)))
+
+
+_LOCATION = slice(1, 7)  # address … longitude in the states above
+
+
+def _schedule_key(kind: Any, interval: int, weekdays: str, positions: str, month_day: int | None,
+                  start_time: Any, duration: int, first_date: Any, last_date: Any) -> tuple[Any, ...]:
+    return (Frequency(kind), interval, weekdays, positions, month_day, start_time, duration,
+            first_date, None if Frequency(kind) is Frequency.once else last_date)
+
+
+def _stored_key(s: Schedule) -> tuple[Any, ...]:
+    return _schedule_key(s.kind, s.interval, s.weekdays, s.positions, s.month_day, s.start_time,
+                         s.duration_minutes, s.first_date, s.last_date)
+
+
+def _record_key(r: ScheduleRecord) -> tuple[Any, ...]:
+    positions = sorted(r.positions, key=lambda p: (p < 0, p))
+    return _schedule_key(r.kind, r.interval, ",".join(str(d) for d in sorted(r.weekdays)),
+                         ",".join(str(p) for p in positions), r.month_day, r.start_time,
+                         r.duration_minutes, r.first_date, r.last_date)
+
+
+def _listing_state(group: Group) -> tuple[Any, ...]:
+    return (group.name, group.description, group.what_to_expect, group.cost, group.contact_email,
+            group.website, _slugs(group.conditions), _slugs(group.audiences),
+            _slugs(group.languages), _slugs(group.access_features),
+            group.venue.external_key if group.venue else None)
+
+
+def _wanted_listing(record: GroupRecord) -> tuple[Any, ...]:
+    return (record.name, record.description, record.what_to_expect, record.cost,
+            record.contact_email, record.website, tuple(sorted(record.conditions)),
+            tuple(sorted(record.audiences)), tuple(sorted(record.languages)),
+            tuple(sorted(record.access)), record.venue_key)
+
+
+def _public_state(group: Group) -> tuple[Any, ...]:
+    return (group.is_sensitive, group.public_lat, group.public_lng, group.public_cell,
+            group.area_name)
+
+
+def _wanted_public(record: GroupRecord, place: _Place) -> tuple[Any, ...]:
+    point = privacy.compute_public_point(is_sensitive=record.is_sensitive, venue=place,
+                                         area_name=record.area_name)
+    return (record.is_sensitive, point.latitude, point.longitude, point.cell, point.area_name)
+
+
+def _reconcile(parsed: ParsedFile, places: dict[str, _Place], report: ImportReport, *,
+               publish: bool, by: Any, apply: bool) -> tuple[ImportReport, list[Problem]]:
+    """Compare the file with the database and count what changes; with ``apply``, also make the
+    changes (inside the caller's transaction). Returns the problems that forbid the import."""
+    problems: list[Problem] = []
+    owner_id = getattr(by, "id", None)
+    vocab = {"conditions": _by_slug(Condition), "audiences": _by_slug(Audience),
+             "languages": _by_slug(Language), "access": _by_slug(AccessFeature)}
+
+    venues = _by_key(Venue, places, selectinload(Venue.access_features))
+    for key, place in places.items():
+        venue = venues.get(key)
+        wanted = _place_state(place)
+        if venue is None:
+            report.venues.created += 1
+            if apply:
+                venue = venues[key] = Venue(external_key=key, owner_id=owner_id)
+                _write_venue(venue, place, vocab)
+                db.session.add(venue)
+            continue
+        current = _venue_state(venue)
+        if current == wanted:
+            report.venues.unchanged += 1
+            continue
+        report.venues.updated += 1
+        moved = current[_LOCATION] != wanted[_LOCATION]
+        if moved and not publish and venue_is_published(venue):
+            problems.append(Problem(place.record.line_of("address"), "address",
+                                    VENUE_NEEDS_PUBLISH.format(key=key)))
+        if apply:
+            _write_venue(venue, place, vocab)
+            if moved:  # listings here that the file doesn't name move too
+                for other in db.session.scalars(sa.select(Group).where(Group.venue_id == venue.id)):
+                    apply_public_location(other)
+
+    people = _by_key(Facilitator, parsed.facilitators)
+    for key, person in parsed.facilitators.items():
+        found = people.get(key)
+        wanted_person = (person.name, person.bio, person.email, person.phone)
+        if found is None:
+            report.facilitators.created += 1
+            if apply:
+                found = people[key] = Facilitator(external_key=key, owner_id=owner_id,
+                                                  show_email=False, show_phone=False)
+                _write_facilitator(found, wanted_person)
+                db.session.add(found)
+        elif (found.name, found.bio, found.email, found.phone) == wanted_person:
+            report.facilitators.unchanged += 1
+        else:
+            report.facilitators.updated += 1
+            if apply:
+                _write_facilitator(found, wanted_person)
+
+    groups = _by_key(Group, (g.key for g in parsed.groups), *_group_loads())
+    for record in parsed.groups:
+        place = places[record.venue_key]
+        group = groups.get(record.key)
+        if group is None:
+            report.groups.created += 1
+            report.schedules.created += len(record.schedules)
+            if apply:
+                group = Group(external_key=record.key, organizers=[by] if by is not None else [],
+                              status=ListingStatus.published if publish else ListingStatus.pending_review,
+                              published_at=now_utc() if publish else None)
+                db.session.add(group)
+                _write_listing(group, record, venues[record.venue_key], vocab)
+                group.facilitators = [people[record.facilitator_key]] if record.facilitator_key else []
+                for schedule_record in record.schedules:
+                    schedule = Schedule(sequence=0)
+                    group.schedules.append(schedule)
+                    _write_schedule(schedule, _spec(schedule_record))
+                audit("group.imported", by=by, group=group, details={"outcome": "created"})
+            continue
+
+        listing_changed = _listing_state(group) != _wanted_listing(record)
+        public_changed = _public_state(group) != _wanted_public(record, place)
+        publishes = publish and group.status != ListingStatus.published
+        wanted_people = tuple(sorted([record.facilitator_key] if record.facilitator_key else []))
+        people_changed = parsed.has_facilitators and wanted_people != tuple(sorted(
+            f.external_key or f"#{f.id}" for f in group.facilitators))
+        plan = _plan_schedules(group, record)
+        schedules_changed = bool(plan.updated or plan.created or plan.deleted)
+
+        # What the app reviews: content, tags, venue, area, and hiding→showing the address.
+        # Hiding it (becoming sensitive) is never delayed; a moved venue is checked above.
+        area_changed = record.is_sensitive and group.is_sensitive and \
+            group.area_name != _wanted_public(record, place)[4]
+        reviewed_change = listing_changed or area_changed or \
+            (group.is_sensitive and not record.is_sensitive)
+        if group.status == ListingStatus.published and not publish and reviewed_change:
+            problems.append(Problem(record.line, "group_key", PUBLISHED_NEEDS_PUBLISH.format(key=record.key)))
+
+        report.schedules.unchanged += len(plan.kept)
+        report.schedules.updated += len(plan.updated)
+        report.schedules.created += len(plan.created)
+        report.schedules.deleted += len(plan.deleted)
+        if not (listing_changed or public_changed or publishes or people_changed or schedules_changed):
+            report.groups.unchanged += 1
+            continue
+        report.groups.updated += 1
+        if not apply:
+            continue
+        if listing_changed or public_changed:
+            _write_listing(group, record, venues[record.venue_key], vocab)
+        if publishes:
+            group.status = ListingStatus.published
+            group.published_at = group.published_at or now_utc()
+        if people_changed:
+            group.facilitators = [people[record.facilitator_key]] if record.facilitator_key else []
+        for schedule, schedule_record in plan.updated:
+            _write_schedule(schedule, _spec(schedule_record, paused_until=schedule.paused_until))
+            schedule.sequence += 1
+            schedule.updated_at = now_utc()
+        for schedule_record in plan.created:
+            schedule = Schedule(sequence=0)
+            group.schedules.append(schedule)
+            _write_schedule(schedule, _spec(schedule_record))
+        for schedule in plan.deleted:
+            group.schedules.remove(schedule)
+        group.updated_at = now_utc()
+        audit("group.imported", by=by, group=group, details={"outcome": "updated"})
+    return report, problems
+
+
+def _group_loads() -> tuple[Any, ...]:
+    return (selectinload(Group.venue), selectinload(Group.conditions),
+            selectinload(Group.audiences), selectinload(Group.languages),
+            selectinload(Group.access_features), selectinload(Group.facilitators),
+            selectinload(Group.schedules))
+
+
+@dataclass
+class _SchedulePlan:
+    kept: list[Schedule] = field(default_factory=list)
+    updated: list[tuple[Schedule, ScheduleRecord]] = field(default_factory=list)
+    created: list[ScheduleRecord] = field(default_factory=list)
+    deleted: list[Schedule] = field(default_factory=list)
+
+
+def _plan_schedules(group: Group, record: GroupRecord) -> _SchedulePlan:
+    """Equal schedules are kept; the rest are paired in order (an edit keeps the series' UID,
+    cancellations and pause), then added or deleted."""
+    plan = _SchedulePlan()
+    stored = list(group.schedules)
+    unmatched: list[ScheduleRecord] = []
+    for schedule_record in record.schedules:
+        key = _record_key(schedule_record)
+        same = next((s for s in stored if _stored_key(s) == key), None)
+        if same is None:
+            unmatched.append(schedule_record)
+        else:
+            stored.remove(same)
+            plan.kept.append(same)
+    for schedule, schedule_record in zip(stored, unmatched, strict=False):
+        plan.updated.append((schedule, schedule_record))
+    plan.created = unmatched[len(stored):]
+    plan.deleted = stored[len(unmatched):]
+    return plan
+
+
+def _spec(record: ScheduleRecord, *, paused_until: Any = None) -> RecurrenceSpec:
+    spec = record.spec()
+    if paused_until is None:
+        return spec
+    from dataclasses import replace
+
+    return replace(spec, paused_until=paused_until)
+
+
+def _write_venue(venue: Venue, place: _Place, vocab: dict[str, dict[str, Any]]) -> None:
+    record = place.record
+    venue.name, venue.address, venue.postcode = record.name, record.address, record.postcode
+    venue.town, venue.country = record.town, record.country
+    venue.latitude, venue.longitude = place.latitude, place.longitude
+    venue.timezone, venue.timezone_overridden = place.timezone, place.timezone_overridden
+    venue.access_features = [vocab["access"][s] for s in sorted(record.access)]
+
+
+def _write_facilitator(person: Facilitator, wanted: tuple[Any, ...]) -> None:
+    name, bio, email, phone = wanted
+    # A new address or number is never public without a new opt-in (made in the app).
+    if person.email != email:
+        person.show_email = False
+    if person.phone != phone:
+        person.show_phone = False
+    person.name, person.bio, person.email, person.phone = name, bio, email, phone
+
+
+def _write_listing(group: Group, record: GroupRecord, venue: Venue,
+                   vocab: dict[str, dict[str, Any]]) -> None:
+    group.name, group.slug = record.name, slugify(record.name)
+    group.description, group.what_to_expect = record.description, record.what_to_expect
+    group.cost, group.contact_email, group.website = record.cost, record.contact_email, record.website
+    group.conditions = [vocab["conditions"][s] for s in record.conditions]
+    group.audiences = [vocab["audiences"][s] for s in record.audiences]
+    group.languages = [vocab["languages"][s] for s in record.languages]
+    group.access_features = [vocab["access"][s] for s in record.access]
+    group.venue = venue
+    group.is_sensitive = record.is_sensitive
+    group.area_name = record.area_name if record.is_sensitive else None
+    # Deterministic: for an unchanged venue and sensitivity it gives back the stored point.
+    apply_public_location(group)
