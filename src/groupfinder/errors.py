@@ -155,8 +155,9 @@ def register_error_handlers(app: Flask) -> None:
         title = exc.name
         detail = _GENERIC_DETAIL.get(status, exc.description or title)
         headers = {}
-        if status == 405 and exc.get_response().headers.get("Allow"):
-            headers["Allow"] = exc.get_response().headers["Allow"]
+        allow = exc.get_response().headers.get("Allow") if status == 405 else None
+        if allow:
+            headers["Allow"] = allow
         if wants_problem_json():
             slug = title.lower().replace(" ", "-")
             return problem_response(status, title, detail, type_slug=slug, headers=headers)

@@ -49,7 +49,8 @@ def group(group_id: int) -> Any:
     grp = get_public_group(group_id)
     now = dt.datetime.now(dt.UTC)
     meetings = upcoming_meetings(grp, now, 10)
-    return jsonify(schemas.dump_group_detail(grp, meetings, next_meeting(grp, now)))
+    coming = next((m for m in meetings if m.status != "cancelled"), None) or next_meeting(grp, now)
+    return jsonify(schemas.dump_group_detail(grp, meetings, coming))
 
 
 def _vocabulary(model: type, *extra: str) -> Any:
