@@ -143,8 +143,10 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def app(request: pytest.FixtureRequest, backend: str, _apps: dict) -> Iterator[Flask]:
-    """An app on an empty database (reference data loaded); emptied again afterwards."""
+    """An app on an empty database (reference data loaded) with an empty mail outbox; emptied
+    again afterwards."""
     application = _app_for(request, _apps, backend, "work")
+    application.extensions["groupfinder.outbox"] = []
     ctx = application.app_context()
     ctx.push()
     try:

@@ -1,4 +1,5 @@
-"""Plain factory functions with sensible defaults; each flushes, the caller commits."""
+"""Plain factory functions with sensible defaults; each flushes, the caller commits. And
+``sign_in``, which signs a test client in as a user."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import datetime as dt
 import itertools
 from typing import Any
 
+from groupfinder.accounts.models import Role, User
+from groupfinder.db import now_utc
 from groupfinder.extensions import db
 from groupfinder.groups.models import Group, ListingStatus
 from groupfinder.groups.services import apply_public_location, slugify
@@ -52,3 +55,18 @@ def make_group(*, venue: Venue | None = None, schedules: list[Schedule] | None =
     db.session.add(group)
     db.session.flush()
     return group
+
+
+def make_user(email: str, role: Role = Role.organizer, **kw: Any) -> User:
+    """A confirmed account."""
+    user = User(email=email, role=role, email_confirmed_at=now_utc(), **kw)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def sign_in(client: Any, user: User) -> None:
+    """Sign a test client in as ``user`` through its session cookie, as Flask-Login would."""
+    with client.session_transaction() as s:
+        s["_user_id"] = user.get_id()
+        s["_fresh"] = True

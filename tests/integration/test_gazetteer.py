@@ -4,30 +4,15 @@ from __future__ import annotations
 
 import gzip
 import time
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import StaticPool
 
-import groupfinder.models  # noqa: F401  (complete metadata: every table create_all needs)
-from groupfinder.db import Base
 from groupfinder.geo import gazetteer
 from groupfinder.geo.models import GazetteerEntry
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "gazetteer"
-
-
-@pytest.fixture(scope="module")
-def engine():
-    engine = sa.create_engine("sqlite://", poolclass=StaticPool)
-    Base.metadata.create_all(engine)
-    with Session(engine) as session:
-        gazetteer.load_gazetteer(session, DATA)
-        session.commit()
-    yield engine
-    engine.dispose()
+from .conftest import DATA
 
 
 @pytest.fixture()

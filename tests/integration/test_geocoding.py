@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -13,12 +12,8 @@ from geopy.exc import GeocoderTimedOut, GeocoderUnavailable
 from geopy.geocoders import Nominatim
 from geopy.geocoders.base import Geocoder
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import StaticPool
 
-import groupfinder.models  # noqa: F401  (complete metadata: every table create_all needs)
-from groupfinder.db import Base
 from groupfinder.errors import AmbiguousPlace, GeocodingUnavailable, InvalidInput, PlaceNotFound
-from groupfinder.geo import gazetteer
 from groupfinder.geo.geocoding import (
     CachedGeocoder,
     GazetteerGeocoder,
@@ -28,20 +23,8 @@ from groupfinder.geo.geocoding import (
 )
 from groupfinder.geo.models import GeocodeCache
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "gazetteer"
 LONDON = [{"lat": "51.5073219", "lon": "-0.1276474",
            "display_name": "10 Downing Street, Westminster, London, Greater London, England, United Kingdom"}]
-
-
-@pytest.fixture(scope="module")
-def engine():
-    engine = sa.create_engine("sqlite://", poolclass=StaticPool)
-    Base.metadata.create_all(engine)
-    with Session(engine) as session:
-        gazetteer.load_gazetteer(session, DATA)
-        session.commit()
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture()

@@ -9,10 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from flask import Blueprint, Flask
+from flask import Flask
 
 from groupfinder.accounts.models import Role, User
-from groupfinder.db import now_utc
 from groupfinder.errors import ConflictError, InvalidInput, NotFound
 from groupfinder.extensions import db
 from groupfinder.facilitators.models import Facilitator
@@ -21,69 +20,15 @@ from groupfinder.groups.services import ListingData, submit_for_review, update_g
 from groupfinder.mail import outbox
 from groupfinder.review import queries, services
 from groupfinder.review.models import AuditEntry, ListingRevision, ProblemReport, RevisionStatus
-from tests.conftest import make_app
 
-from ..factories import make_group, make_venue
-
-NEEDED = ("review", "reports", "accounts", "manage")
-
-
-def _register_missing(application: Flask) -> None:
-    """The mails link to the sign-in page and the dashboard: stand-ins until those exist."""
-    from groupfinder.groups.report_views import bp as reports_bp
-    from groupfinder.review.views import bp as review_bp
-
-    if "review" not in application.blueprints:
-        application.register_blueprint(review_bp)
-    if "reports" not in application.blueprints:
-        application.register_blueprint(reports_bp)
-    if "accounts" not in application.blueprints:
-        accounts = Blueprint("accounts", __name__, url_prefix="/accounts")
-        accounts.add_url_rule("/login", "login", lambda: "Sign in")
-        application.register_blueprint(accounts)
-    if "manage" not in application.blueprints:
-        manage = Blueprint("manage", __name__, url_prefix="/manage")
-        manage.add_url_rule("/", "dashboard", lambda: "Dashboard")
-        application.register_blueprint(manage)
-
-
-@pytest.fixture(scope="module")
-def _review_apps() -> Iterator[dict[str, Flask]]:
-    cache: dict[str, Flask] = {}
-    yield cache
-    for application in cache.values():
-        with application.app_context():
-            db.engine.dispose()
+from ..factories import make_group, make_user, make_venue
 
 
 @pytest.fixture
-def rapp(app: Flask, _review_apps: dict[str, Flask]) -> Iterator[Flask]:
-    """A request context (mails hold absolute links) on ``app``'s database."""
-    if all(name in app.blueprints for name in NEEDED):
-        application = app
-    else:
-        url = app.config["DATABASE_URL"]
-        if url not in _review_apps:
-            _review_apps[url] = make_app(url, MAIL_BACKEND="memory")
-            _register_missing(_review_apps[url])
-        application = _review_apps[url]
-    application.config["MAIL_BACKEND"] = "memory"
-    application.extensions["groupfinder.outbox"] = []
-    ctx = application.test_request_context()
-    ctx.push()
-    try:
-        yield application
-    finally:
-        db.session.rollback()
-        db.session.remove()
-        ctx.pop()
-
-
-def make_user(email: str, role: Role = Role.organizer, **kw: object) -> User:
-    user = User(email=email, role=role, email_confirmed_at=now_utc(), **kw)
-    db.session.add(user)
-    db.session.flush()
-    return user
+def rapp(app: Flask) -> Iterator[Flask]:
+    """A request context (mails hold absolute links) on ``app``."""
+    with app.test_request_context():
+        yield app
 
 
 def vocab(model: type, slug: str):  # type: ignore[no-untyped-def]

@@ -27,7 +27,7 @@ from groupfinder.schedules.recurrence import (
     validate,
 )
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")
 SYDNEY = ZoneInfo("Australia/Sydney")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import re
 import time
-from collections.abc import Iterator
 from types import SimpleNamespace
 from urllib.parse import urlencode, urlsplit
 
@@ -22,8 +21,6 @@ from groupfinder.accounts.models import Role, User
 from groupfinder.accounts.services import SIGN_IN_FAILED
 from groupfinder.extensions import db
 from groupfinder.permissions import access_of
-
-from ..conftest import REFERENCE_TABLES, database_url, make_app
 
 GOOD = "tangerine lighthouse parable"
 OTHER = "marmalade wombat quietly sings"
@@ -45,47 +42,11 @@ class _Browser(FlaskClient):
             return super().open(*args, **kwargs)
 
 
-_own_apps: dict[str, Flask] = {}
-
-
 @pytest.fixture
-def app(app: Flask, request: pytest.FixtureRequest, backend: str,
-        monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
-    """The suite's app once app.py registers the accounts blueprint; until then an app of our own
-    with it (a blueprint can't be added to an app that has served requests)."""
-    from groupfinder.accounts.cli import create_admin_command
-
-    if "accounts" in app.blueprints:
-        if "create-admin" not in app.cli.commands:
-            app.cli.add_command(create_admin_command)
-        monkeypatch.setattr(app, "test_client_class", _Browser)
-        mail.outbox().clear()
-        yield app
-        return
-    if backend not in _own_apps:
-        from groupfinder.accounts.views import bp
-
-        tmp = request.getfixturevalue("tmp_path_factory").mktemp(f"{backend}-accounts-web")
-        own = make_app(database_url(backend, "accounts_web", tmp))
-        own.register_blueprint(bp)
-        own.cli.add_command(create_admin_command)
-        with own.app_context():
-            db.drop_all()
-            db.create_all()
-        _own_apps[backend] = own
-    own = _own_apps[backend]
-    monkeypatch.setattr(own, "test_client_class", _Browser)
-    with own.app_context():
-        mail.outbox().clear()
-        try:
-            yield own
-        finally:
-            db.session.rollback()
-            db.session.remove()
-            with db.engine.begin() as conn:
-                for table in reversed(db.metadata.sorted_tables):
-                    if table.name not in REFERENCE_TABLES:
-                        conn.execute(table.delete())
+def app(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Flask:
+    """The suite's app, whose test clients are ``_Browser``s."""
+    monkeypatch.setattr(app, "test_client_class", _Browser)
+    return app
 
 
 # --- helpers: a browser's steps ---------------------------------------------------------------

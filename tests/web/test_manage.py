@@ -6,104 +6,49 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from flask import Blueprint, Flask, g
+from flask import Flask
 
-from groupfinder.accounts.models import Role, User
-from groupfinder.db import now_utc
+from groupfinder.accounts.models import User
 from groupfinder.extensions import db
 from groupfinder.facilitators.models import Facilitator
 from groupfinder.groups.models import Condition, Group, ListingStatus
-from groupfinder.manage.views import bp as manage_bp
 from groupfinder.review.models import ListingRevision
 from groupfinder.schedules.models import Schedule
 from groupfinder.venues.models import Venue
 
-from ..conftest import make_app
-from ..factories import make_group, make_schedule, make_venue
+from .. import factories
+from ..factories import make_group, make_schedule, make_venue, sign_in
 
 LONDON = ZoneInfo("Europe/London")
 
-# --- an app with the blueprint, whether or not app.py registers it yet -----------------------
-
-_own_apps: dict[str, Flask] = {}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _dispose_own_apps() -> Iterator[None]:
-    yield
-    for application in _own_apps.values():
-        with application.app_context():
-            db.engine.dispose()
-    _own_apps.clear()
-
-
-@pytest.fixture
-def mapp(app: Flask, backend: str) -> Iterator[Flask]:
-    """``app`` if it serves /manage and /accounts/login; otherwise an app on the same database
-    with the manage blueprint (and a stand-in sign-in page) registered."""
-    if "manage" in app.blueprints and "accounts" in app.blueprints:
-        yield app
-        return
-    if backend not in _own_apps:
-        own = make_app(app.config["DATABASE_URL"])
-        if "manage" not in own.blueprints:
-            own.register_blueprint(manage_bp)
-        if "accounts" not in own.blueprints:
-            stub = Blueprint("accounts", __name__, url_prefix="/accounts")
-            stub.add_url_rule("/login", "login", lambda: "sign in")
-            own.register_blueprint(stub)
-        _own_apps[backend] = own
-    with _own_apps[backend].app_context():
-        yield _own_apps[backend]
-
-
-@pytest.fixture
-def web(mapp: Flask):  # type: ignore[no-untyped-def]
-    return mapp.test_client()
-
 
 def make_user(email: str) -> User:
-    user = User(email=email, role=Role.organizer, email_confirmed_at=now_utc())
-    db.session.add(user)
+    user = factories.make_user(email)
     db.session.commit()
     return user
 
 
-def sign_in(client, user: User) -> None:  # type: ignore[no-untyped-def]
-    with client.session_transaction() as s:
-        s["_user_id"] = user.get_id()
-        s["_fresh"] = True
-
-
 @pytest.fixture
-def alice(mapp: Flask) -> User:
+def alice(app: Flask) -> User:
     return make_user("alice@example.org")
 
 
 @pytest.fixture
-def bob(mapp: Flask) -> User:
+def bob(app: Flask) -> User:
     return make_user("bob@example.org")
 
 
 @pytest.fixture
-def client_a(web, alice):  # type: ignore[no-untyped-def]
-    sign_in(web, alice)
-    return web
-
-
-def forget_request_globals() -> None:
-    """The fixtures keep one app context open, so ``g`` outlives a request; Flask-WTF caches the
-    session's raw CSRF token there. Forget it when a second client (session) starts."""
-    g.pop("csrf_token", None)
+def client_a(client, alice):  # type: ignore[no-untyped-def]
+    sign_in(client, alice)
+    return client
 
 
 def token(client, url: str = "/manage/groups/new") -> str:  # type: ignore[no-untyped-def]
-    forget_request_globals()
     page = client.get(url)
     match = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
     assert match, page.get_data(as_text=True)[:500]
@@ -395,15 +340,14 @@ def test_a_post_without_csrf_token_is_refused_and_writes_nothing(client_a, alice
 # --- optimistic locking ------------------------------------------------------------------------
 
 
-def test_second_save_from_the_same_version_is_refused_with_input_kept(mapp, alice):
+def test_second_save_from_the_same_version_is_refused_with_input_kept(app, alice):
     group = owned_group(alice, status=ListingStatus.draft)
-    first, second = mapp.test_client(), mapp.test_client()
+    first, second = app.test_client(), app.test_client()
     sign_in(first, alice)
     sign_in(second, alice)
     url = f"/manage/groups/{group.id}"
     loaded = []
     for c in (first, second):
-        forget_request_globals()
         page = text_of(c.get(url))
         loaded.append((re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
                        re.search(r'name="version" value="(\d+)"', page).group(1)))
@@ -457,15 +401,15 @@ def test_venue_and_schedule_and_facilitator_edits_are_version_checked(client_a, 
 # --- isolation between organizers ---------------------------------------------------------------
 
 
-def test_another_organizer_gets_404_for_every_manage_url_of_a_group(web, alice, bob):
+def test_another_organizer_gets_404_for_every_manage_url_of_a_group(client, alice, bob):
     group = owned_group(alice, status=ListingStatus.draft)
     schedule = group.schedules[0]
     person = Facilitator(owner_id=alice.id, name="Sam", email="sam@example.org")
     db.session.add(person)
     db.session.commit()
     before = (group.version, group.venue.version, schedule.version, person.version)
-    sign_in(web, bob)
-    tok = token(web)
+    sign_in(client, bob)
+    tok = token(client)
     gid, sid = group.id, schedule.id
     urls = [
         f"/manage/groups/{gid}", f"/manage/groups/{gid}/submit", f"/manage/groups/{gid}/co-organizers",
@@ -473,7 +417,7 @@ def test_another_organizer_gets_404_for_every_manage_url_of_a_group(web, alice, 
         f"/manage/groups/{gid}/schedules/{sid}", f"/manage/groups/{gid}/schedules/{sid}/delete",
         f"/manage/groups/{gid}/meetings", f"/manage/facilitators/{person.id}",
     ]
-    covered = {rule.endpoint for rule in web.application.url_map.iter_rules()
+    covered = {rule.endpoint for rule in client.application.url_map.iter_rules()
                if rule.endpoint.startswith("manage.") and rule.arguments}
     assert covered == {"manage.group_edit", "manage.group_submit", "manage.co_organizer",
                        "manage.venue_edit", "manage.schedule_new", "manage.schedule_edit",
@@ -486,17 +430,17 @@ def test_another_organizer_gets_404_for_every_manage_url_of_a_group(web, alice, 
             "country": "GB", "latitude": "53.4", "longitude": "-2.2"}
     for url in urls:
         if not url.endswith(("/submit", "/co-organizers", "/delete")):
-            assert web.get(url).status_code == 404, url
-        assert web.post(url, data=post).status_code == 404, url
+            assert client.get(url).status_code == 404, url
+        assert client.post(url, data=post).status_code == 404, url
     # The organizer's own groups and venues exist, and someone else's id in a form is refused.
-    mine = web.post("/manage/groups/new", data=group_form(tok, venue_id=str(group.venue_id),
+    mine = client.post("/manage/groups/new", data=group_form(tok, venue_id=str(group.venue_id),
                                                           facilitator_ids=[str(person.id)]))
     assert mine.status_code == 422 and "Choose from your own list." in text_of(mine)
     db.session.expire_all()
     assert (group.version, group.venue.version, schedule.version, person.version) == before
     assert group.organizers == [alice] and group.name != "Hijacked"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Group)) == 1
-    assert "Sam" not in text_of(web.get("/manage/"))
+    assert "Sam" not in text_of(client.get("/manage/"))
 
 
 def test_a_schedule_of_another_group_is_404_under_ones_own_group(client_a, alice, bob):
@@ -510,9 +454,9 @@ def test_a_schedule_of_another_group_is_404_under_ones_own_group(client_a, alice
     assert db.session.get(Schedule, other.id) is not None
 
 
-def test_signed_out_visitors_are_sent_to_sign_in(web):
+def test_signed_out_visitors_are_sent_to_sign_in(client):
     for url in ("/manage/", "/manage/groups/new", "/manage/venues/new"):
-        response = web.get(url)
+        response = client.get(url)
         assert response.status_code in (302, 401)
         if response.status_code == 302:
             assert "/accounts/login" in response.headers["Location"]
@@ -528,7 +472,7 @@ def test_every_manage_response_is_private_and_not_stored(client_a, alice):
 # --- published listings, review and privacy -------------------------------------------------------
 
 
-def test_a_published_groups_edit_waits_for_review_and_the_public_keeps_the_old_text(client_a, web, alice):
+def test_a_published_groups_edit_waits_for_review_and_the_public_keeps_the_old_text(client_a, client, alice):
     group = owned_group(alice, description="The approved text.")
     page = text_of(client_a.get(f"/manage/groups/{group.id}"))
     tok = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
@@ -538,16 +482,16 @@ def test_a_published_groups_edit_waits_for_review_and_the_public_keeps_the_old_t
         version=version), follow_redirects=True)
     assert "waiting for review" in text_of(response)
     assert "A brand new text." in text_of(response)  # the form shows the pending edit
-    public = web.get(f"/api/v1/groups/{group.id}").get_json()
+    public = client.get(f"/api/v1/groups/{group.id}").get_json()
     assert public["description"] == "The approved text."
-    detail = text_of(web.get(f"/groups/{group.id}/{group.slug}"))
+    detail = text_of(client.get(f"/groups/{group.id}/{group.slug}"))
     assert "The approved text." in detail and "A brand new text." not in detail
     assert "An edit is waiting for review" in text_of(client_a.get("/manage/"))
 
 
-def test_turning_sensitive_on_applies_at_once(client_a, web, alice):
+def test_turning_sensitive_on_applies_at_once(client_a, client, alice):
     group = owned_group(alice)
-    assert web.get(f"/api/v1/groups/{group.id}").get_json()["location"]["approximate"] is False
+    assert client.get(f"/api/v1/groups/{group.id}").get_json()["location"]["approximate"] is False
     page = text_of(client_a.get(f"/manage/groups/{group.id}"))
     assert "never the venue name, street, postcode or exact point" in page
     tok = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
@@ -557,7 +501,7 @@ def test_turning_sensitive_on_applies_at_once(client_a, web, alice):
         venue_id=str(group.venue_id), is_sensitive="y", area_name="Ancoats", version=version),
         follow_redirects=True)
     assert "may already have been copied" in text_of(response)
-    location = web.get(f"/api/v1/groups/{group.id}").get_json()["location"]
+    location = client.get(f"/api/v1/groups/{group.id}").get_json()["location"]
     assert location["approximate"] is True and location["area"] == "Ancoats"
     assert location["address"] is None and location["venue_name"] is None
 
@@ -609,7 +553,7 @@ def _next_tuesday() -> dt.datetime:
     return dt.datetime.combine(day, dt.time(19))
 
 
-def test_cancel_move_and_undo_from_the_meetings_page_reach_the_public_api(client_a, web, alice):
+def test_cancel_move_and_undo_from_the_meetings_page_reach_the_public_api(client_a, client, alice):
     group = owned_group(alice, schedules=[make_schedule()])
     schedule = group.schedules[0]
     first = _next_tuesday()
@@ -620,7 +564,7 @@ def test_cancel_move_and_undo_from_the_meetings_page_reach_the_public_api(client
     base = {"csrf_token": tok, "schedule_id": str(schedule.id), "original_start": first.isoformat()}
 
     def first_status() -> str:
-        return web.get(f"/api/v1/groups/{group.id}").get_json()["meetings"][0]["status"]
+        return client.get(f"/api/v1/groups/{group.id}").get_json()["meetings"][0]["status"]
 
     assert first_status() == "scheduled"
     assert client_a.post(url, data={**base, "action": "cancel", "reason": "Hall closed"}).status_code == 302
@@ -631,7 +575,7 @@ def test_cancel_move_and_undo_from_the_meetings_page_reach_the_public_api(client
     moved = client_a.post(url, data={**base, "action": "move", "new_date": new_day,
                                      "new_time": "18:30", "note": "Wednesday this week"})
     assert moved.status_code == 302
-    meetings = web.get(f"/api/v1/groups/{group.id}").get_json()["meetings"]
+    meetings = client.get(f"/api/v1/groups/{group.id}").get_json()["meetings"]
     assert any(m["status"] == "moved" and m["starts_at"].startswith(f"{new_day}T18:30")
                for m in meetings)
     db.session.expire_all()

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 import jsonschema
 import pytest
 import sqlalchemy as sa
-from flask import Flask
 
 from groupfinder.extensions import db
 from groupfinder.facilitators.models import Facilitator
@@ -92,20 +91,6 @@ SPEC_SCHEMA = {
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def with_exports(app: Flask) -> Flask:
-    """Until app.py and cli.py register them: the blueprint and the command, on this app."""
-    if "exports" not in app.blueprints:
-        handled = app._got_first_request
-        app._got_first_request = False  # the session-wide test apps have served requests
-        try:
-            app.register_blueprint(export_views.bp)
-        finally:
-            app._got_first_request = handled
-    if "export" not in app.cli.commands:
-        app.cli.add_command(export_views.export_command)
-    return app
-
-
 @pytest.fixture
 def fixed_today(monkeypatch: pytest.MonkeyPatch) -> dt.date:
     monkeypatch.setattr(export_views, "_today", lambda: DEMO_TODAY)
@@ -113,8 +98,7 @@ def fixed_today(monkeypatch: pytest.MonkeyPatch) -> dt.date:
 
 
 @pytest.fixture
-def mg_demo(demo_app: Flask, demo_client: Any, fixed_today: dt.date) -> dict[str, Any]:
-    with_exports(demo_app)
+def mg_demo(demo_client: Any, fixed_today: dt.date) -> dict[str, Any]:
     response = demo_client.get(URL)
     assert response.status_code == 200, response.data[:500]
     return {"client": demo_client, "response": response, "body": response.data,
@@ -122,8 +106,7 @@ def mg_demo(demo_app: Flask, demo_client: Any, fixed_today: dt.date) -> dict[str
 
 
 @pytest.fixture
-def mg_client(app: Flask, client: Any, fixed_today: dt.date) -> Any:
-    with_exports(app)
+def mg_client(client: Any, fixed_today: dt.date) -> Any:
     return client
 
 
@@ -495,7 +478,6 @@ def test_export_function_gives_the_served_document(backend, mg_demo):
 
 
 def test_export_command_writes_the_document(backend, demo_app, tmp_path):
-    with_exports(demo_app)
     runner = demo_app.test_cli_runner()
     target = tmp_path / "meeting-guide.json"
     result = runner.invoke(args=["export", "meeting-guide", "--output", str(target)])

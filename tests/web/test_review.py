@@ -9,12 +9,10 @@ import dataclasses
 import datetime as dt
 import html
 import re
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from flask import Blueprint, Flask, g
-from flask.testing import FlaskClient
+from flask import Flask
 
 from groupfinder.accounts.models import Role, User
 from groupfinder.db import now_utc
@@ -23,102 +21,16 @@ from groupfinder.facilitators.models import Facilitator
 from groupfinder.groups.models import Condition, Group, Language, ListingStatus
 from groupfinder.groups.services import ListingData, submit_for_review, update_group
 from groupfinder.mail import outbox
-from groupfinder.permissions import ADMIN, access_of, public
+from groupfinder.permissions import ADMIN, access_of
 from groupfinder.review.models import AuditEntry, ListingRevision, ProblemReport, RevisionStatus
 from groupfinder.schedules.services import cancel_meeting
-from tests.conftest import make_app
 
-from ..factories import make_group, make_venue
+from ..factories import make_group, make_user, make_venue, sign_in
 
 EMAIL = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[a-z]{2,}", re.I)
-NEEDED = ("review", "reports", "accounts", "manage")
-
-
-# --- an app with the review blueprints (registered here until app.py does) --------------------
-
-def _register_missing(application: Flask) -> None:
-    from groupfinder.groups.report_views import bp as reports_bp
-    from groupfinder.review.views import bp as review_bp
-
-    if "review" not in application.blueprints:
-        application.register_blueprint(review_bp)
-    if "reports" not in application.blueprints:
-        application.register_blueprint(reports_bp)
-    if "accounts" not in application.blueprints:  # stand-in for the accounts helper's sign-in
-        accounts = Blueprint("accounts", __name__, url_prefix="/accounts")
-        accounts.add_url_rule("/login", "login", public(lambda: "Sign in"))
-        application.register_blueprint(accounts)
-    if "manage" not in application.blueprints:  # stand-in for the organizer dashboard
-        manage = Blueprint("manage", __name__, url_prefix="/manage")
-        manage.add_url_rule("/", "dashboard", lambda: "Dashboard")
-        application.register_blueprint(manage)
-
-
-@pytest.fixture(scope="module")
-def _review_apps() -> Iterator[dict[str, Flask]]:
-    cache: dict[str, Flask] = {}
-    yield cache
-    for application in cache.values():
-        with application.app_context():
-            db.engine.dispose()
-
-
-@pytest.fixture
-def rapp(app: Flask, _review_apps: dict[str, Flask]) -> Iterator[Flask]:
-    """``app`` itself once app.py registers everything; until then a twin app on its database
-    (a served app can't take new blueprints). Emptied by ``app``'s teardown."""
-    if all(name in app.blueprints for name in NEEDED):
-        application = app
-    else:
-        url = app.config["DATABASE_URL"]
-        if url not in _review_apps:
-            _review_apps[url] = make_app(url, MAIL_BACKEND="memory")
-            _register_missing(_review_apps[url])
-        application = _review_apps[url]
-    application.config["MAIL_BACKEND"] = "memory"
-    application.extensions["groupfinder.outbox"] = []
-    ctx = application.app_context()
-    ctx.push()
-    try:
-        yield application
-    finally:
-        db.session.rollback()
-        db.session.remove()
-        ctx.pop()
-
-
-class Client(FlaskClient):
-    """Requests share the test's app context, and so ``g``: empty it before each request, as a
-    fresh context would be (Flask-Login caches the user there, the read cache its data token)."""
-
-    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        vars(g).clear()
-        return super().open(*args, **kwargs)
-
-
-def new_client(application: Flask) -> Client:
-    return Client(application, application.response_class, use_cookies=True)
-
-
-@pytest.fixture
-def web(rapp: Flask) -> Client:
-    return new_client(rapp)
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-def make_user(email: str, role: Role = Role.organizer, **kw: object) -> User:
-    user = User(email=email, role=role, email_confirmed_at=now_utc(), **kw)
-    db.session.add(user)
-    db.session.flush()
-    return user
-
-
-def sign_in(client, user: User) -> None:  # type: ignore[no-untyped-def]
-    with client.session_transaction() as s:
-        s["_user_id"] = user.get_id()
-        s["_fresh"] = True
-
 
 def text(response) -> str:  # type: ignore[no-untyped-def]
     return html.unescape(response.get_data(as_text=True))
@@ -194,7 +106,7 @@ def assert_hidden(client, group: Group, name: str) -> None:  # type: ignore[no-u
 
 # --- the queue -----------------------------------------------------------------------------------
 
-def test_queue_lists_a_new_listing_and_a_pending_edit_with_its_diff(web):
+def test_queue_lists_a_new_listing_and_a_pending_edit_with_its_diff(client):
     admin = make_user("admin@example.org", Role.admin)
     org = make_user("org@example.org", display_name="Olu")
     new = listing([org], status=ListingStatus.draft, name="Brand New Circle")
@@ -203,15 +115,15 @@ def test_queue_lists_a_new_listing_and_a_pending_edit_with_its_diff(web):
     db.session.commit()
     propose(published, org, name="Shiny Name Group", description="New words.",
             audiences=("adults",), is_sensitive=False)
-    sign_in(web, admin)
+    sign_in(client, admin)
 
-    page = text(web.get("/review/"))
+    page = text(client.get("/review/"))
     assert "Brand New Circle" in page and "New listing" in page
     assert "Old Name Group" in page and "Edit of a published listing" in page
     assert "Name, Description, Who it's for" in page
     assert page.index("Brand New Circle") < page.index("Old Name Group")  # oldest first
 
-    detail = text(web.get(f"/review/groups/{published.id}"))
+    detail = text(client.get(f"/review/groups/{published.id}"))
     diff = detail[detail.index("What this edit changes"):detail.index("The listing as proposed")]
     assert "<del>Old Name Group</del>" in diff and "<ins>Shiny Name Group</ins>" in diff
     assert "<del>None</del>" in diff and "<ins>Adults (18+)</ins>" in diff
@@ -220,39 +132,39 @@ def test_queue_lists_a_new_listing_and_a_pending_edit_with_its_diff(web):
     assert published.venue.address in detail
 
 
-def test_approving_a_new_listing_publishes_it_everywhere_and_tells_the_organizers(web):
+def test_approving_a_new_listing_publishes_it_everywhere_and_tells_the_organizers(client):
     admin = make_user("admin@example.org", Role.admin)
     org = make_user("org@example.org")
     group = listing([org], status=ListingStatus.draft, name="Evening Calm Circle")
     submit_for_review(group, by=org)
     db.session.commit()
-    assert_hidden(web, group, "Evening Calm Circle")
-    sign_in(web, admin)
+    assert_hidden(client, group, "Evening Calm Circle")
+    sign_in(client, admin)
 
-    token = csrf(web, f"/review/groups/{group.id}")
-    r = web.post(f"/review/groups/{group.id}/approve",
-                 data={"csrf_token": token, "note": "Welcome!", "version": version_on(web, group.id)})
+    token = csrf(client, f"/review/groups/{group.id}")
+    r = client.post(f"/review/groups/{group.id}/approve",
+                 data={"csrf_token": token, "note": "Welcome!", "version": version_on(client, group.id)})
     assert r.status_code == 303 and r.headers["Location"].endswith("/review/")
-    assert "is public now" in text(web.get("/review/"))
+    assert "is public now" in text(client.get("/review/"))
     db.session.expire_all()
     assert db.session.get(Group, group.id).status == ListingStatus.published
-    anonymous = new_client(web.application)
+    anonymous = client.application.test_client()
     assert_public(anonymous, group, "Evening Calm Circle")
     assert [(m.to, m.subject) for m in outbox()] == [("org@example.org", "Approved: Evening Calm Circle")]
     assert "Welcome!" in outbox()[0].body
 
 
-def test_reject_needs_a_reason_and_writes_nothing_without_one(web):
+def test_reject_needs_a_reason_and_writes_nothing_without_one(client):
     admin = make_user("admin@example.org", Role.admin)
     org = make_user("org@example.org")
     group = listing([org], status=ListingStatus.draft)
     submit_for_review(group, by=org)
     db.session.commit()
     entries = db.session.scalar(sa.select(sa.func.count(AuditEntry.id)))
-    sign_in(web, admin)
-    token = csrf(web, f"/review/groups/{group.id}")
+    sign_in(client, admin)
+    token = csrf(client, f"/review/groups/{group.id}")
 
-    r = web.post(f"/review/groups/{group.id}/reject", data={"csrf_token": token, "reason": "   "})
+    r = client.post(f"/review/groups/{group.id}/reject", data={"csrf_token": token, "reason": "   "})
     assert r.status_code == 422
     page = text(r)
     assert "Give a reason: the organizer will see it." in page
@@ -263,23 +175,23 @@ def test_reject_needs_a_reason_and_writes_nothing_without_one(web):
     assert outbox() == []
 
 
-def test_rejecting_keeps_the_listing_private_and_mails_each_organizer_alone(web):
+def test_rejecting_keeps_the_listing_private_and_mails_each_organizer_alone(client):
     admin = make_user("admin@example.org", Role.admin)
     orgs = [make_user("one@example.org"), make_user("two@example.org")]
     group = listing(orgs, status=ListingStatus.draft, name="Quiet Harbour Group")
     submit_for_review(group, by=orgs[0])
     db.session.commit()
-    sign_in(web, admin)
-    token = csrf(web, f"/review/groups/{group.id}")
+    sign_in(client, admin)
+    token = csrf(client, f"/review/groups/{group.id}")
 
-    r = web.post(f"/review/groups/{group.id}/reject",
+    r = client.post(f"/review/groups/{group.id}/reject",
                  data={"csrf_token": token, "reason": "Please add what a first visit is like."})
     assert r.status_code == 303
     db.session.expire_all()
     group = db.session.get(Group, group.id)
     assert group.status == ListingStatus.rejected
     assert group.review_reason == "Please add what a first visit is like."
-    assert_hidden(new_client(web.application), group, "Quiet Harbour Group")
+    assert_hidden(client.application.test_client(), group, "Quiet Harbour Group")
     assert sorted(m.to for m in outbox()) == ["one@example.org", "two@example.org"]
     for message in outbox():
         assert "," not in message.to and ";" not in message.to
@@ -289,13 +201,13 @@ def test_rejecting_keeps_the_listing_private_and_mails_each_organizer_alone(web)
 
 # --- published listings: edits wait, logistics don't --------------------------------------------
 
-def test_an_unapproved_edit_is_invisible_until_approved(web):
+def test_an_unapproved_edit_is_invisible_until_approved(client):
     admin = make_user("admin@example.org", Role.admin)
     org = make_user("org@example.org")
     group = listing([org], name="Tuesday Talk Group", description="The approved description.")
     db.session.commit()
     propose(group, org, name="Renamed Talk Group", description="An unapproved description.")
-    anonymous = new_client(web.application)
+    anonymous = client.application.test_client()
 
     views = public_views(anonymous, group)
     for where, body in views.items():
@@ -305,10 +217,10 @@ def test_an_unapproved_edit_is_invisible_until_approved(web):
         assert "The approved description." in views[where]
         assert "An unapproved description." not in views[where]
 
-    sign_in(web, admin)
-    token = csrf(web, f"/review/groups/{group.id}")
-    r = web.post(f"/review/groups/{group.id}/approve",
-                 data={"csrf_token": token, "version": version_on(web, group.id)})
+    sign_in(client, admin)
+    token = csrf(client, f"/review/groups/{group.id}")
+    r = client.post(f"/review/groups/{group.id}/approve",
+                 data={"csrf_token": token, "version": version_on(client, group.id)})
     assert r.status_code == 303
     db.session.expire_all()
     group = db.session.get(Group, group.id)
@@ -322,35 +234,35 @@ def test_an_unapproved_edit_is_invisible_until_approved(web):
     assert revision.status == RevisionStatus.approved and revision.decided_by_id == admin.id
 
 
-def test_rejecting_an_edit_keeps_the_published_version(web):
+def test_rejecting_an_edit_keeps_the_published_version(client):
     admin = make_user("admin@example.org", Role.admin)
     org = make_user("org@example.org")
     group = listing([org], name="Steady Group")
     db.session.commit()
     propose(group, org, name="Unwanted Name")
-    sign_in(web, admin)
-    token = csrf(web, f"/review/groups/{group.id}")
-    r = web.post(f"/review/groups/{group.id}/reject", data={"csrf_token": token, "reason": "Name is misleading."})
+    sign_in(client, admin)
+    token = csrf(client, f"/review/groups/{group.id}")
+    r = client.post(f"/review/groups/{group.id}/reject", data={"csrf_token": token, "reason": "Name is misleading."})
     assert r.status_code == 303
     db.session.expire_all()
     group = db.session.get(Group, group.id)
     assert group.status == ListingStatus.published and group.name == "Steady Group"
-    assert_public(new_client(web.application), group, "Steady Group")
-    assert "Unwanted Name" not in text(web.get("/review/"))
+    assert_public(client.application.test_client(), group, "Steady Group")
+    assert "Unwanted Name" not in text(client.get("/review/"))
 
 
-def test_a_decision_on_a_version_the_admin_did_not_see_is_refused(web):
+def test_a_decision_on_a_version_the_admin_did_not_see_is_refused(client):
     admin = make_user("admin@example.org", Role.admin)
     org = make_user("org@example.org")
     group = listing([org], name="Original Group")
     db.session.commit()
     propose(group, org, name="First Proposal")
-    sign_in(web, admin)
-    token = csrf(web, f"/review/groups/{group.id}")
-    seen = version_on(web, group.id)
+    sign_in(client, admin)
+    token = csrf(client, f"/review/groups/{group.id}")
+    seen = version_on(client, group.id)
     propose(db.session.get(Group, group.id), org, name="Sneaky Second Proposal")
 
-    r = web.post(f"/review/groups/{group.id}/approve", data={"csrf_token": token, "version": seen})
+    r = client.post(f"/review/groups/{group.id}/approve", data={"csrf_token": token, "version": seen})
     assert r.status_code == 409
     page = text(r)
     assert "changed this listing while you were reviewing" in page
@@ -359,13 +271,13 @@ def test_a_decision_on_a_version_the_admin_did_not_see_is_refused(web):
     assert db.session.get(Group, group.id).name == "Original Group"
 
 
-def test_a_cancellation_shows_at_once_while_an_edit_waits(web):
+def test_a_cancellation_shows_at_once_while_an_edit_waits(client):
     org = make_user("org@example.org")
     group = listing([org], name="Thursday Circle")
     db.session.commit()
     propose(group, org, name="Renamed Circle")
     cancel_meeting(group.schedules[0], next_tuesday(), "Hall flooded", by=org)
-    anonymous = new_client(web.application)
+    anonymous = client.application.test_client()
 
     page = text(anonymous.get(f"/groups/{group.id}/{group.slug}"))
     assert "Cancelled: Hall flooded" in page and "Renamed Circle" not in page
@@ -378,22 +290,22 @@ def test_a_cancellation_shows_at_once_while_an_edit_waits(web):
 
 # --- archive and restore ------------------------------------------------------------------------
 
-def test_archive_hides_everywhere_and_restore_brings_it_back_only_after_review(web):
+def test_archive_hides_everywhere_and_restore_brings_it_back_only_after_review(client):
     admin = make_user("admin@example.org", Role.admin)
     org = make_user("org@example.org")
     group = listing([org], name="Harbour Lights Group")
     db.session.commit()
-    anonymous = new_client(web.application)
+    anonymous = client.application.test_client()
     assert_public(anonymous, group, "Harbour Lights Group")
-    sign_in(web, admin)
-    token = csrf(web, f"/review/groups/{group.id}")
+    sign_in(client, admin)
+    token = csrf(client, f"/review/groups/{group.id}")
 
-    assert web.post(f"/review/groups/{group.id}/archive", data={"csrf_token": token}).status_code == 422
-    r = web.post(f"/review/groups/{group.id}/archive", data={"csrf_token": token, "reason": "Group closed."})
+    assert client.post(f"/review/groups/{group.id}/archive", data={"csrf_token": token}).status_code == 422
+    r = client.post(f"/review/groups/{group.id}/archive", data={"csrf_token": token, "reason": "Group closed."})
     assert r.status_code == 303
     assert_hidden(anonymous, group, "Harbour Lights Group")
 
-    r = web.post(f"/review/groups/{group.id}/restore", data={"csrf_token": token, "reason": "Reopened."})
+    r = client.post(f"/review/groups/{group.id}/restore", data={"csrf_token": token, "reason": "Reopened."})
     assert r.status_code == 303
     db.session.expire_all()
     group = db.session.get(Group, group.id)
@@ -402,37 +314,37 @@ def test_archive_hides_everywhere_and_restore_brings_it_back_only_after_review(w
 
     submit_for_review(group, by=org)
     assert_hidden(anonymous, group, "Harbour Lights Group")
-    r = web.post(f"/review/groups/{group.id}/approve",
-                 data={"csrf_token": token, "version": version_on(web, group.id)})
+    r = client.post(f"/review/groups/{group.id}/approve",
+                 data={"csrf_token": token, "version": version_on(client, group.id)})
     assert r.status_code == 303
     assert_public(anonymous, group, "Harbour Lights Group")
 
 
 # --- roles and the audit log --------------------------------------------------------------------
 
-def test_role_changes_and_decisions_are_in_the_audit_log(web):
+def test_role_changes_and_decisions_are_in_the_audit_log(client):
     admin = make_user("admin@example.org", Role.admin, display_name="Ada Admin")
     org = make_user("org@example.org", display_name="Olu Organizer")
     group = listing([org], status=ListingStatus.draft, name="Logbook Group")
     submit_for_review(group, by=org)
     db.session.commit()
-    sign_in(web, admin)
-    token = csrf(web, "/review/users")
+    sign_in(client, admin)
+    token = csrf(client, "/review/users")
 
-    r = web.post(f"/review/users/{org.id}/role", data={"csrf_token": token, "role": "admin"})
+    r = client.post(f"/review/users/{org.id}/role", data={"csrf_token": token, "role": "admin"})
     assert r.status_code == 422 and "Give a reason for the audit log." in text(r)
-    r = web.post(f"/review/users/{org.id}/role",
+    r = client.post(f"/review/users/{org.id}/role",
                  data={"csrf_token": token, "role": "admin", "reason": "Joins the review team."})
     assert r.status_code == 303
     db.session.expire_all()
     assert db.session.get(User, org.id).role == Role.admin
-    r = web.post(f"/review/users/{admin.id}/role",
+    r = client.post(f"/review/users/{admin.id}/role",
                  data={"csrf_token": token, "role": "organizer", "reason": "Stepping down."})
     assert r.status_code == 422 and "You can't remove your own admin role." in text(r)
-    web.post(f"/review/groups/{group.id}/reject", data={"csrf_token": token, "reason": "Add a schedule note."})
-    web.post(f"/review/groups/{group.id}/archive", data={"csrf_token": token, "reason": "Duplicate listing."})
+    client.post(f"/review/groups/{group.id}/reject", data={"csrf_token": token, "reason": "Add a schedule note."})
+    client.post(f"/review/groups/{group.id}/archive", data={"csrf_token": token, "reason": "Duplicate listing."})
 
-    page = text(web.get("/review/audit"))
+    page = text(client.get("/review/audit"))
     rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)[1:]
     assert len(rows) == 4  # the organizer's submission, then three admin actions
     archived, rejected, role, submitted = rows
@@ -444,19 +356,19 @@ def test_role_changes_and_decisions_are_in_the_audit_log(web):
     assert "organizer → admin" in role and "Joins the review team." in role
     assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT', role)
 
-    only_role = text(web.get("/review/audit", query_string={"action": "account.role_changed"}))
+    only_role = text(client.get("/review/audit", query_string={"action": "account.role_changed"}))
     assert "Joins the review team." in only_role and "Duplicate listing." not in only_role
-    by_group = text(web.get("/review/audit", query_string={"group": group.id}))
+    by_group = text(client.get("/review/audit", query_string={"group": group.id}))
     assert "Duplicate listing." in by_group and "Joins the review team." not in by_group
-    assert web.get("/review/audit", query_string={"group": "x"}).status_code == 422
+    assert client.get("/review/audit", query_string={"group": "x"}).status_code == 422
 
 
-def test_the_accounts_page_never_shows_password_hashes(web):
+def test_the_accounts_page_never_shows_password_hashes(client):
     admin = make_user("admin@example.org", Role.admin, password_hash="scrypt:32768:8:1$salt$deadbeefcafe")
     make_user("org@example.org", password_hash="pbkdf2:sha256:600000$x$feedface")
     db.session.commit()
-    sign_in(web, admin)
-    page = text(web.get("/review/users"))
+    sign_in(client, admin)
+    page = text(client.get("/review/users"))
     assert "org@example.org" in page and "Organizer" in page
     assert "scrypt" not in page and "deadbeef" not in page and "pbkdf2" not in page
     assert admin.session_token not in page
@@ -478,27 +390,27 @@ def _review_urls(application: Flask, ids: dict[str, int]) -> list[tuple[str, str
     return urls
 
 
-def test_every_review_url_is_admin_only(web, rapp):
+def test_every_review_url_is_admin_only(client, app):
     org = make_user("org@example.org")
     group = listing([org])
     report = ProblemReport(group=group, kind="closed")
     db.session.add(report)
     db.session.commit()
-    urls = _review_urls(rapp, {"group_id": group.id, "user_id": org.id, "report_id": report.id})
+    urls = _review_urls(app, {"group_id": group.id, "user_id": org.id, "report_id": report.id})
     assert len(urls) >= 12
-    for endpoint in (r.endpoint for r in rapp.url_map.iter_rules() if r.endpoint.startswith("review.")):
-        assert access_of(rapp, endpoint) == ADMIN, endpoint
+    for endpoint in (r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("review.")):
+        assert access_of(app, endpoint) == ADMIN, endpoint
 
-    token = csrf(web, f"/groups/{group.id}/report")  # so a POST is refused for who, not CSRF
+    token = csrf(client, f"/groups/{group.id}/report")  # so a POST is refused for who, not CSRF
     for method, url in urls:
-        r = web.open(url, method=method, data={"csrf_token": token, "reason": "x", "role": "admin"})
+        r = client.open(url, method=method, data={"csrf_token": token, "reason": "x", "role": "admin"})
         assert r.status_code == 302, (method, url)
         assert "/accounts/login" in r.headers["Location"], (method, url)
         assert r.headers["Cache-Control"] == "no-store, private"
 
-    sign_in(web, org)
+    sign_in(client, org)
     for method, url in urls:
-        r = web.open(url, method=method, data={"csrf_token": token, "reason": "x", "role": "admin"})
+        r = client.open(url, method=method, data={"csrf_token": token, "reason": "x", "role": "admin"})
         assert r.status_code == 403, (method, url)
         assert r.headers["Cache-Control"] == "no-store, private"
     db.session.expire_all()
@@ -506,15 +418,15 @@ def test_every_review_url_is_admin_only(web, rapp):
     assert db.session.get(Group, group.id).status == ListingStatus.published
 
 
-def test_every_review_page_is_no_store_for_admins(web, rapp):
+def test_every_review_page_is_no_store_for_admins(client, app):
     admin = make_user("admin@example.org", Role.admin)
     group = listing([admin])
     db.session.add(ProblemReport(group=group, kind="closed"))
     db.session.commit()
-    sign_in(web, admin)
+    sign_in(client, admin)
     for url in ("/review/", "/review/groups", f"/review/groups/{group.id}", "/review/audit",
                 "/review/users", "/review/reports", "/review/groups?status=archived"):
-        r = web.get(url)
+        r = client.get(url)
         assert r.status_code == 200, url
         assert r.headers["Cache-Control"] == "no-store, private", url
         assert "<script" not in r.get_data(as_text=True) and "style=" not in r.get_data(as_text=True)
@@ -522,26 +434,26 @@ def test_every_review_page_is_no_store_for_admins(web, rapp):
 
 # --- problem reports -----------------------------------------------------------------------------
 
-def test_a_visitors_report_reaches_organizers_and_admins_without_any_address(web):
+def test_a_visitors_report_reaches_organizers_and_admins_without_any_address(client):
     admins = [make_user("boss@example.org", Role.admin), make_user("off@example.org", Role.admin, is_enabled=False)]
     orgs = [make_user("one@example.org"), make_user("two@example.org")]
     person = Facilitator(name="Sam", email="sam@example.org", owner_id=orgs[0].id)
     group = listing(orgs, name="Lakeside Group", contact_email="contact@example.org", facilitators=[person])
     db.session.commit()
-    page = text(web.get(f"/groups/{group.id}/report"))
+    page = text(client.get(f"/groups/{group.id}/report"))
     assert "Report a problem with “Lakeside Group”" in page and 'type="email"' not in page
-    token = csrf(web, f"/groups/{group.id}/report")
+    token = csrf(client, f"/groups/{group.id}/report")
 
-    r = web.post(f"/groups/{group.id}/report", data={"csrf_token": token, "message": "x"})
+    r = client.post(f"/groups/{group.id}/report", data={"csrf_token": token, "message": "x"})
     assert r.status_code == 422 and "Choose what the problem is." in text(r)
-    r = web.post(f"/groups/{group.id}/report", data={"csrf_token": token, "kind": "other"})
+    r = client.post(f"/groups/{group.id}/report", data={"csrf_token": token, "kind": "other"})
     assert r.status_code == 422 and "Tell us a little about the problem." in text(r)
     assert outbox() == []
 
-    r = web.post(f"/groups/{group.id}/report",
+    r = client.post(f"/groups/{group.id}/report",
                  data={"csrf_token": token, "kind": "did_not_happen", "message": "Nobody came on Tuesday."})
     assert r.status_code == 303
-    thanks = web.get(r.headers["Location"])
+    thanks = client.get(r.headers["Location"])
     assert thanks.status_code == 200 and "Thank you" in text(thanks)
     assert sorted(m.to for m in outbox()) == ["boss@example.org", "one@example.org", "two@example.org"]
     for message in outbox():
@@ -550,21 +462,21 @@ def test_a_visitors_report_reaches_organizers_and_admins_without_any_address(web
     report = db.session.scalar(sa.select(ProblemReport))
     assert (report.group_id, report.kind) == (group.id, "did_not_happen")
 
-    sign_in(web, admins[0])
-    assert "Nobody came on Tuesday." in text(web.get("/review/reports"))
-    r = web.post(f"/review/reports/{report.id}/resolve", data={"csrf_token": csrf(web, "/review/reports"),
+    sign_in(client, admins[0])
+    assert "Nobody came on Tuesday." in text(client.get("/review/reports"))
+    r = client.post(f"/review/reports/{report.id}/resolve", data={"csrf_token": csrf(client, "/review/reports"),
                                                                 "reason": "Told the organizers."})
     assert r.status_code == 303
-    assert "Nobody came on Tuesday." not in text(web.get("/review/reports"))
-    assert "Nobody came on Tuesday." in text(web.get("/review/reports?show=all"))
-    assert "Resolved a problem report" in text(web.get("/review/audit"))
+    assert "Nobody came on Tuesday." not in text(client.get("/review/reports"))
+    assert "Nobody came on Tuesday." in text(client.get("/review/reports?show=all"))
+    assert "Resolved a problem report" in text(client.get("/review/audit"))
 
 
-def test_a_report_without_csrf_is_refused(web):
+def test_a_report_without_csrf_is_refused(client):
     group = listing([make_user("org@example.org")])
     db.session.commit()
-    web.get(f"/groups/{group.id}/report")
-    r = web.post(f"/groups/{group.id}/report", data={"kind": "closed"})
+    client.get(f"/groups/{group.id}/report")
+    r = client.post(f"/groups/{group.id}/report", data={"kind": "closed"})
     assert r.status_code == 400
     assert db.session.scalar(sa.select(sa.func.count(ProblemReport.id))) == 0
     assert outbox() == []
@@ -572,21 +484,21 @@ def test_a_report_without_csrf_is_refused(web):
 
 @pytest.mark.parametrize("status", [ListingStatus.draft, ListingStatus.pending_review,
                                     ListingStatus.rejected, ListingStatus.archived])
-def test_reporting_on_an_unpublished_listing_is_404(web, status):
+def test_reporting_on_an_unpublished_listing_is_404(client, status):
     published = listing([make_user("org@example.org")])
     group = listing([make_user("other@example.org")], status=status)
     db.session.commit()
-    token = csrf(web, f"/groups/{published.id}/report")
-    assert web.get(f"/groups/{group.id}/report").status_code == 404
-    assert web.post(f"/groups/{group.id}/report", data={"csrf_token": token, "kind": "closed"}).status_code == 404
-    assert web.get(f"/groups/{group.id}/report/thanks").status_code == 404
+    token = csrf(client, f"/groups/{published.id}/report")
+    assert client.get(f"/groups/{group.id}/report").status_code == 404
+    assert client.post(f"/groups/{group.id}/report", data={"csrf_token": token, "kind": "closed"}).status_code == 404
+    assert client.get(f"/groups/{group.id}/report/thanks").status_code == 404
     assert db.session.scalar(sa.select(sa.func.count(ProblemReport.id))) == 0 and outbox() == []
 
 
-def test_the_report_partial_links_to_the_form(rapp):
+def test_the_report_partial_links_to_the_form(app):
     group = listing([make_user("org@example.org")])
     db.session.commit()
-    with rapp.test_request_context():
+    with app.test_request_context():
         from flask import render_template
         snippet = render_template("groups/_report_problem.html", group=group)
     assert f'href="/groups/{group.id}/report"' in snippet
@@ -597,7 +509,7 @@ def test_the_report_partial_links_to_the_form(rapp):
 
 @pytest.mark.parametrize("status", [ListingStatus.pending_review, ListingStatus.rejected,
                                     ListingStatus.draft, ListingStatus.archived])
-def test_an_unpublished_listing_is_in_no_public_output(web, status):
+def test_an_unpublished_listing_is_in_no_public_output(client, status):
     org = make_user("org@example.org")
     person = Facilitator(name="Robin Lead", owner_id=org.id)
     listing([org], name="Visible Neighbour Group", facilitators=[person])
@@ -605,13 +517,13 @@ def test_an_unpublished_listing_is_in_no_public_output(web, status):
     hidden = listing([org], status=status, name="Secret Pending Group", facilitators=[person, hidden_person])
     db.session.commit()
 
-    assert_hidden(web, hidden, "Secret Pending Group")
+    assert_hidden(client, hidden, "Secret Pending Group")
     # A facilitator of a published group too: their page and feed show only the published one.
-    page = text(web.get(f"/facilitators/{person.id}"))
+    page = text(client.get(f"/facilitators/{person.id}"))
     assert "Visible Neighbour Group" in page and "Secret Pending Group" not in page
-    feed = web.get(f"/facilitators/{person.id}/calendar.ics").get_data(as_text=True)
+    feed = client.get(f"/facilitators/{person.id}/calendar.ics").get_data(as_text=True)
     assert "Visible Neighbour Group" in feed and "Secret Pending Group" not in feed
     # Only on the hidden listing: nothing public about them at all.
-    assert web.get(f"/facilitators/{hidden_person.id}").status_code == 404
-    assert web.get(f"/facilitators/{hidden_person.id}/calendar.ics").status_code == 404
-    assert "Visible Neighbour Group" in web.get("/api/v1/groups", query_string={"where": "M1 1AE"}).get_data(as_text=True)
+    assert client.get(f"/facilitators/{hidden_person.id}").status_code == 404
+    assert client.get(f"/facilitators/{hidden_person.id}/calendar.ics").status_code == 404
+    assert "Visible Neighbour Group" in client.get("/api/v1/groups", query_string={"where": "M1 1AE"}).get_data(as_text=True)
