@@ -7,7 +7,7 @@ PORT   ?= 5000
 # Local demo only: a fixed key is fine on 127.0.0.1; production sets its own (README).
 DEMO_ENV ?= GROUPFINDER_SECRET_KEY=demo-only-not-for-production
 
-.PHONY: demo test install install-test serve bench clean
+.PHONY: demo test install install-test bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,7 @@ test: install-test
 
 bench: install-test
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/feeds.py
 
 clean:
 	rm -rf $(VENV) instance dist build .pytest_cache
