@@ -19,8 +19,6 @@ from groupfinder.accounts.tokens import Purpose, make_token, read_token
 from groupfinder.errors import InvalidInput
 from groupfinder.extensions import db
 
-from ..conftest import REFERENCE_TABLES, database_url, make_app
-
 GOOD = "tangerine lighthouse parable"
 OTHER = "marmalade wombat quietly sings"
 
@@ -30,41 +28,6 @@ def _cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Argon2's production parameters cost ~0.2 s a hash; tests that don't check them use the
     cheapest profile (one test below checks the production parameters)."""
     monkeypatch.setattr(passwords, "HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
-
-
-_own_apps: dict[str, Flask] = {}
-
-
-@pytest.fixture
-def app(app: Flask, request: pytest.FixtureRequest, backend: str) -> Iterator[Flask]:
-    """The suite's app once app.py registers the accounts blueprint; until then an app of our own
-    with it (a blueprint can't be added to an app that has served requests)."""
-    if "accounts" in app.blueprints:
-        mail.outbox().clear()
-        yield app
-        return
-    if backend not in _own_apps:
-        from groupfinder.accounts.views import bp
-
-        tmp = request.getfixturevalue("tmp_path_factory").mktemp(f"{backend}-accounts-svc")
-        own = make_app(database_url(backend, "accounts_svc", tmp))
-        own.register_blueprint(bp)
-        with own.app_context():
-            db.drop_all()
-            db.create_all()
-        _own_apps[backend] = own
-    own = _own_apps[backend]
-    with own.app_context():
-        mail.outbox().clear()
-        try:
-            yield own
-        finally:
-            db.session.rollback()
-            db.session.remove()
-            with db.engine.begin() as conn:
-                for table in reversed(db.metadata.sorted_tables):
-                    if table.name not in REFERENCE_TABLES:
-                        conn.execute(table.delete())
 
 
 @pytest.fixture

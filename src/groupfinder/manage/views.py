@@ -10,6 +10,7 @@ pages show exact addresses and private contact details.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -266,6 +267,27 @@ def _find_on_map(form: VenueForm) -> tuple[Any, Errors]:
     return origin, {}
 
 
+def _save(form: Any, item: Any, create: Callable[[], Any],
+          update: Callable[[int], Any]) -> tuple[bool, Errors, str | None]:
+    """Create (``item`` is None) or update with the version the form was loaded at.
+
+    Returns (saved, field errors, conflict message). On a conflict the form's hidden version
+    becomes the current one, so saving again knowingly overwrites; the person's input is kept.
+    """
+    try:
+        if item is None:
+            create()
+        else:
+            update(form.version.data if form.version.data is not None else -1)
+    except ConflictError as exc:
+        db.session.expire_all()
+        form.version.data = item.version if item is not None else None
+        return False, {}, exc.detail
+    except InvalidInput as exc:
+        return False, exc.field_errors, None
+    return True, {}, None
+
+
 def _venue_page(form: VenueForm, venue: Venue | None) -> Any:
     errors: Errors = {}
     origin = None
@@ -278,22 +300,15 @@ def _venue_page(form: VenueForm, venue: Venue | None) -> Any:
             origin, errors = _find_on_map(form)
         else:
             data = form.venue_data()
-            try:
-                if venue is None:
-                    venue = create_venue(data, by=current_user)
-                    flash("Venue saved. You can now choose it for a group.", "success")
-                else:
-                    expected = form.version.data if form.version.data is not None else -1
-                    update_venue(venue, data, by=current_user, expected_version=expected)
-                    flash("Venue saved.", "success")
+            saved, errors, conflict = _save(
+                form, venue, lambda: create_venue(data, by=current_user),
+                lambda version: update_venue(venue, data, by=current_user, expected_version=version))
+            if saved:
+                flash("Venue saved." if venue else "Venue saved. You can now choose it for a group.",
+                      "success")
                 return redirect(url_for(".dashboard"))
-            except ConflictError as exc:
-                db.session.expire_all()
-                conflict = exc.detail
-                form.version.data = venue.version if venue is not None else None
+            if conflict:
                 status = 409
-            except InvalidInput as exc:
-                errors = exc.field_errors
         if errors:
             status = 422
     form.load_choices()
@@ -350,24 +365,15 @@ def _schedule_page(group: Group, form: ScheduleForm, schedule: Schedule | None) 
                 preview = {"text": describe(spec, clock=current_app.config["CLOCK"]),
                            "meetings": next_meetings(spec, _now(), 5)}
         else:
-            try:
-                if schedule is None:
-                    add_schedule(group, form.schedule_data(), by=current_user)
-                else:
-                    expected = form.version.data if form.version.data is not None else -1
-                    update_schedule(schedule, form.schedule_data(), by=current_user,
-                                    expected_version=expected)
-            except ConflictError as exc:
-                db.session.expire_all()
-                conflict = exc.detail
-                assert schedule is not None
-                form.version.data = schedule.version
-                status = 409
-            except InvalidInput as exc:
-                errors = exc.field_errors
-            else:
+            saved, errors, conflict = _save(
+                form, schedule, lambda: add_schedule(group, form.schedule_data(), by=current_user),
+                lambda version: update_schedule(schedule, form.schedule_data(), by=current_user,
+                                                expected_version=version))
+            if saved:
                 flash("Schedule saved. It is shown at once, with calendar feeds updated.", "success")
                 return redirect(url_for(".group_edit", group_id=group.id))
+            if conflict:
+                status = 409
         if errors:
             status = 422
     current = None
@@ -490,24 +496,15 @@ def _facilitator_page(form: FacilitatorForm, person: Facilitator | None) -> Any:
         if not form.validate():
             errors = _form_errors(form)
         else:
-            try:
-                if person is None:
-                    create_facilitator(form.facilitator_data(), by=current_user)
-                else:
-                    expected = form.version.data if form.version.data is not None else -1
-                    update_facilitator(person, form.facilitator_data(), by=current_user,
-                                       expected_version=expected)
-            except ConflictError as exc:
-                db.session.expire_all()
-                conflict = exc.detail
-                assert person is not None
-                form.version.data = person.version
-                status = 409
-            except InvalidInput as exc:
-                errors = exc.field_errors
-            else:
+            saved, errors, conflict = _save(
+                form, person, lambda: create_facilitator(form.facilitator_data(), by=current_user),
+                lambda version: update_facilitator(person, form.facilitator_data(), by=current_user,
+                                                   expected_version=version))
+            if saved:
                 flash("Facilitator saved.", "success")
                 return redirect(url_for(".dashboard"))
+            if conflict:
+                status = 409
         if errors:
             status = 422
     return render_template("manage/facilitator_form.html", form=form, person=person,
