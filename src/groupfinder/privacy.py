@@ -180,15 +180,9 @@ def public_contact(facilitator: Any) -> PublicContact:
 
 # --- logs ------------------------------------------------------------------------------------
 
-_SEARCH_PARAMS = {"where", "lat", "lng", "latitude", "longitude", "q", "cursor"}
-
-
 def redact_query_string(query: str) -> str:
-    """Keep parameter names, drop what a person searched for or where they are."""
+    """Keep which parameters were used, never their values: what a person searched for
+    (``condition=self-harm``) is as private as where they searched from."""
     if not query:
         return ""
-    parts = []
-    for pair in query.split("&"):
-        name, _, _value = pair.partition("=")
-        parts.append(f"{name}=…" if name.lower() in _SEARCH_PARAMS else pair)
-    return "&".join(parts)
+    return "&".join(f"{pair.partition('=')[0]}=…" for pair in query.split("&") if pair)

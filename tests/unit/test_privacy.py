@@ -89,8 +89,9 @@ def test_private_contact_is_hidden_unless_opted_in():
     assert contact.email is None and contact.phone == "0161 496 0123"
 
 
-def test_redacted_query_strings_drop_places_and_coordinates():
-    q = "where=M1+1AE&condition=ptsd&lat=53.48&lng=-2.24&cursor=abc"
+def test_redacted_query_strings_keep_names_and_drop_every_value():
+    q = "where=M1+1AE&condition=ptsd&audience=lgbtq&lat=53.48&lng=-2.24&cursor=abc"
     out = privacy.redact_query_string(q)
-    assert "M1" not in out and "53.48" not in out and "-2.24" not in out
-    assert "condition=ptsd" in out
+    for value in ("M1", "53.48", "-2.24", "ptsd", "lgbtq", "abc"):
+        assert value not in out
+    assert out == "where=…&condition=…&audience=…&lat=…&lng=…&cursor=…"
