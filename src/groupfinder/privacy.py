@@ -1,11 +1,13 @@
 """The one decider of what the public may see: locations, contacts, and log redaction.
 
-Pure; no Flask, no session. Rule (security-privacy.md §2.3): a sensitive group's public point is
-the centre of its H3 resolution-7 cell, computed once when its venue's address changes and stored
-on the group; every public computation (distance, order, radius, pages, API, feeds) uses only the
-stored public point. Nothing public ever carries a sensitive venue's name, street, postcode or
-exact point. Templates, serializers and feeds never read ``venue.address`` or ``venue.latitude``:
-they ask this module.
+Pure; no Flask, no session. Privacy belongs to the *place* (security-privacy.md §2.3a): a venue
+that hosts any sensitive listing is private, and every listing that meets there, sensitive or
+not, shows only its area; its public point is the centre of the venue's H3 resolution-7 cell,
+computed once when the venue's address or privacy changes and stored on the group. Every public
+computation (distance, order, radius, pages, API, feeds, exports) uses only the stored public
+point. Nothing public ever carries a private venue's name, street, postcode or exact point.
+Templates, serializers and feeds never read ``venue.address`` or ``venue.latitude``: they ask
+this module. Which venues are private is decided by ``venues.places`` (it needs the database).
 """
 
 from __future__ import annotations
@@ -19,6 +21,14 @@ import h3
 H3_RESOLUTION = 7
 EXACT_DECIMALS = 5
 CELL_DECIMALS = 4
+
+
+# Two venue records at the same postcode and this close are one place for the privacy rule.
+SAME_PLACE_KM = 0.1
+
+# Why a location is only an area (``PublicLocation.reason``), for the sentence pages show.
+SENSITIVE = "sensitive"
+SHARED_PLACE = "shared_place"
 
 
 class _VenueLike(Protocol):
@@ -51,6 +61,7 @@ class PublicLocation:
     address: str | None = None
     postcode: str | None = None
     town: str | None = None
+    reason: str = ""  # SENSITIVE or SHARED_PLACE when approximate
 
     @property
     def one_line(self) -> str:
@@ -94,36 +105,63 @@ def validate_area_name(area: str, venue: _VenueLike) -> list[str]:
 _COORDINATE = re.compile(r"(-?\d{1,3}\.\d{2,})\s*[,;/ ]\s*(-?\d{1,3}\.\d{2,})")
 
 
-def public_text_problems(text: str, venue: _VenueLike) -> list[str]:
-    """Why a sensitive group's public text would locate its venue (a field error, never a
-    silent strip): the venue's name, its street, its full postcode, or a point within 500 m."""
+def _as_places(places: Any) -> list[Any]:
+    if places is None:
+        return []
+    if isinstance(places, (list, tuple, set, frozenset)):
+        return [p for p in places if p is not None]
+    return [places]
+
+
+def public_text_problems(text: str, places: Any) -> list[str]:
+    """Why public text would locate a private place (a field error, never a silent strip): a
+    venue's name, its street, its full postcode, or a point within 500 m of it. ``places`` is
+    one venue or several; the messages never quote what they found."""
     from .geo.distance import haversine_km
 
-    if not text:
+    venues = _as_places(places)
+    if not text or not venues:
         return []
     lowered = " ".join(text.lower().split())
-    problems = []
-    if venue.name and venue.name.lower() in lowered:
-        problems.append("Don't name the venue: the public sees only the area.")
-    street = _HOUSE_NUMBER.sub("", venue.address).strip(" ,").lower()
-    if street and len(street) >= 4 and street in lowered:
-        problems.append("Don't give the street: the organiser shares the address privately.")
-    postcode = venue.postcode.replace(" ", "").lower()
-    if venue.country == "GB" and len(postcode) >= 5 and postcode in lowered.replace(" ", ""):
-        problems.append("Don't give the full postcode: the public sees only the area.")
+    squashed = lowered.replace(" ", "")
+    problems: list[str] = []
+
+    def add(message: str) -> None:
+        if message not in problems:
+            problems.append(message)
+
+    points = []
     for m in _COORDINATE.finditer(text):
         lat, lng = float(m.group(1)), float(m.group(2))
-        if -90 <= lat <= 90 and -180 <= lng <= 180 and \
-                haversine_km(lat, lng, venue.latitude, venue.longitude) < 0.5:
-            problems.append("Don't give coordinates near the venue.")
-            break
+        if -90 <= lat <= 90 and -180 <= lng <= 180:
+            points.append((lat, lng))
+    for venue in venues:
+        name = " ".join((venue.name or "").lower().split())
+        if name and len(name) >= 3 and name in lowered:
+            add("Don't name the venue: the public sees only the area.")
+        street = " ".join(_HOUSE_NUMBER.sub("", venue.address or "").strip(" ,").lower().split())
+        if street and len(street) >= 4 and street in lowered:
+            add("Don't give the street: the organiser shares the address privately.")
+        postcode = (venue.postcode or "").replace(" ", "").lower()
+        if venue.country == "GB" and len(postcode) >= 5 and postcode in squashed:
+            add("Don't give the full postcode: the public sees only the area.")
+        if any(haversine_km(lat, lng, venue.latitude, venue.longitude) < 0.5 for lat, lng in points):
+            add("Don't give coordinates near the venue.")
     return problems
+
+
+def is_hidden(*, is_sensitive: bool, venue: Any) -> bool:
+    """Whether a listing at ``venue`` shows only its area: it is sensitive, or its place is."""
+    return bool(is_sensitive or (venue is not None and getattr(venue, "is_private", False)))
 
 
 def compute_public_point(*, is_sensitive: bool, venue: _VenueLike,
                          area_name: str | None = None) -> PublicPoint:
-    """Decide the stored public point of a group at ``venue``. Deterministic; no randomness."""
-    if not is_sensitive:
+    """Decide the stored public point of a listing at ``venue``. Deterministic; no randomness.
+
+    A sensitive listing, or any listing at a private venue, gets the centre of the venue's H3
+    cell and an area name (the organizer's for a sensitive listing, else the district/town)."""
+    if not is_hidden(is_sensitive=is_sensitive, venue=venue):
         return PublicPoint(round(venue.latitude, EXACT_DECIMALS), round(venue.longitude, EXACT_DECIMALS),
                            None, venue.town)
     cell = h3.latlng_to_cell(venue.latitude, venue.longitude, H3_RESOLUTION)
@@ -136,18 +174,25 @@ class _GroupLike(Protocol):
     is_sensitive: bool
     public_lat: float | None
     public_lng: float | None
+    public_cell: str | None
     area_name: str | None
     venue: Any
 
 
 def public_location(group: _GroupLike) -> PublicLocation | None:
-    """The location anyone may see; ``None`` when the group has no venue yet."""
+    """The location anyone may see; ``None`` when the group has no venue yet.
+
+    Approximate when the listing is sensitive, its venue is private, or its stored point is a
+    cell centre: any one of them is enough (a half-applied change can only hide more)."""
     if group.public_lat is None or group.public_lng is None:
         return None
-    if group.is_sensitive:
-        return PublicLocation(approximate=True, area=group.area_name or "",
-                              latitude=group.public_lat, longitude=group.public_lng)
     v = group.venue
+    if group.is_sensitive or getattr(group, "public_cell", None) or \
+            is_hidden(is_sensitive=False, venue=v):
+        return PublicLocation(approximate=True,
+                              area=group.area_name or (default_area_name(v) if v else ""),
+                              latitude=group.public_lat, longitude=group.public_lng,
+                              reason=SENSITIVE if group.is_sensitive else SHARED_PLACE)
     return PublicLocation(
         approximate=False, area=group.area_name or (v.town if v else ""),
         latitude=group.public_lat, longitude=group.public_lng,
@@ -156,8 +201,18 @@ def public_location(group: _GroupLike) -> PublicLocation | None:
     )
 
 
+def moved_location(venue: Any) -> str | None:
+    """What a moved meeting may say of where it moves to: a private venue's area only."""
+    if venue is None:
+        return None
+    if is_hidden(is_sensitive=False, venue=venue):
+        return f"{default_area_name(venue)} (approximate area)"
+    return venue.name
+
+
 def public_exceptions(group: _GroupLike, exceptions: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A sensitive group's moved meeting keeps its area: the new venue's name is dropped."""
+    """A sensitive group's moved meeting keeps its area: even an area label of the new venue is
+    dropped (its place became private when the move was saved; this is the second lock)."""
     if not group.is_sensitive:
         return exceptions
     return tuple(replace(e, new_location=None) if getattr(e, "new_location", None) else e

@@ -22,14 +22,17 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .. import privacy
+from .. import privacy, validation
 from ..db import now_utc
 from ..errors import ConflictError, InvalidInput, NotFound
 from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..transactions import transaction
 from ..venues.models import AccessFeature, Venue
+from ..venues.places import apply_public_location, private_places_known_to, shown_publicly
 from .models import Audience, Condition, Group, Language, ListingStatus
+
+__all__ = ["apply_public_location"]  # re-exported for callers that place listings
 
 CONTENT_FIELDS = ("name", "description", "what_to_expect", "cost", "contact_email", "website")
 
@@ -42,22 +45,6 @@ def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80] or "group"
     return f"{slug}-group" if slug in _RESERVED_SLUGS else slug
-
-
-def apply_public_location(group: Group) -> None:
-    """Store the group's public point; call only when its venue, address or sensitivity changes.
-
-    Re-running it for the same venue gives the same answer (no randomness), but callers still
-    avoid it on unrelated edits so the public cell can never flip on a re-geocode.
-    """
-    if group.venue is None:
-        group.public_lat = group.public_lng = group.public_cell = None
-        return
-    point = privacy.compute_public_point(is_sensitive=group.is_sensitive, venue=group.venue,
-                                         area_name=group.area_name if group.is_sensitive else None)
-    group.public_lat, group.public_lng = point.latitude, point.longitude
-    group.public_cell = point.cell
-    group.area_name = point.area_name
 
 
 @dataclass(frozen=True)
@@ -112,49 +99,97 @@ def _vocab(model: type, slugs: Sequence[str], field_name: str) -> list[Any]:
     return [items[s] for s in slugs]
 
 
-def _owned(model: type, ids: Sequence[int], by: Any, field_name: str,
-           already: Sequence[Any] = ()) -> list[Any]:
-    """Rows the acting user may use: their own (admins: any), plus those the listing already
-    uses (a co-organizer keeps the other organizer's venue). Others' ids read as unknown."""
+def _usable(model: type, ids: Sequence[int], by: Any, already: Sequence[Any] = ()) -> list[Any] | None:
+    """The rows ``by`` may use: their own (admins: any), plus those the listing already uses (a
+    co-organizer keeps the other organizer's venue). ``None`` when any id is outside them, so
+    someone else's id and an id that doesn't exist get one answer and no other check."""
     if not ids:
         return []
     kept = {r.id for r in already if r is not None}
     rows = {r.id: r for r in db.session.scalars(sa.select(model).where(model.id.in_(ids)))}
     allowed = [rows[i] for i in ids if i in rows
                and (by.is_admin or rows[i].owner_id == by.id or i in kept)]
-    if len(allowed) != len(ids):
-        raise InvalidInput(field_errors={field_name: ["Choose from your own list."]})
+    return allowed if len(allowed) == len(ids) else None
+
+
+OWN_LIST_MESSAGE = "Choose from your own list."
+PUBLIC_VENUE_MESSAGE = (
+    "This venue's exact address is already public: another listing that meets there shows it, "
+    "or did. If you save, every listing there will show only the area from now on, but people "
+    "may already have copied the address. Tick the box to go ahead, or choose another venue.")
+
+
+def _owned(model: type, ids: Sequence[int], by: Any, field_name: str,
+           already: Sequence[Any] = ()) -> list[Any]:
+    allowed = _usable(model, ids, by, already)
+    if allowed is None:
+        raise InvalidInput(field_errors={field_name: [OWN_LIST_MESSAGE]})
     return allowed
 
 
-def validate_listing(data: ListingData, by: Any) -> dict[str, list[str]]:
-    """Per-field messages; empty when the listing may be saved."""
+SINGLE_LINE_FIELDS = ("name", "cost", "website", "area_name")
+MULTI_LINE_FIELDS = ("description", "what_to_expect")
+PUBLIC_TEXT_FIELDS = ("name", "description", "what_to_expect", "cost", "area_name")
+
+
+def validate_listing(data: ListingData, by: Any, group: Group | None = None, *,
+                     accept_public_venue: bool = False) -> dict[str, list[str]]:
+    """Per-field messages; empty when the listing may be saved.
+
+    Ids are resolved within the editor's own records first (``_usable``); an id outside them is
+    answered like one that doesn't exist, and nothing else is checked against it (otherwise the
+    privacy messages would locate someone else's venue). Public text is then checked against
+    every private place the listing's organizers and the editor know, and against the chosen
+    venue when the listing is sensitive."""
     errors: dict[str, list[str]] = {}
 
     def err(name: str, message: str) -> None:
-        errors.setdefault(name, []).append(message)
+        if message not in errors.get(name, []):
+            errors.setdefault(name, []).append(message)
 
     if not data.name.strip():
         err("name", "Give the group a name.")
     elif len(data.name) > 200:
         err("name", "Keep the name under 200 characters.")
+    for name in SINGLE_LINE_FIELDS:
+        if problem := validation.single_line_problem(getattr(data, name)):
+            err(name, problem)
+    for name in MULTI_LINE_FIELDS:
+        if problem := validation.multi_line_problem(getattr(data, name)):
+            err(name, problem)
     if not data.conditions:
         err("conditions", "Choose at least one topic the group supports.")
     if not data.languages:
         err("languages", "Choose at least one language.")
     if data.website and not re.match(r"^https?://[^\s/$.?#].[^\s]*$", data.website):
         err("website", "Give a full web address starting with https://.")
-    if data.contact_email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", data.contact_email):
-        err("contact_email", "Give an email address like name@example.org.")
-    if data.is_sensitive and data.venue_id is not None:
-        venue = db.session.get(Venue, data.venue_id)
-        if venue is not None:
-            if data.area_name:
-                for message in privacy.validate_area_name(data.area_name, venue):
-                    err("area_name", message)
-            for name in ("name", "description", "what_to_expect"):
-                for message in privacy.public_text_problems(getattr(data, name), venue):
-                    err(name, message)
+    if problem := validation.email_problem(data.contact_email):
+        err("contact_email", problem)
+
+    venue = None
+    if data.venue_id is not None:
+        found = _usable(Venue, [data.venue_id], by, [group.venue] if group is not None else [])
+        if found is None:
+            err("venue_id", OWN_LIST_MESSAGE)
+        else:
+            venue = found[0]
+    if _usable(Facilitator, data.facilitator_ids, by,
+               group.facilitators if group is not None else []) is None:
+        err("facilitator_ids", OWN_LIST_MESSAGE)
+
+    organizers = [*(group.organizers if group is not None else []), by]
+    extra = [venue] if venue is not None and data.is_sensitive else []
+    places = private_places_known_to(db.session, organizers, extra=extra)
+    if venue is not None and data.is_sensitive and data.area_name:
+        for message in privacy.validate_area_name(data.area_name, venue):
+            err("area_name", message)
+    for name in PUBLIC_TEXT_FIELDS:
+        for message in privacy.public_text_problems(getattr(data, name) or "", places):
+            err(name, message)
+    if venue is not None and data.is_sensitive and not accept_public_venue \
+            and not (group is not None and group.is_sensitive and group.venue_id == venue.id) \
+            and shown_publicly(db.session, venue):
+        err("accept_public_venue", PUBLIC_VENUE_MESSAGE)
     return errors
 
 
@@ -187,10 +222,13 @@ def _check_version(group: Group, expected_version: int | None) -> None:
             extra={"current_version": group.version})
 
 
-def create_group(data: ListingData, *, by: Any) -> Group:
-    """A new draft listing owned by ``by``. Raises ``InvalidInput`` per field."""
+def create_group(data: ListingData, *, by: Any, accept_public_venue: bool = False) -> Group:
+    """A new draft listing owned by ``by``. Raises ``InvalidInput`` per field.
+
+    ``accept_public_venue``: the organizer was told that the sensitive listing's venue already
+    shows its address publicly, and goes ahead (the review diff flags it)."""
     with transaction():
-        errors = validate_listing(data, by)
+        errors = validate_listing(data, by, accept_public_venue=accept_public_venue)
         if errors:
             raise InvalidInput("Please correct the marked fields.", field_errors=errors)
         group = Group(status=ListingStatus.draft, organizers=[by])
@@ -201,7 +239,7 @@ def create_group(data: ListingData, *, by: Any) -> Group:
 
 
 def update_group(group: Group, data: ListingData, *, by: Any,
-                 expected_version: int | None = None) -> str:
+                 expected_version: int | None = None, accept_public_venue: bool = False) -> str:
     """Save an edit. Returns ``"saved"`` (not public yet, or admin) or ``"pending_review"``.
 
     ``expected_version`` is the version the editor loaded: a mismatch raises ``ConflictError``
@@ -211,7 +249,7 @@ def update_group(group: Group, data: ListingData, *, by: Any,
 
     with transaction():
         _check_version(group, expected_version)
-        errors = validate_listing(data, by)
+        errors = validate_listing(data, by, group, accept_public_venue=accept_public_venue)
         if errors:
             raise InvalidInput("Please correct the marked fields.", field_errors=errors)
         if group.status != ListingStatus.published:
@@ -266,9 +304,10 @@ def add_co_organizer(group: Group, email: str, *, by: Any) -> None:
     from ..accounts.models import User
 
     with transaction():
-        address = email.strip().lower()
-        if not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", address):
-            raise InvalidInput(field_errors={"email": ["Give an email address like name@example.org."]})
+        try:
+            address = validation.normalize_email(email)
+        except validation.InvalidEmail as exc:
+            raise InvalidInput(field_errors={"email": [str(exc)]}) from None
         user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == address))
         if user is not None and user.is_enabled and user not in group.organizers:
             group.organizers.append(user)

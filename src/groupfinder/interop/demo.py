@@ -19,7 +19,8 @@ from ..db import now_utc
 from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..groups.models import Audience, Condition, Group, Language, ListingStatus
-from ..groups.services import apply_public_location, slugify
+from ..groups.services import slugify
+from ..venues.places import apply_public_location
 from ..schedules.models import WEEKDAY_CODES, Cancellation, MeetingChange, Schedule
 from ..schedules.recurrence import Frequency, next_meetings
 from ..schedules.services import days_mask

@@ -53,7 +53,8 @@ from ..facilitators.models import Facilitator
 from ..facilitators.services import FacilitatorData, validate_facilitator
 from ..geo.geocoding import GeocodingService
 from ..groups.models import Audience, Condition, Group, Language, ListingStatus
-from ..groups.services import ListingData, apply_public_location, audit, slugify, validate_listing
+from ..groups.services import ListingData, audit, slugify, validate_listing
+from ..venues.places import apply_public_location
 from ..schedules.models import Schedule
 from ..schedules.recurrence import Frequency, RecurrenceSpec
 from ..schedules.services import _write_schedule
@@ -419,10 +420,15 @@ def _public_state(group: Group) -> tuple[Any, ...]:
             group.area_name)
 
 
-def _wanted_public(record: GroupRecord, place: _Place) -> tuple[Any, ...]:
-    point = privacy.compute_public_point(is_sensitive=record.is_sensitive, venue=place,
-                                         area_name=record.area_name)
-    return (record.is_sensitive, point.latitude, point.longitude, point.cell, point.area_name)
+def _wanted_public(record: GroupRecord, place: _Place, venue: Venue | None) -> tuple[Any, ...]:
+    """The public state the record asks for; a venue already private stays private (only an
+    admin makes a place public again), so its listings keep their area."""
+    private = venue is not None and venue.is_private
+    hidden = record.is_sensitive or private
+    point = privacy.compute_public_point(is_sensitive=hidden, venue=place,
+                                         area_name=record.area_name if record.is_sensitive else None)
+    return (record.is_sensitive, point.latitude, point.longitude, point.cell,
+            point.area_name if hidden else None)
 
 
 def _reconcile(parsed: ParsedFile, places: dict[str, _Place], report: ImportReport, *,
@@ -500,7 +506,8 @@ def _reconcile(parsed: ParsedFile, places: dict[str, _Place], report: ImportRepo
             continue
 
         listing_changed = _listing_state(group) != _wanted_listing(record)
-        public_changed = _public_state(group) != _wanted_public(record, place)
+        public_changed = _public_state(group) != _wanted_public(record, place,
+                                                               venues.get(record.venue_key))
         publishes = publish and group.status != ListingStatus.published
         wanted_people = tuple(sorted([record.facilitator_key] if record.facilitator_key else []))
         people_changed = parsed.has_facilitators and wanted_people != tuple(sorted(
@@ -511,7 +518,7 @@ def _reconcile(parsed: ParsedFile, places: dict[str, _Place], report: ImportRepo
         # What the app reviews: content, tags, venue, area, and hiding→showing the address.
         # Hiding it (becoming sensitive) is never delayed; a moved venue is checked above.
         area_changed = record.is_sensitive and group.is_sensitive and \
-            group.area_name != _wanted_public(record, place)[4]
+            group.area_name != _wanted_public(record, place, venues.get(record.venue_key))[4]
         reviewed_change = listing_changed or area_changed or \
             (group.is_sensitive and not record.is_sensitive)
         if group.status == ListingStatus.published and not publish and reviewed_change:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import privacy
 from ..db import UTCDateTime, now_utc
 from ..extensions import db
 from .recurrence import Frequency, MeetingException, RecurrenceSpec
@@ -75,7 +76,7 @@ class Schedule(db.Model):
         out += [MeetingException(original_start=m.original_start, status="moved", note=m.note,
                                  new_start=m.new_start, new_duration_minutes=m.new_duration_minutes,
                                  new_timezone=m.new_venue.timezone if m.new_venue else None,
-                                 new_location=m.new_venue.name if m.new_venue else None)
+                                 new_location=privacy.moved_location(m.new_venue))
                 for m in self.changes]
         return tuple(out)
 

@@ -35,7 +35,13 @@ class AccessFeature(db.Model):
 
 
 class Venue(db.Model):
-    """A place; its exact address and point are read only through ``privacy`` for the public."""
+    """A place; its exact address and point are read only through ``privacy`` for the public.
+
+    ``is_private``: the place hosts (or has hosted) a sensitive listing, so every listing that
+    meets here shows only its area; set by ``venues.places`` as soon as a sensitive listing
+    points here, cleared only by an admin. ``address_was_public``: a published listing showed the
+    exact address before the place became private (people may have copied it).
+    """
 
     __tablename__ = "venues"
 
@@ -51,6 +57,8 @@ class Venue(db.Model):
     longitude: Mapped[float]
     timezone: Mapped[str] = mapped_column(sa.String(64))
     timezone_overridden: Mapped[bool] = mapped_column(default=False)
+    is_private: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    address_was_public: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)

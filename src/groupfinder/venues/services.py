@@ -15,9 +15,11 @@ from ..db import now_utc
 from ..errors import ConflictError, InvalidInput
 from ..extensions import db
 from ..groups.models import Group, ListingStatus
-from ..groups.services import apply_public_location, audit
+from .. import privacy, validation
+from ..groups.services import audit
 from ..transactions import transaction
 from .models import AccessFeature, Venue
+from .places import apply_public_location, private_places_known_to, same_place
 
 
 @functools.cache
@@ -74,11 +76,24 @@ class VenueData:
     access: tuple[str, ...] = ()
 
 
-def _venue_errors(data: VenueData) -> dict[str, list[str]]:
+def _venue_errors(data: VenueData, venue: Any = None, by: Any = None) -> dict[str, list[str]]:
+    """Per-field messages. A public venue's name changes without review, so it must not locate
+    a private place its organizer knows (``venue``: the one being edited, if any)."""
     errors: dict[str, list[str]] = {}
 
     def err(name: str, message: str) -> None:
-        errors.setdefault(name, []).append(message)
+        if message not in errors.get(name, []):
+            errors.setdefault(name, []).append(message)
+
+    for name in ("name", "address", "town", "postcode", "country", "timezone"):
+        if problem := validation.single_line_problem(getattr(data, name)):
+            err(name, problem)
+    if by is not None and not (venue is not None and venue.is_private):
+        owners = [by, venue.owner if venue is not None else None]
+        places = [p for p in private_places_known_to(db.session, owners)
+                  if venue is None or p.id != venue.id]
+        for message in privacy.public_text_problems(data.name, places):
+            err("name", message)
 
     if not data.name.strip():
         err("name", "Give the venue a name.")
@@ -150,7 +165,7 @@ def _invalid(errors: dict[str, list[str]]) -> InvalidInput:
 def create_venue(data: VenueData, *, by: Any) -> Any:
     """A new venue owned by ``by``. Raises ``InvalidInput`` per field; nothing written then."""
     with transaction():
-        errors = _venue_errors(data)
+        errors = _venue_errors(data, None, by)
         if errors:
             raise _invalid(errors)
         venue = Venue(owner_id=by.id)
@@ -182,7 +197,7 @@ def update_venue(venue: Any, data: VenueData, *, by: Any, expected_version: int 
                     "Someone else saved this venue while you were editing. Your changes are "
                     "below; check them against the current version and save again.",
                     extra={"current_version": venue.version})
-            errors = _venue_errors(data)
+            errors = _venue_errors(data, venue, by)
             if errors:
                 raise _invalid(errors)
             before = tuple(getattr(venue, f) for f in LOCATION_FIELDS)
