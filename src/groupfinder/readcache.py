@@ -1,7 +1,10 @@
 """A data-version token and a per-process cache of public read models keyed by it.
 
-Every commit that changed ORM data replaces the token in the ``data_generation`` row, in the same
-transaction, so every worker sees a new token at once and drops what it cached. Reads are far more
+Every commit that changed public data replaces the token in the ``data_generation`` row, in the
+same transaction, so every worker sees a new token at once and drops what it cached. Public ETags
+(feeds, the Meeting Guide export) are derived from the token, so it must move only with what they
+show: were it bumped by every commit, anyone polling an ETag would learn that an account was just
+registered, a draft saved or a problem reported. ``_is_public_change`` decides. Reads are far more
 frequent than writes in a directory, so search and feeds can reuse work between requests:
 serialised group summaries, vocabulary lists, and feeds (a conditional GET is answered before
 anything is built). Feed bodies are keyed by their URL, which for a search feed carries its place
@@ -19,14 +22,15 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context, has_request_context, request
-from sqlalchemy import event
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import InstanceState, Mapped, Session, mapped_column
+from sqlalchemy.orm.util import identity_key
 
 from .extensions import db
 
 
 class DataGeneration(db.Model):
-    """One row; ``token`` changes on every commit that changed data."""
+    """One row; ``token`` changes on every commit that changed public data."""
 
     __tablename__ = "data_generation"
 
@@ -42,17 +46,163 @@ def _bump(session: Session) -> None:
         session.execute(sa.insert(DataGeneration).values(id=1, token=token))
 
 
-def _changes_data(session: Session) -> bool:
-    from .geo.models import GeocodeCache  # the geocoder's own cache is not public data
+# --- which changes are public ----------------------------------------------------------------
+#
+# Public data is what a published group shows: the group itself, its schedules, cancellations
+# and moves, its venues and facilitators, and the vocabularies. A group whose status changes to
+# or from ``published`` is public too (it appears or disappears). Nothing else is: accounts and
+# their sessions, audit entries, problem reports, pending revisions, the geocoder's cache, and
+# drafts (a group not published before the change and not published after it, with its link
+# rows, schedules and exceptions). Where it can't be decided cheaply and reliably the answer is
+# "public": a spare new token costs one rebuild, a kept one serves stale data.
 
-    return any(not isinstance(obj, GeocodeCache)
-               for obj in (*session.new, *session.dirty, *session.deleted))
+_PUBLISHED = "published"  # ListingStatus.published (a StrEnum, so equal to its value)
+_NEVER_PUBLIC = frozenset({"User", "AuditEntry", "ProblemReport", "ListingRevision", "GeocodeCache"})
+# A published group's columns and links no public output shows: who organizes it, the
+# reviewer's note, and the row's bookkeeping (filing a pending edit only moves these).
+_GROUP_PRIVATE_ATTRS = frozenset({"organizers", "review_reason", "updated_at", "version"})
+_UNKNOWN = object()
+_STATUS_BEFORE = "groupfinder.status_before"
+
+
+def _net_changes(state: InstanceState) -> list[str]:
+    return [attr.key for attr in state.attrs if attr.history.has_changes()]
+
+
+def _status_in_db(session: Session, group_id: Any) -> Any:
+    from .groups.models import Group
+
+    if group_id is None:
+        return _UNKNOWN
+    return session.connection().scalar(sa.select(Group.status).where(Group.id == group_id))
+
+
+def _group_published_now(session: Session, group_id: Any) -> bool:
+    """Whether the group is published as flushed (a status change is the group's own change)."""
+    from .groups.models import Group
+
+    if group_id is None:
+        return True  # can't tell: public
+    group = session.identity_map.get(identity_key(Group, group_id))
+    if group is not None and "status" in inspect(group).dict:
+        return group.status == _PUBLISHED
+    return _status_in_db(session, group_id) == _PUBLISHED
+
+
+def _schedule_published_now(session: Session, schedule_id: Any) -> bool:
+    from .groups.models import Group
+    from .schedules.models import Schedule
+
+    if schedule_id is None:
+        return True
+    schedule = session.identity_map.get(identity_key(Schedule, schedule_id))
+    if schedule is not None and inspect(schedule).dict.get("group_id") is not None:
+        return _group_published_now(session, schedule.group_id)
+    status = session.connection().scalar(
+        sa.select(Group.status).join(Schedule, Schedule.group_id == Group.id)
+        .where(Schedule.id == schedule_id))
+    return status == _PUBLISHED
+
+
+def _status_before(session: Session, state: InstanceState) -> Any:
+    """A persistent group's status as it was before this flush."""
+    history = state.attrs.status.history
+    if history.deleted or history.unchanged:
+        return (history.deleted or history.unchanged)[0]
+    return session.info.get(_STATUS_BEFORE, {}).get(state.identity[0], _UNKNOWN)
+
+
+def _group_change_is_public(session: Session, state: InstanceState, change: str) -> bool:
+    history = state.attrs.status.history
+    before = None if change == "new" else _status_before(session, state)
+    if change == "deleted":
+        after = None
+    elif history.added or history.unchanged:
+        after = (history.added or history.unchanged)[0]
+    else:  # not loaded, so not set: as it was (a new group's default is read back)
+        after = before if change == "dirty" else _status_in_db(session, state.identity[0])
+    if before is _UNKNOWN or after is _UNKNOWN:
+        return True
+    if _PUBLISHED not in (before, after):
+        return False  # a draft (or a pending, rejected or archived listing) stays hidden
+    if before != after or change != "dirty":
+        return True  # appears in, or disappears from, every public output
+    return any(key not in _GROUP_PRIVATE_ATTRS for key in _net_changes(state))
+
+
+@event.listens_for(Session, "before_flush")
+def _remember_status_before(session: Session, _ctx: Any, _instances: Any) -> None:
+    """Read the stored status of groups about to be updated or deleted whose old status the
+    session doesn't hold (expired after a commit, or set without being read): after the flush
+    the database has only the new one."""
+    ids = []
+    for obj in (*session.dirty, *session.deleted):
+        if type(obj).__name__ == "Group":
+            state = inspect(obj)
+            history = state.attrs.status.history
+            if state.identity and not (history.deleted or history.unchanged):
+                ids.append(state.identity[0])
+    if ids:
+        from .groups.models import Group
+
+        rows = session.connection().execute(sa.select(Group.id, Group.status).where(Group.id.in_(ids)))
+        session.info[_STATUS_BEFORE] = {group_id: status for group_id, status in rows}
+
+
+def _used_by_published_group(session: Session, obj: Any) -> bool:
+    from .facilitators.models import Facilitator
+    from .groups.models import Group, group_facilitators
+    from .schedules.models import MeetingChange, Schedule
+
+    published = Group.status == _PUBLISHED
+    if isinstance(obj, Facilitator):
+        query = sa.select(group_facilitators.c.group_id).join(
+            Group, Group.id == group_facilitators.c.group_id).where(
+            group_facilitators.c.facilitator_id == obj.id, published)
+    else:  # a Venue: where a published group meets, or where one of its meetings moved to
+        query = sa.select(Group.id).where(Group.venue_id == obj.id, published).union_all(
+            sa.select(Group.id).join(Schedule, Schedule.group_id == Group.id)
+            .join(MeetingChange, MeetingChange.schedule_id == Schedule.id)
+            .where(MeetingChange.new_venue_id == obj.id, published))
+    return session.connection().execute(query.limit(1)).first() is not None
+
+
+def _is_public_change(session: Session, obj: Any, change: str) -> bool:
+    """Whether flushing ``obj`` (``change``: new, dirty or deleted) changed public data. Called
+    after the flush, while the session still holds the objects' history."""
+    name = type(obj).__name__
+    state = inspect(obj)
+    if name in _NEVER_PUBLIC:
+        return False
+    if change == "dirty" and not _net_changes(state):
+        return False  # touched, but every value is as it was
+    if name == "Group":
+        return _group_change_is_public(session, state, change)
+    if name == "Schedule":
+        return _group_published_now(session, state.dict.get("group_id"))
+    if name in ("Cancellation", "MeetingChange"):
+        return _schedule_published_now(session, state.dict.get("schedule_id"))
+    if name in ("Venue", "Facilitator"):
+        if change == "new":
+            return False  # a published group can only use it by a change of its own
+        if change == "deleted" or "id" not in state.dict:
+            return True
+        return _used_by_published_group(session, obj)
+    return True  # vocabularies, the gazetteer, and any model added later
+
+
+def _changes_public_data(session: Session) -> bool:
+    changes = ((obj, change) for change, objs in
+               (("new", session.new), ("dirty", session.dirty), ("deleted", session.deleted))
+               for obj in objs)
+    return any(_is_public_change(session, obj, change) for obj, change in changes)
 
 
 @event.listens_for(Session, "after_flush")
 def _remember_change(session: Session, _ctx: Any) -> None:
-    if _changes_data(session):
+    if not session.info.get("groupfinder.changed") and _changes_public_data(session):
         session.info["groupfinder.changed"] = True
+    session.info.pop(_STATUS_BEFORE, None)
 
 
 @event.listens_for(Session, "before_commit")
@@ -66,6 +216,7 @@ def _new_token(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop("groupfinder.changed", None)
+    session.info.pop(_STATUS_BEFORE, None)
 
 
 # How long a worker may trust the token it last read, for callers that accept it (feeds: calendar
