@@ -130,7 +130,8 @@ def _schemas() -> dict[str, Any]:
                                                         "place alone (a label or coordinates)."}}),
         "Location": _object(
             "Where a group meets, as the public may see it. When `approximate` is true (groups "
-            "whose members' privacy needs it) `venue_name` and `address` are null and "
+            "whose members' privacy needs it, and every group meeting at the same place as one) "
+            "`venue_name` and `address` are null and "
             "`latitude`/`longitude` are the centre of the small area (about 5 km²) the venue is "
             "in, never the venue; the organizer shares the exact place on contact. In every case "
             "`latitude`/`longitude` are the group's *public* point, the one distances and order "

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import privacy
+from .. import privacy, validation
 from ..db import now_utc
 from ..errors import ConflictError, InvalidInput
 from ..extensions import db
@@ -26,7 +26,6 @@ from ..groups.services import audit
 from ..transactions import transaction
 from .models import Facilitator
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9 ()\-.]{6,40}$")
 BIO_MAX = 2000
 
@@ -46,16 +45,31 @@ class FacilitatorData:
                    show_email=person.show_email, show_phone=person.show_phone)
 
 
-def _sensitive_venues(person: Facilitator | None) -> list[Any]:
-    if person is None or person.id is None:
-        return []
-    groups = db.session.scalars(sa.select(Group).join(
-        group_facilitators, group_facilitators.c.group_id == Group.id).where(
-        group_facilitators.c.facilitator_id == person.id, Group.is_sensitive))
-    return [g.venue for g in groups if g.venue is not None]
+def _guarded_places(person: Facilitator | None, by: Any) -> list[Any]:
+    """Places a bio must not locate: the private places known to the editor, the facilitator's
+    owner and the organizers of the groups they lead, and the venues of their sensitive groups.
+    A bio changes without review and shows on every page of those groups."""
+    from ..venues.places import private_places_known_to
+
+    users: list[Any] = [by]
+    extra: list[Any] = []
+    if person is not None and person.id is not None:
+        groups = db.session.scalars(sa.select(Group).join(
+            group_facilitators, group_facilitators.c.group_id == Group.id).where(
+            group_facilitators.c.facilitator_id == person.id)).all()
+        for g in groups:
+            users += g.organizers
+            if g.is_sensitive and g.venue is not None:
+                extra.append(g.venue)
+        if person.owner_id is not None:
+            from ..accounts.models import User
+
+            users.append(db.session.get(User, person.owner_id))
+    return private_places_known_to(db.session, users, extra=extra)
 
 
-def validate_facilitator(data: FacilitatorData, person: Facilitator | None = None) -> dict[str, list[str]]:
+def validate_facilitator(data: FacilitatorData, person: Facilitator | None = None,
+                         by: Any = None) -> dict[str, list[str]]:
     """Per-field messages; empty when the facilitator may be saved."""
     errors: dict[str, list[str]] = {}
 
@@ -69,16 +83,21 @@ def validate_facilitator(data: FacilitatorData, person: Facilitator | None = Non
         err("name", "Keep the name under 120 characters.")
     if len(data.bio) > BIO_MAX:
         err("bio", f"Keep the bio under {BIO_MAX} characters.")
-    if data.email and (len(data.email) > 254 or not EMAIL.match(data.email.strip())):
-        err("email", "Give an email address like name@example.org.")
+    for name in ("name", "phone"):
+        if problem := validation.single_line_problem(getattr(data, name)):
+            err(name, problem)
+    if problem := validation.multi_line_problem(data.bio):
+        err("bio", problem)
+    if problem := validation.email_problem(data.email):
+        err("email", problem)
     if data.phone and not PHONE.match(data.phone.strip()):
         err("phone", "Give a phone number using digits, spaces and an optional leading +.")
     if data.show_email and not data.email:
         err("show_email", "Give an email address to show it.")
     if data.show_phone and not data.phone:
         err("show_phone", "Give a phone number to show it.")
-    for venue in _sensitive_venues(person):
-        for message in privacy.public_text_problems(data.bio, venue):
+    if data.bio:
+        for message in privacy.public_text_problems(data.bio, _guarded_places(person, by)):
             err("bio", message)
     return errors
 
@@ -95,7 +114,7 @@ def _write(person: Facilitator, data: FacilitatorData) -> None:
 def create_facilitator(data: FacilitatorData, *, by: Any) -> Facilitator:
     """A new facilitator owned by ``by``. Raises ``InvalidInput`` per field."""
     with transaction():
-        errors = validate_facilitator(data)
+        errors = validate_facilitator(data, None, by)
         if errors:
             raise InvalidInput("Please correct the marked fields.", field_errors=errors)
         person = Facilitator(owner_id=by.id)
@@ -117,7 +136,7 @@ def update_facilitator(person: Facilitator, data: FacilitatorData, *, by: Any,
                     "Someone else saved this facilitator while you were editing. Your changes "
                     "are below; check them and save again.",
                     extra={"current_version": person.version})
-            errors = validate_facilitator(data, person)
+            errors = validate_facilitator(data, person, by)
             if errors:
                 raise InvalidInput("Please correct the marked fields.", field_errors=errors)
             _write(person, data)

@@ -186,8 +186,10 @@ def validate_listing(data: ListingData, by: Any, group: Group | None = None, *,
     for name in PUBLIC_TEXT_FIELDS:
         for message in privacy.public_text_problems(getattr(data, name) or "", places):
             err(name, message)
+    # Choosing a venue whose address is out: say so before saving. (Hiding the group's own
+    # current venue is never delayed: it only hides more; the page says so after saving.)
     if venue is not None and data.is_sensitive and not accept_public_venue \
-            and not (group is not None and group.is_sensitive and group.venue_id == venue.id) \
+            and not (group is not None and group.venue_id == venue.id) \
             and shown_publicly(db.session, venue):
         err("accept_public_venue", PUBLIC_VENUE_MESSAGE)
     return errors

@@ -268,7 +268,7 @@ def group_entries(group: Any, ctx: ExportContext) -> list[dict[str, Any]]:
     base = _base(group, ctx, location)
     expect = _trim(group.what_to_expect)
     group_stamps = [group.updated_at]
-    if group.venue is not None and not group.is_sensitive:
+    if group.venue is not None and location is not None and not location.approximate:
         group_stamps.append(group.venue.updated_at)
     entries: list[dict[str, Any]] = []
     zone = group.venue.timezone if group.venue is not None else "UTC"

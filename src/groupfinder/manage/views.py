@@ -136,7 +136,8 @@ def group_new() -> Any:
     if request.method == "POST":
         if form.validate():
             try:
-                group = create_group(form.listing_data(), by=current_user)
+                group = create_group(form.listing_data(), by=current_user,
+                                     accept_public_venue=bool(form.accept_public_venue.data))
             except InvalidInput as exc:
                 errors = exc.field_errors
             else:
@@ -176,7 +177,8 @@ def group_edit(group_id: int) -> Any:
     was_sensitive = group.is_sensitive
     expected = form.version.data if form.version.data is not None else -1
     try:
-        outcome = update_group(group, form.listing_data(), by=current_user, expected_version=expected)
+        outcome = update_group(group, form.listing_data(), by=current_user, expected_version=expected,
+                               accept_public_venue=bool(form.accept_public_venue.data))
     except (ConflictError, StaleDataError) as exc:
         db.session.expire_all()
         form.version.data = group.version  # saving again now overwrites, knowingly

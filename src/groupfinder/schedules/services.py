@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import privacy, validation
 from ..db import now_utc
 from ..errors import ConflictError, InvalidInput, NotFound
 from ..extensions import db
@@ -56,6 +57,8 @@ def _require_meeting(schedule: Schedule, original_start: dt.datetime) -> None:
 
 
 def _clean_text(value: str, field: str, *, required: bool) -> str:
+    if problem := validation.single_line_problem(value):
+        raise InvalidInput(problem, field_errors={field: [problem]})
     text = " ".join((value or "").split())
     if required and not text:
         raise InvalidInput(f"Give a short {field}.", field_errors={field: [f"Give a short {field}."]})
@@ -63,6 +66,24 @@ def _clean_text(value: str, field: str, *, required: bool) -> str:
         raise InvalidInput(f"Keep the {field} under {REASON_MAX} characters.",
                            field_errors={field: [f"Keep it under {REASON_MAX} characters."]})
     return text
+
+
+def _check_public_text(schedule: Schedule, text: str, field: str, by: Any,
+                       new_venue: Any = None) -> None:
+    """A reason or note is published at once, without review, so it must not locate a private
+    place that the group's organizers (or the editor) know: the rule of ``validate_listing``."""
+    from ..venues.places import private_places_known_to
+
+    if not text:
+        return
+    group = schedule.group
+    extra = [group.venue] if group.is_sensitive else []
+    if new_venue is not None and (group.is_sensitive or new_venue.is_private):
+        extra.append(new_venue)
+    places = private_places_known_to(db.session, [*group.organizers, by], extra=extra)
+    problems = privacy.public_text_problems(text, places)
+    if problems:
+        raise InvalidInput(problems[0], field_errors={field: problems})
 
 
 def _touch(schedule: Schedule) -> None:
@@ -85,6 +106,7 @@ def cancel_meeting(schedule: Schedule, original_start: dt.datetime, reason: str,
     with transaction():
         _require_meeting(schedule, original_start)
         reason = _clean_text(reason, "reason", required=True)
+        _check_public_text(schedule, reason, "reason", by)
         if (moved := _existing(MeetingChange, schedule, original_start)) is not None:
             db.session.delete(moved)
         cancellation = _existing(Cancellation, schedule, original_start)
@@ -107,6 +129,7 @@ def move_meeting(schedule: Schedule, original_start: dt.datetime, new_start: dt.
     with transaction():
         _require_meeting(schedule, original_start)
         note = _clean_text(note, "note", required=False)
+        _check_public_text(schedule, note, "note", by, new_venue)
         if new_duration_minutes is not None and not 1 <= new_duration_minutes <= 1440:
             raise InvalidInput("Duration must be between 1 minute and 24 hours.",
                                field_errors={"duration_minutes": ["Between 1 and 1440 minutes."]})
