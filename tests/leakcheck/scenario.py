@@ -1,5 +1,12 @@
 """Seed data whose every secret is a unique marker string.
 
+Privacy belongs to the place: A's ordinary "Zqx-free" coffee morning meets at the sensitive
+venue itself (published before the sensitive group arrived, so its address was public once);
+organizer B has a venue record of their own at the same place (same postcode, ~70 m away) with a
+published group; A's ordinary drop-in has one meeting moved to the sensitive venue. All of them
+must show only the area. A cancel reason naming the venue is tried through the service and must
+be refused.
+
 Organizer A runs a *sensitive* published group at "Zqxvenue Marker Hall", led by a facilitator
 whose email and phone are private, with one cancelled and one moved meeting (the move goes to
 another of A's venues, whose name is a marker too), plus a pending listing. A non-sensitive
@@ -22,6 +29,7 @@ from groupfinder.facilitators.models import Facilitator
 from groupfinder.geo.distance import haversine_km
 from groupfinder.groups.models import Audience, Condition, Group, Language, ListingStatus
 from groupfinder.schedules.recurrence import next_meetings
+from groupfinder.errors import InvalidInput
 from groupfinder.schedules.services import cancel_meeting, move_meeting
 from groupfinder.venues.models import AccessFeature
 
@@ -41,6 +49,14 @@ MOVED_LAT, MOVED_LNG = 53.80243, -1.51817
 PENDING_NAME = "Zqxpending Circle"
 PENDING_VENUE_NAME = "Zqxpendvenue Rooms"
 PENDING_LAT, PENDING_LNG = 53.80651, -1.50211
+# B's own record of the same place: same postcode, about 70 m away (and chosen so that no
+# coordinate string of it contains one of the sensitive venue's, or B's own pages would match).
+B_SHARED_VENUE_NAME = "Zqxbee Annex"
+B_SHARED_STREET = "79 Zqxbeestreet Road"
+B_SHARED_LAT, B_SHARED_LNG = 53.79050, -1.52330
+SHARED_GROUP_NAME = "Open Coffee Morning"
+B_SHARED_GROUP_NAME = "Bee Thursday Walk"
+LEAKY_REASON = f"Meeting instead at {VENUE_NAME}, {VENUE_STREET}"
 B_PRIVATE_EMAIL = "bee-private-zqx@example.org"
 B_PRIVATE_PHONE = "0161 496 0999"
 # Controls: public by choice or by rule.
@@ -88,22 +104,29 @@ class Scenario:
     cancelled_stamp: str
     moved_stamp: str
     cell_centre: tuple[float, float]
+    shared: Group | None = None
+    b_shared: Group | None = None
+    leaky_reason_refused: bool = False
     a_secrets: list[str] = field(default_factory=list)
     b_secrets: list[str] = field(default_factory=list)
 
     @property
     def group_ids(self) -> list[int]:
         return [g.id for g in (self.sensitive, self.ordinary, self.pending, self.b_group,
-                               self.b_draft)]
+                               self.b_draft, self.shared, self.b_shared) if g is not None]
 
     @property
     def facilitator_ids(self) -> list[int]:
         return [f.id for f in (self.private_facilitator, self.opted_in, self.b_facilitator)]
 
     def markers_for(self, persona: str) -> list[str]:
-        """Secrets a persona must never see: A's for everyone; B's own private contact is
-        secret to everyone but B."""
-        return self.a_secrets + ([] if persona == "organizer_b" else self.b_secrets)
+        """Secrets a persona must never see: A's for everyone; B's own private contact and
+        venue are secret to everyone but B. B's own record of the shared place carries its
+        postcode, so that postcode is no secret to B (the street, name and point still are)."""
+        if persona == "organizer_b":
+            known = {squash for squash in _variants(VENUE_POSTCODE)}
+            return [m for m in self.a_secrets if m not in known]
+        return self.a_secrets + self.b_secrets
 
 
 def _user(email: str) -> User:
@@ -150,6 +173,16 @@ def build(*, now: dt.datetime | None = None) -> Scenario:
                                longitude=PENDING_LNG, owner_id=a.id)
     b_venue = make_venue(name="Bee Community Rooms", address="3 Hive Street", postcode="LS2 8BB",
                          town="Leeds", latitude=53.80178, longitude=-1.54427, owner_id=b.id)
+    b_shared_venue = make_venue(name=B_SHARED_VENUE_NAME, address=B_SHARED_STREET,
+                                postcode=VENUE_POSTCODE, town="Leeds", latitude=B_SHARED_LAT,
+                                longitude=B_SHARED_LNG, owner_id=b.id)
+    # Published while the place was still public: its address was out before A hid it.
+    shared = make_group(name=SHARED_GROUP_NAME, venue=venue, conditions=[condition],
+                        organizers=[a], published_at=now_utc(), schedules=[make_schedule(weekdays="4")])
+    b_shared = make_group(name=B_SHARED_GROUP_NAME, venue=b_shared_venue, conditions=[condition],
+                          organizers=[b], facilitators=[], published_at=now_utc(),
+                          schedules=[make_schedule(weekdays="3")])
+    db.session.commit()
 
     sensitive = make_group(
         name="Thursday Evening Peer Support", venue=venue, is_sensitive=True,
@@ -175,6 +208,18 @@ def build(*, now: dt.datetime | None = None) -> Scenario:
     cancel_meeting(schedule, cancelled, "Room unavailable this week.", by=a)
     move_meeting(schedule, moved, moved + dt.timedelta(hours=1), note="Different room.",
                  new_venue=moved_to, by=a)
+    # An ordinary group's meeting moved to the private place shows only its area.
+    drop_in = ordinary.schedules[0]
+    drop_in_next = next_meetings(drop_in.spec(public_venue.timezone), now, 1)[0].original_start
+    move_meeting(drop_in, drop_in_next, drop_in_next, note="At our partner's place this week.",
+                 new_venue=venue, by=a)
+    try:  # a reason that names the hidden venue is refused, not published
+        cancel_meeting(shared.schedules[0], next_meetings(
+            shared.schedules[0].spec(venue.timezone), now, 1)[0].original_start, LEAKY_REASON, by=a)
+    except InvalidInput:
+        refused = True
+    else:
+        refused = False
 
     cell = h3.latlng_to_cell(VENUE_LAT, VENUE_LNG, 7)
     centre = h3.cell_to_latlng(cell)
@@ -189,10 +234,13 @@ def build(*, now: dt.datetime | None = None) -> Scenario:
         PENDING_NAME, "Zqxpending", PENDING_VENUE_NAME, "Zqxpendvenue", "Zqxpendstreet",
         *coordinate_forms(PENDING_LAT, PENDING_LNG, (5, 4)),
     ]
-    b_secrets = [*_variants(B_PRIVATE_EMAIL), *_variants(B_PRIVATE_PHONE)]
+    b_secrets = [*_variants(B_PRIVATE_EMAIL), *_variants(B_PRIVATE_PHONE),
+                 B_SHARED_VENUE_NAME, "Zqxbee", B_SHARED_STREET, "Zqxbeestreet",
+                 *coordinate_forms(B_SHARED_LAT, B_SHARED_LNG, (5, 4))]
     return Scenario(
         organizer_a=a, organizer_b=b, sensitive=sensitive, ordinary=ordinary, pending=pending,
         b_group=b_group, b_draft=b_draft, private_facilitator=private, opted_in=opted,
         b_facilitator=bee, cancelled_stamp=_stamp(cancelled), moved_stamp=_stamp(moved),
-        cell_centre=centre, a_secrets=list(dict.fromkeys(a_secrets)),
+        cell_centre=centre, shared=shared, b_shared=b_shared, leaky_reason_refused=refused,
+        a_secrets=list(dict.fromkeys(a_secrets)),
         b_secrets=list(dict.fromkeys(b_secrets)))

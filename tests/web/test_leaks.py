@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from groupfinder import privacy
+from groupfinder.venues import places
 from groupfinder.permissions import ADMIN, ORGANIZER, PUBLIC, access_of
 
 from ..leakcheck import scenario as sc_module
@@ -78,7 +79,8 @@ def search_seeds(sensitive_id: int) -> list[str]:
 
 
 def seeds(app: Any, client: Any, sc: Scenario, levels: tuple[str, ...]) -> list[tuple[str, str]]:
-    groups = (sc.sensitive, sc.ordinary, sc.pending, sc.b_group, sc.b_draft)
+    groups = tuple(g for g in (sc.sensitive, sc.ordinary, sc.pending, sc.b_group, sc.b_draft,
+                               sc.shared, sc.b_shared) if g is not None)
     values: dict[str, list[Any]] = {
         "group_id": [*sc.group_ids, 999999],
         # (not the pending listing's slug: nobody outside could know it, and the request log
@@ -143,6 +145,8 @@ def crawl(backend: str, app: Any, caplog: pytest.LogCaptureFixture) -> CrawlResu
         "b_schedule": sc.b_group.schedules[0].id,
         "b_facilitator": sc.b_facilitator.id,
         "stamps": (sc.cancelled_stamp, sc.moved_stamp),
+        "shared": [(g.id, g.slug) for g in (sc.shared, sc.b_shared)],
+        "leaky_reason_refused": sc.leaky_reason_refused,
     }
     result = CrawlResult(facts, anonymous, organizer, list(caplog.records))
     _RESULTS[backend] = result
@@ -184,6 +188,21 @@ def test_crawler_reaches_the_sensitive_group_everywhere(backend, app, caplog):
     oid, oslug = result.scenario["ordinary"]
     assert sc_module.PUBLIC_VENUE_NAME in result.visit("anonymous", f"/groups/{oid}/{oslug}").body
     assert sc_module.PUBLIC_VENUE_NAME in result.visit("anonymous", f"/api/v1/groups/{oid}").body
+
+
+def test_every_listing_at_the_private_place_shows_only_its_area(backend, app, caplog):
+    """A's ordinary group at the sensitive venue, and B's group at B's own record of the same
+    place, were crawled and say why only the area shows; the reason naming the venue was
+    refused by the service."""
+    result = crawl(backend, app, caplog)
+    assert result.scenario["leaky_reason_refused"]
+    for gid, slug in result.scenario["shared"]:
+        for persona in ("anonymous", "organizer"):
+            page = result.visit(persona, f"/groups/{gid}/{slug}")
+            assert page.status == 200
+            assert "Approximate area" in page.body and "also hosts a group" in page.body
+            api = result.visit(persona, f"/api/v1/groups/{gid}")
+            assert '"approximate":true' in api.body.replace(" ", "")
 
 
 def test_crawler_covers_every_public_route(backend, app, caplog):
@@ -292,6 +311,14 @@ def _leaky_contact(facilitator: Any) -> privacy.PublicContact:
     return privacy.PublicContact(email=facilitator.email, phone=facilitator.phone)
 
 
+def _no_place_rule(session: Any, venues: Any) -> None:
+    """The place rule switched off: only sensitive listings hide their venue."""
+
+
+def _named_move(venue: Any) -> str | None:
+    return venue.name if venue is not None else None
+
+
 MUTATIONS = {
     # stored public point = the venue's exact point
     "compute_public_point": (_exact_public_point, [f"{sc_module.VENUE_LAT:.5f}", f"{sc_module.VENUE_LNG:.5f}"]),
@@ -300,17 +327,32 @@ MUTATIONS = {
                                                  sc_module.VENUE_POSTCODE]),
     # private contacts shown
     "public_contact": (_leaky_contact, [sc_module.PRIVATE_EMAIL, sc_module.PRIVATE_PHONE]),
-    # a sensitive group's moved meeting names the new venue
-    "public_exceptions": (lambda group, exceptions: exceptions, [sc_module.MOVED_VENUE_NAME]),
+    # a moved meeting names the private venue it moves to (both locks broken)
+    "moved_location+public_exceptions": (
+        (_named_move, lambda group, exceptions: exceptions),
+        [sc_module.MOVED_VENUE_NAME, sc_module.VENUE_NAME]),
+    # the place rule off: the ordinary groups at the sensitive place publish it
+    "places.apply_rule": (_no_place_rule, [sc_module.VENUE_NAME, sc_module.VENUE_STREET,
+                                           sc_module.B_SHARED_VENUE_NAME]),
+    # place privacy decided by the listing only (the flag ignored when showing a location)
+    "is_hidden": (lambda *, is_sensitive, venue: bool(is_sensitive),
+                  [sc_module.VENUE_NAME, sc_module.B_SHARED_STREET]),
+    # the text rule off: the cancel reason naming the venue is published
+    "public_text_problems": (lambda text, places: [], [sc_module.LEAKY_REASON]),
 }
 
 
 @pytest.mark.parametrize("name", sorted(MUTATIONS))
 def test_crawler_reports_a_broken_rule(name, app, client, monkeypatch):
-    replacement, expected = MUTATIONS[name]
-    monkeypatch.setattr(privacy, name, replacement)
-    if name in app.jinja_env.globals:  # templates hold their own reference
-        monkeypatch.setitem(app.jinja_env.globals, name, replacement)
+    replacements, expected = MUTATIONS[name]
+    if not isinstance(replacements, tuple):
+        replacements = (replacements,)
+    for target, replacement in zip(name.split("+"), replacements, strict=True):
+        module = places if target.startswith("places.") else privacy
+        attr = target.removeprefix("places.")
+        monkeypatch.setattr(module, attr, replacement)
+        if attr in app.jinja_env.globals:  # templates hold their own reference
+            monkeypatch.setitem(app.jinja_env.globals, attr, replacement)
     sc = build()
     crawler = Crawler(client, expected, base_url=app.config["BASE_URL"], persona="anonymous",
                       limit=LIMIT, stop_when_all_found=True)

@@ -396,7 +396,8 @@ def test_every_review_url_is_admin_only(client, app):
     report = ProblemReport(group=group, kind="closed")
     db.session.add(report)
     db.session.commit()
-    urls = _review_urls(app, {"group_id": group.id, "user_id": org.id, "report_id": report.id})
+    urls = _review_urls(app, {"group_id": group.id, "user_id": org.id, "report_id": report.id,
+                              "venue_id": group.venue_id})
     assert len(urls) >= 12
     for endpoint in (r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("review.")):
         assert access_of(app, endpoint) == ADMIN, endpoint

@@ -57,6 +57,7 @@ ACTION_LABELS: dict[str, str] = {
     "review.restored": "Restored a listing (to draft)",
     "account.role_changed": "Changed an account's role",
     "report.resolved": "Resolved a problem report",
+    "venue.made_public": "Showed a private place's address again",
 }
 
 STATUS_LABELS: dict[str, str] = {
@@ -210,6 +211,60 @@ def diff_listing(group: Group, revision: ListingRevision) -> list[Change]:
     names = _Names([before, after])
     return [Change(FIELD_LABELS[name], names.text(before, name), names.text(after, name))
             for name in changed]
+
+
+def privacy_flags(data: ListingData) -> list[str]:
+    """What a reviewer must know about where ``data`` meets (the review diff shows these)."""
+    from ..venues.places import same_place
+
+    if data.venue_id is None:
+        return []
+    venue = db.session.get(Venue, data.venue_id)
+    if venue is None:
+        return []
+    flags = []
+    place = same_place(db.session, venue)
+    if data.is_sensitive and any(v.address_was_public for v in place):
+        flags.append("This venue's exact address was public before it became private: people "
+                     "may already have copied it. Consider asking the organizer to choose "
+                     "another venue for this sensitive group.")
+    if not data.is_sensitive and any(v.is_private for v in place):
+        flags.append("A sensitive group also meets at this place, so this listing shows only "
+                     "the area.")
+    return flags
+
+
+@dataclass(frozen=True)
+class PrivatePlace:
+    """A private place for the admin's page: its venue records and the listings there."""
+
+    venues: list[Venue]
+    groups: list[Group]
+    still_sensitive: bool
+
+    @property
+    def venue(self) -> Venue:
+        return self.venues[0]
+
+
+def list_private_places(limit: int = 300) -> list[PrivatePlace]:
+    """Private places, those no sensitive listing uses any more first (they may be released)."""
+    from ..venues.places import same_place, sensitive_uses
+
+    venues = db.session.scalars(sa.select(Venue).where(Venue.is_private)
+                                .order_by(Venue.town, Venue.name, Venue.id).limit(limit)).all()
+    seen: set[int] = set()
+    out = []
+    for venue in venues:
+        if venue.id in seen:
+            continue
+        place = [v for v in same_place(db.session, venue) if v.is_private]
+        seen |= {v.id for v in place}
+        ids = [v.id for v in place]
+        groups = db.session.scalars(sa.select(Group).where(Group.venue_id.in_(ids))
+                                    .order_by(Group.name, Group.id)).all()
+        out.append(PrivatePlace(place, list(groups), bool(sensitive_uses(db.session, ids))))
+    return sorted(out, key=lambda p: p.still_sensitive)
 
 
 def get_review_group(group_id: int) -> Group:

@@ -15,7 +15,10 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
-from ..errors import ConflictError, InvalidInput
+from ..errors import ConflictError, InvalidInput, NotFound
+from ..extensions import db
+from ..venues.models import Venue
+from ..venues.services import release_place
 from ..groups.models import ListingStatus
 from ..groups.services import ListingData
 from ..permissions import admin_required
@@ -44,7 +47,9 @@ from .queries import (
     list_groups,
     list_queue,
     list_reports,
+    list_private_places,
     list_users,
+    privacy_flags,
 )
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -134,6 +139,7 @@ def _render_listing(group: Any, *, status: int = 200, problems: list[str] | None
     history = list_audit(1, AuditFilters(group_id=group.id), per_page=10)
     body = render_template(
         "review/listing.html", group=group, revision=revision, details=describe_listing(submitted),
+        flags=privacy_flags(submitted),
         changes=diff_listing(group, revision) if revision else [],
         awaiting=group.status == ListingStatus.pending_review or revision is not None,
         approve_form=approve_form, reject_form=reject_form, archive_form=archive_form,
@@ -223,6 +229,45 @@ def restore(group_id: int) -> Any:
                   "submitted and approved.", "success")
             return redirect(url_for("review.listing", group_id=group.id), 303)
     return _render_listing(group, status=422, problems=problems, restore=form)
+
+
+# --- private places --------------------------------------------------------------------------
+
+class ReleasePlaceForm(FlaskForm):
+    """A bare POST with its CSRF token and the version of the place shown."""
+
+
+def _render_places(*, status: int = 200, problems: list[str] | None = None) -> Any:
+    return render_template("review/places.html", places=list_private_places(),
+                           problems=problems or [], form=ReleasePlaceForm(formdata=None)), status
+
+
+@bp.get("/places")
+@admin_required
+def places() -> Any:
+    return _render_places()
+
+
+@bp.post("/places/<int:venue_id>/release")
+@admin_required
+def release(venue_id: int) -> Any:
+    venue = db.session.get(Venue, venue_id)
+    if venue is None or not venue.is_private:
+        raise NotFound("There is no private place with that number.")
+    form = ReleasePlaceForm()
+    if not form.validate_on_submit():
+        return _render_places(status=422, problems=["The form expired; try again."])
+    version = request.form.get("version", "")
+    try:
+        exposed = release_place(venue, by=_admin(),
+                                expected_version=int(version) if version.isdigit() and
+                                len(version) < 10 else None)
+    except (ConflictError, InvalidInput) as exc:
+        db.session.expire_all()
+        return _render_places(status=409 if isinstance(exc, ConflictError) else 422,
+                              problems=[exc.detail])
+    flash(f"The exact address is public again for {len(exposed)} listing(s).", "success")
+    return redirect(url_for("review.places"), 303)
 
 
 # --- audit log ---------------------------------------------------------------------------------

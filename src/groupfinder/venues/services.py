@@ -214,3 +214,41 @@ def update_venue(venue: Any, data: VenueData, *, by: Any, expected_version: int 
         raise ConflictError("Someone else saved this venue at the same moment; check it and "
                             "save again.") from None
 
+
+
+# --- an admin's decision: a private place shows its address again ----------------------------
+
+STILL_SENSITIVE_MESSAGE = ("A sensitive listing still meets at this place (or a pending edit or a "
+                           "moved meeting points to it), so it stays private.")
+
+
+def release_place(venue: Any, *, by: Any, expected_version: int | None = None) -> list[Any]:
+    """Make a private place public again, with every venue record at the same place; returns the
+    listings that show its exact address from now on.
+
+    Only an admin decides this (the review page shows those listings first), and only when no
+    sensitive listing uses the place any more: ``InvalidInput`` otherwise, nothing written.
+    """
+    from .places import sensitive_uses
+
+    try:
+        with transaction():
+            if expected_version is not None and expected_version != venue.version:
+                raise ConflictError("This place changed while you were looking at it; check it "
+                                    "again.", extra={"current_version": venue.version})
+            place = same_place(db.session, venue)
+            if sensitive_uses(db.session, [v.id for v in place]):
+                raise InvalidInput(STILL_SENSITIVE_MESSAGE,
+                                   field_errors={"venue": [STILL_SENSITIVE_MESSAGE]})
+            exposed: list[Any] = []
+            for v in place:
+                v.is_private = False
+                v.updated_at = now_utc()
+                for group in db.session.scalars(sa.select(Group).where(Group.venue_id == v.id)):
+                    apply_public_location(group)
+                    exposed.append(group)
+            audit("venue.made_public", by=by, details={"venue_ids": [v.id for v in place],
+                                                         "group_ids": [g.id for g in exposed]})
+    except StaleDataError:
+        raise ConflictError("This place changed at the same moment; check it again.") from None
+    return exposed
