@@ -22,7 +22,9 @@ from .db import configure_engine, reset_writing, set_writing
 
 log = logging.getLogger("groupfinder.request")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
-# Sign-in tokens in paths are secrets: the log keeps the route, not the token.
+# Emailed links carry their token in the query string, whose values this log leaves out. Links
+# of the old form (/accounts/confirm/<token>, /accounts/reset/<token>) still arrive from old mail
+# (their tokens no longer work): the log keeps the route, not the token.
 _TOKEN_PATH = re.compile(r"^(/accounts/(?:confirm|reset)/)[^/?]+")
 
 _PACKAGE = Path(__file__).resolve().parent

@@ -142,11 +142,13 @@ def _group(suffix: str = "") -> Url:
 
 TARGETS: dict[str, Target] = {
     "accounts.register": Target("anon", lambda w: "/accounts/register"),
-    "accounts.confirm_email": Target("anon", lambda w: f"/accounts/confirm/{w.confirm_token}"),
+    "accounts.confirm_email": Target("anon", lambda w: "/accounts/confirm",
+                                     lambda w: f"/accounts/confirm?token={w.confirm_token}"),
     "accounts.login": Target("anon", lambda w: "/accounts/login"),
     "accounts.logout": Target("anon", lambda w: "/accounts/logout", lambda w: "/accounts/login"),
     "accounts.reset_request": Target("anon", lambda w: "/accounts/reset"),
-    "accounts.reset_password": Target("anon", lambda w: f"/accounts/reset/{w.reset_token}"),
+    "accounts.reset_password": Target("anon", lambda w: "/accounts/new-password",
+                                      lambda w: f"/accounts/new-password?token={w.reset_token}"),
     "accounts.change_password": Target("organizer", lambda w: "/accounts/password"),
     "reports.report": Target("anon", lambda w: f"/groups/{w.group_id}/report"),
     "manage.group_new": Target("organizer", lambda w: "/manage/groups/new"),
@@ -242,7 +244,7 @@ class _Fields(HTMLParser):
 
 def _page_facts(client: Any, url: str) -> tuple[str, dict[str, tuple[str, list[str]]]]:
     """The CSRF token and the fields of the page's forms (type, offered values)."""
-    response = client.get(url)
+    response = client.get(url, follow_redirects=True)  # an emailed link lands, then redirects
     assert response.status_code == 200, f"{url}: {response.status_code}"
     parser = _Fields()
     parser.feed(response.get_data(as_text=True))

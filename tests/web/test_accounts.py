@@ -6,7 +6,7 @@ import html
 import re
 import time
 from types import SimpleNamespace
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -83,6 +83,20 @@ def last_link(to: str) -> str:
     return found.group(1)
 
 
+def token_of(link: str) -> str:
+    [token] = parse_qs(urlsplit(link).query)["token"]
+    return token
+
+
+def open_link(client: FlaskClient, link: str) -> str:
+    """Follow an emailed link as a browser does: the landing keeps the token in the session and
+    redirects to the page without it. Returns that page's path."""
+    r = client.get(link)
+    assert r.status_code == 303, r.status_code
+    assert token_of(link) not in r.location and "token" not in r.location
+    return r.location
+
+
 def register(client: FlaskClient, email: str = "ann@example.org", password: str = GOOD,
              name: str = "Ann"):  # type: ignore[no-untyped-def]
     return submit(client, "/accounts/register",
@@ -91,8 +105,8 @@ def register(client: FlaskClient, email: str = "ann@example.org", password: str 
 
 def confirm(client: FlaskClient, email: str = "ann@example.org"):  # type: ignore[no-untyped-def]
     link = last_link(email)
-    assert link.startswith("/accounts/confirm/")
-    return submit(client, link)
+    assert link.startswith("/accounts/confirm?token=")
+    return submit(client, open_link(client, link))
 
 
 def sign_in(client: FlaskClient, email: str = "ann@example.org", password: str = GOOD, *,
@@ -147,10 +161,12 @@ def test_register_confirm_and_sign_in_lands_on_the_dashboard_or_home(app, client
     assert message.to == "ann@example.org"
 
     link = last_link("ann@example.org")
-    page = client.get(link)
+    landed = open_link(client, link)
+    assert landed == "/accounts/confirm"
+    page = client.get(landed)
     assert page.status_code == 200 and "Confirm my email address" in text(page)
     assert the_user().email_confirmed_at is None  # opening the link (GET) changes nothing
-    r = submit(client, link)
+    r = submit(client, landed)
     assert r.status_code == 302 and r.location.endswith("/accounts/login")
     assert "your email address is confirmed" in text(client.get(r.location))
     assert the_user().email_confirmed_at is not None
@@ -167,9 +183,10 @@ def test_register_confirm_and_sign_in_lands_on_the_dashboard_or_home(app, client
 def test_a_used_confirmation_link_says_so(app, client):
     register(client)
     link = last_link("ann@example.org")
-    assert submit(client, link).status_code == 302
-    again = client.get(link)
-    assert again.status_code == 400 and "already been used" in text(again)
+    assert submit(client, open_link(client, link)).status_code == 302
+    for browser in (client, app.test_client()):
+        again = browser.get(open_link(browser, link))
+        assert again.status_code == 400 and "already been used" in text(again)
 
 
 def test_registering_a_taken_address_looks_exactly_the_same(app, client):
@@ -227,7 +244,7 @@ def test_unconfirmed_account_with_the_right_password_is_told_to_confirm(app, cli
     mail.outbox().clear()
     r = sign_in(client)
     assert r.status_code == 422 and "confirm your email address first" in problem(r)
-    assert last_link("ann@example.org").startswith("/accounts/confirm/")
+    assert last_link("ann@example.org").startswith("/accounts/confirm?token=")
     assert not signed_in(client)
 
 
@@ -310,7 +327,7 @@ def test_reset_request_answers_the_same_for_unknown_addresses(app, client):
         (302, "/accounts/check-email?sent=reset")
     assert "If there is an account with that address" in text(client.get(known.location))
     assert [m.to for m in mail.outbox()] == ["ann@example.org", "nobody@example.org"]
-    assert last_link("ann@example.org").startswith("/accounts/reset/")
+    assert last_link("ann@example.org").startswith("/accounts/new-password?token=")
 
 
 def test_reset_link_works_once_and_signs_out_everywhere(app, client):
@@ -320,12 +337,13 @@ def test_reset_link_works_once_and_signs_out_everywhere(app, client):
     assert signed_in(other_device)
     submit(client, "/accounts/reset", {"email": "ann@example.org"})
     link = last_link("ann@example.org")
-    r = submit(client, link, {"password": OTHER})
+    r = submit(client, open_link(client, link), {"password": OTHER})
     assert r.status_code == 302 and r.location.endswith("/accounts/login")
     assert "Your new password is set" in text(client.get(r.location))
     assert not signed_in(other_device)
-    again = client.get(link)
-    assert again.status_code == 400 and "already been used" in text(again)
+    for browser in (client, app.test_client()):
+        again = browser.get(open_link(browser, link))
+        assert again.status_code == 400 and "already been used" in text(again)
     assert sign_in(client, password=GOOD).status_code == 422
     assert sign_in(client, password=OTHER).status_code == 302
 
@@ -336,20 +354,126 @@ def test_reset_link_expires_after_an_hour(app, client, monkeypatch):
         m.setattr(TimestampSigner, "get_timestamp", lambda self: int(time.time()) - 3601)
         submit(client, "/accounts/reset", {"email": "ann@example.org"})
     link = last_link("ann@example.org")
-    r = client.get(link)
+    page = open_link(client, link)
+    r = client.get(page)
     assert r.status_code == 400 and "expired" in text(r)
     token = csrf_from(client, "/accounts/reset")
-    assert client.post(link, data={"csrf_token": token, "password": OTHER}).status_code == 400
+    assert client.post(page, data={"csrf_token": token, "password": OTHER}).status_code == 400
     assert passwords.verify_password(the_user().password_hash, GOOD)
 
 
 def test_reset_with_a_weak_password_keeps_the_link_usable(app, client):
     new_account(client)
     submit(client, "/accounts/reset", {"email": "ann@example.org"})
-    link = last_link("ann@example.org")
-    r = submit(client, link, {"password": "short"})
+    page = open_link(client, last_link("ann@example.org"))
+    r = submit(client, page, {"password": "short"})
     assert r.status_code == 422 and "at least 12" in text(r)
-    assert submit(client, link, {"password": OTHER}).status_code == 302
+    assert submit(client, page, {"password": OTHER}).status_code == 302
+
+
+# --- emailed links: the token stays out of paths, logs, Location and Referer -----------------------
+
+def _mailed_links(app: Flask, client: FlaskClient) -> dict[str, str]:
+    register(client)
+    confirm_link = last_link("ann@example.org")
+    assert submit(client, "/accounts/reset", {"email": "ann@example.org"}).status_code == 302
+    return {"confirm": confirm_link, "reset": last_link("ann@example.org")}
+
+
+def test_emailed_links_carry_the_token_in_the_query_string_only(app, client):
+    links = _mailed_links(app, client)
+    for link, path in ((links["confirm"], "/accounts/confirm"),
+                       (links["reset"], "/accounts/new-password")):
+        parts = urlsplit(link)
+        assert parts.path == path
+        assert set(parse_qs(parts.query)) == {"token"} and len(token_of(link)) > 40
+    for message in mail.outbox():
+        assert not re.search(r"/accounts/(confirm|reset)/\S", message.body), message.body
+
+
+@pytest.mark.parametrize("purpose", ["confirm", "reset"])
+def test_following_a_link_leaves_the_token_in_no_url_header_page_or_log(app, client, caplog,
+                                                                        purpose):
+    caplog.set_level("DEBUG", logger="groupfinder")
+    links = _mailed_links(app, client)
+    link, token = links[purpose], token_of(links[purpose])
+    caplog.clear()
+    responses = []
+    r = client.get(link)
+    responses.append(r)
+    assert r.status_code == 303
+    page_url = r.location  # what later requests send as their Referer
+    assert urlsplit(page_url).path == urlsplit(link).path and not urlsplit(page_url).query
+    page = client.get(page_url, headers={"Referer": BASE + page_url})
+    responses.append(page)
+    assert page.status_code == 200
+    assert f'action="{urlsplit(link).path}"' in page.get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                     page.get_data(as_text=True)).group(1)
+    data = {"csrf_token": csrf, **({"password": OTHER} if purpose == "reset" else {})}
+    done = client.post(page_url, data=data, headers={"Referer": BASE + page_url})
+    responses.append(done)
+    assert done.status_code == 302 and done.location.endswith("/accounts/login")
+    responses.append(client.get(done.location, headers={"Referer": BASE + page_url}))
+
+    for response in responses:
+        for name, value in response.headers.items():
+            if name != "Set-Cookie":  # the signed session carries it on purpose
+                assert token not in value, (name, value)
+        assert token not in response.get_data(as_text=True)
+    request_log = [rec.getMessage() for rec in caplog.records if rec.name == "groupfinder.request"]
+    assert any("token=…" in line for line in request_log), request_log
+    assert not [rec for rec in caplog.records if token in rec.getMessage()]
+    if purpose == "confirm":
+        assert the_user().email_confirmed_at is not None
+    else:
+        assert sign_in(client, password=OTHER).status_code == 302
+
+
+def test_the_token_is_taken_only_from_the_landing_not_from_a_post(app, client):
+    links = _mailed_links(app, client)
+    token = csrf_from(client, "/accounts/reset")
+    r = client.post(links["reset"], data={"csrf_token": token, "password": OTHER})
+    assert r.status_code == 400 and "expired or has already been used" in text(r)
+    assert passwords.verify_password(the_user().password_hash, GOOD)
+
+
+@pytest.mark.parametrize("purpose", ["confirm", "reset"])
+def test_old_path_style_links_no_longer_work_and_lose_their_token(app, client, purpose):
+    """The old form put the token in the path, which access logs keep: such a link is redirected
+    to the token-free page without its token, and tokens made for it (before the link format
+    changed) are refused even when moved into the query string."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    from groupfinder.accounts.tokens import Purpose, fingerprint, make_token
+
+    links = _mailed_links(app, client)
+    path = urlsplit(links[purpose]).path
+    kind = Purpose.confirm_email if purpose == "confirm" else Purpose.reset_password
+    user = db.session.scalar(sa.select(User).where(User.email == "ann@example.org"))
+    current = make_token(user, kind)
+    old_style = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=kind.value).dumps(
+        {"uid": user.id, "fp": fingerprint(user, kind)})
+    db.session.rollback()
+
+    r = client.get(f"/accounts/{purpose}/{current}")
+    assert r.status_code == 308 and urlsplit(r.location).path == path
+    assert current not in r.location and "token" not in r.location
+    page = client.get(urlsplit(r.location).path)
+    assert page.status_code == 400 and "doesn't work any more" in text(page)
+
+    old = client.get(open_link(client, f"{path}?token={old_style}"))
+    assert old.status_code == 400 and "doesn't work any more" in text(old)
+    fine = client.get(open_link(client, links[purpose]))
+    assert fine.status_code == 200
+
+
+def test_the_token_free_page_without_a_landing_says_the_link_is_broken_and_sets_no_cookie(
+        app, client):
+    for path in ("/accounts/confirm", "/accounts/new-password"):
+        r = app.test_client().get(path)
+        assert r.status_code == 400 and "doesn't work any more" in text(r)
+        assert not r.headers.getlist("Set-Cookie")
 
 
 # --- change password ----------------------------------------------------------------------------
@@ -432,8 +556,9 @@ def test_a_post_with_a_wrong_csrf_token_is_refused(app, client):
 
 
 @pytest.mark.parametrize("path", ["/accounts/register", "/accounts/login", "/accounts/reset",
-                                  "/accounts/check-email", "/accounts/reset/bogus",
-                                  "/accounts/confirm/bogus"])
+                                  "/accounts/check-email", "/accounts/new-password",
+                                  "/accounts/new-password?token=bogus", "/accounts/confirm",
+                                  "/accounts/confirm?token=bogus"])
 def test_account_pages_are_never_cached(app, client, path):
     r = client.get(path)
     assert r.headers["Cache-Control"] == "no-store"

@@ -1,14 +1,18 @@
 """Signed, expiring, single-use links for email confirmation and password reset (decision D5).
 
-A token is ``URLSafeTimedSerializer(SECRET_KEY, salt=<purpose>)`` over ``{"uid", "fp"}``; ``fp`` is
-an HMAC (keyed with the secret key) of the account's current password hash, email and
-confirmation state. So a token
+A token is ``URLSafeTimedSerializer(SECRET_KEY, salt=<purpose>/<link format>)`` over
+``{"uid", "fp"}``; ``fp`` is an HMAC (keyed with the secret key) of the account's current
+password hash, email and confirmation state. So a token
 - cannot be used for another purpose (one salt per purpose),
 - expires (``max_age`` per purpose),
 - dies once used: resetting the password changes the hash, confirming changes the state, and a
   later change of email or password kills every link sent before it,
 - reveals nothing of the hash (the payload is readable base64, the HMAC is not reversible).
 Nothing is stored; reading a token never writes.
+
+Links carry the token in the query string, which access logs leave out (see accounts.views).
+Links used to carry it in the path, which they keep: the salt's ``LINK_FORMAT`` suffix changed
+with the move, so every token made for a path-style link, including any in an old log, fails.
 """
 
 from __future__ import annotations
@@ -34,10 +38,12 @@ MAX_AGE = {
     Purpose.confirm_email: 48 * 3600,
     Purpose.reset_password: 3600,
 }
+LINK_FORMAT = "query"  # where links carry the token; a change kills every older token
 
 
 def _serializer(purpose: Purpose) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=purpose.value)
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"],
+                                  salt=f"{purpose.value}/{LINK_FORMAT}")
 
 
 def fingerprint(user: User, purpose: Purpose) -> str:

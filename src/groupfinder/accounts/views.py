@@ -4,6 +4,14 @@ Thin: form → one service → redirect, or the form again with the person's inp
 password) and a message per field. Every page answers ``Cache-Control: no-store``. Signing in
 starts a new session (``session.clear()`` then ``login_user``); signing out, resetting or changing
 a password rotate the account's session token, so copied cookies stop working.
+
+Emailed links (confirm, reset) carry their token in the query string: gunicorn's recommended
+access-log format (``%(U)s``) and the app's request log leave query values out. The landing moves
+the token into the signed session cookie and redirects to the same page without it, so the page
+the form is on, the ``Location`` and every later ``Referer`` are token-free. Links of the old
+form (``/accounts/confirm/<token>``) put the token in the path, which access logs keep: they
+are werkzeug aliases, redirected to the token-free page without the token, where they meet the
+usual "this link doesn't work any more" (tokens made for them can't be used: see ``tokens``).
 """
 
 from __future__ import annotations
@@ -104,17 +112,42 @@ def check_email() -> Any:
     return _page("accounts/check_email.html", sent="reset" if sent == "reset" else "register")
 
 
-@bp.route("/confirm/<token>", methods=["GET", "POST"])
+# session keys holding a link's token between its landing and the form
+CONFIRM_TOKEN = "confirm_token"
+RESET_TOKEN = "reset_token"
+
+
+def _land(session_key: str) -> Any | None:
+    """On a link's landing (``GET …?token=``): keep the token in the session and redirect to the
+    same page without it. ``None`` on any other request."""
+    if request.method not in ("GET", "HEAD") or "token" not in request.args:
+        return None
+    token = request.args.get("token", "")
+    if token and len(token) <= 1000:
+        session[session_key] = token
+    else:
+        session.pop(session_key, None)
+    return redirect(url_for(request.endpoint or "accounts.login"), code=303)
+
+
+@bp.route("/confirm", methods=["GET", "POST"])
+@bp.route("/confirm/<token>", methods=["GET", "POST"], alias=True)  # old links: see module doc
 @public
-def confirm_email(token: str) -> Any:
-    form = ConfirmForm()
+def confirm_email(token: str | None = None) -> Any:
+    landing = _land(CONFIRM_TOKEN)
+    if landing is not None:
+        return landing
+    kept = session.get(CONFIRM_TOKEN, "")
     try:
+        services.check_confirm_token(kept)  # first: a dead link's page needs no form (no cookie)
+        form = ConfirmForm()
         if form.validate_on_submit():
-            services.confirm_email(token)
+            services.confirm_email(kept)
+            session.pop(CONFIRM_TOKEN, None)
             flash("Thank you: your email address is confirmed. You can sign in now.")
             return redirect(url_for("accounts.login"))
-        services.check_confirm_token(token)
     except services.InvalidToken as exc:
+        session.pop(CONFIRM_TOKEN, None)
         return _page("accounts/invalid_link.html", status=400, detail=exc.detail,
                      purpose="confirm")
     return _page("accounts/confirm.html", form)
@@ -167,26 +200,32 @@ def reset_request() -> Any:
     return _page("accounts/reset_request.html", form, status, problem=problem)
 
 
-@bp.route("/reset/<token>", methods=["GET", "POST"])
+@bp.route("/new-password", methods=["GET", "POST"])
+@bp.route("/reset/<token>", methods=["GET", "POST"], alias=True)  # old links: see module doc
 @public
-def reset_password(token: str) -> Any:
+def reset_password(token: str | None = None) -> Any:
+    landing = _land(RESET_TOKEN)
+    if landing is not None:
+        return landing
+    kept = session.get(RESET_TOKEN, "")
     try:
-        user = services.check_reset_token(token)
+        user = services.check_reset_token(kept)
         form = PasswordResetForm(email=user.email, context=(user.display_name,))
         status = 200
         if form.validate_on_submit():
             try:
-                services.reset_password(token, form.password.data)
+                services.reset_password(kept, form.password.data)
             except InvalidInput as exc:
                 add_errors(form, exc.field_errors)
                 status = 422
             else:
-                session.clear()
+                session.clear()  # the token goes with it
                 logout_user()
                 flash("Your new password is set, and every device that was signed in has been "
                       "signed out. Sign in with your new password.")
                 return redirect(url_for("accounts.login"))
     except services.InvalidToken as exc:
+        session.pop(RESET_TOKEN, None)
         return _page("accounts/invalid_link.html", status=400, detail=exc.detail,
                      purpose="reset")
     return _page("accounts/reset.html", form, status, email=user.email)
