@@ -33,12 +33,15 @@ class Finding:
 
 
 def worker_count(environ: dict[str, str]) -> int:
+    """gunicorn's worker count as its arguments spell it (``-w 4``, ``-w4``, ``--workers=4``):
+    rate limits in memory with more than one worker would each count alone."""
     args = shlex.split(environ.get("GUNICORN_CMD_ARGS", ""))
     for i, arg in enumerate(args):
         if arg in ("-w", "--workers") and i + 1 < len(args) and args[i + 1].isdigit():
             return int(args[i + 1])
-        if arg.startswith("--workers="):
-            return int(arg.split("=", 1)[1])
+        for prefix in ("--workers=", "-w"):
+            if arg.startswith(prefix) and arg[len(prefix):].isdigit():
+                return int(arg[len(prefix):])
     value = environ.get("WEB_CONCURRENCY", "1")
     return int(value) if value.isdigit() else 1
 

@@ -4,18 +4,23 @@ count).
 
 The CSP allows nothing inline: every script and style is a file under /static. Rate limits are
 per client address (``ProxyFix`` must name the exact number of proxies in front, or every client
-shares the proxy's bucket) and, for sign-in, per account too.
+shares the proxy's bucket), for sign-in per account too, and for organizer and review forms per
+signed-in account. Every key is a keyed hash: the limiter's store (Redis) never holds an email
+address or a client address, and without the secret key nobody can test guesses against it.
+The limits hold as documented with one process on ``memory://``; several workers must share
+Redis (``check-deploy`` fails otherwise), or each would count alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
+import logging
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -44,7 +49,8 @@ PERMISSIONS_POLICY = {
     "browsing-topics": "()",
 }
 
-# endpoint → limits on its POSTs (what costs us, or could be abused to guess or to spam)
+# endpoint → limits on its POSTs per client address (what costs us, or could be abused to guess
+# or to spam)
 FORM_LIMITS = {
     "accounts.login": "10 per minute;50 per hour",
     "accounts.register": "5 per minute;30 per hour",
@@ -54,14 +60,99 @@ FORM_LIMITS = {
     "reports.report": "5 per 10 minutes;20 per day",
 }
 API_LIMIT = "120 per minute"
-ACCOUNT_LOGIN_LIMIT = "5 per minute"
 
+# Sign-in per account, without letting a stranger lock the owner out (ASVS 6.1.1/6.3.1):
+# attempts count per account *and* client address, so failures from elsewhere never use up the
+# owner's tries; a wider ceiling per account across addresses stops a distributed guesser. The
+# ceiling does not apply from an address the account signed in from (or set a new password
+# from, through its emailed link) within KNOWN_ADDRESS_DAYS, so the owner's usual address keeps
+# working even while it is reached.
+ACCOUNT_LOGIN_LIMIT = "5 per minute"  # per account and client address
+ACCOUNT_LOGIN_CEILING = "30 per hour"  # per account, across addresses not known for it
+KNOWN_ADDRESS_DAYS = 30
+
+# Every POST under /manage and /review (one count across both): far above what a busy organizer
+# or reviewer clicks, low enough to stop a script with a stolen session or a flood from one place.
+ORGANIZER_POST_LIMIT = "60 per minute;600 per hour"  # per signed-in account
+ORGANIZER_POST_ADDRESS_LIMIT = "120 per minute;1200 per hour"  # per client address
+ORGANIZER_BLUEPRINTS = ("manage", "review")
+
+log = logging.getLogger(__name__)
+
+
+def _digest(purpose: str, *parts: str) -> str:
+    """A keyed hash for limiter keys (one namespace per purpose): an email address is easy to
+    guess, and so is an IPv4 address, so a plain hash would not hide them."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    key = hmac.new(secret, b"groupfinder rate limits", hashlib.sha256).digest()
+    message = "\x00".join((purpose, *parts)).encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def _client() -> str:
+    return request.remote_addr or "-"
+
+
+def _login_email() -> str:
+    return (request.form.get("email") or "").strip().lower()
+
+
+def _address_key() -> str:
+    return "addr:" + _digest("addr", _client())
 
 
 def _account_key() -> str:
-    """Sign-in attempts per account (hashed: the limiter's store never holds an address)."""
-    email = (request.form.get("email") or "").strip().lower()
-    return "account:" + hashlib.sha256(email.encode()).hexdigest()[:32]
+    """Sign-in attempts per account, whatever the address."""
+    return "account:" + _digest("account", _login_email())
+
+
+def _account_address_key() -> str:
+    return "account-addr:" + _digest("account-addr", _login_email(), _client())
+
+
+def _user_key() -> str:
+    """The signed-in account (its id: the session token rotates, the count must not restart)."""
+    return "user:" + _digest("user", str(current_user.id))
+
+
+def _signed_out() -> bool:
+    return not current_user.is_authenticated
+
+
+def _known_address_key(email: str) -> str:
+    return "groupfinder/known-address/" + _digest("known", email.strip().lower(), _client())
+
+
+def _storage() -> Any:
+    limiter = current_app.extensions.get("groupfinder.limiter")
+    if limiter is None or not limiter.enabled:
+        return None
+    return limiter.storage
+
+
+def remember_address(email: str) -> None:
+    """The owner of ``email`` proved themselves from this client address (right password, or an
+    emailed link): the per-account sign-in ceiling stops applying from here for
+    ``KNOWN_ADDRESS_DAYS``. Best effort: sign-in goes on if the store fails."""
+    storage = _storage()
+    if storage is None:
+        return
+    key = _known_address_key(email)
+    try:
+        storage.clear(key)  # so the expiry restarts
+        storage.incr(key, KNOWN_ADDRESS_DAYS * 86400)
+    except Exception as exc:  # noqa: BLE001 - logged; the sign-in itself succeeded
+        log.warning("rate-limit store: known address not saved (%s)", type(exc).__name__)
+
+
+def _from_known_address() -> bool:
+    storage = _storage()
+    if storage is None:
+        return False
+    try:
+        return int(storage.get(_known_address_key(_login_email()))) > 0
+    except Exception:  # noqa: BLE001 - unknown: the ceiling applies
+        return False
 
 
 def init_security(app: Flask) -> None:
@@ -111,7 +202,7 @@ def init_security(app: Flask) -> None:
     # One limiter per app: its settings (storage, enabled) are per instance, and tests build
     # several apps in one process.
     app.extensions["groupfinder.limiter"] = Limiter(
-        get_remote_address, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+        _address_key, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"],
         enabled=bool(app.config["RATELIMIT_ENABLED"]), headers_enabled=True,
         strategy="moving-window", retry_after="delta-seconds", key_prefix="groupfinder")
 
@@ -125,11 +216,20 @@ def apply_limits(app: Flask) -> None:
             continue
         view = limiter.limit(value, methods=["POST"])(view)
         if endpoint == "accounts.login":
-            view = limiter.limit(ACCOUNT_LOGIN_LIMIT, methods=["POST"], key_func=_account_key)(view)
+            view = limiter.limit(ACCOUNT_LOGIN_LIMIT, methods=["POST"],
+                                 key_func=_account_address_key)(view)
+            view = limiter.limit(ACCOUNT_LOGIN_CEILING, methods=["POST"], key_func=_account_key,
+                                 exempt_when=_from_known_address)(view)
         app.view_functions[endpoint] = view
     for name in ("api", "exports"):
         if (bp := app.blueprints.get(name)) is not None:
             limiter.limit(API_LIMIT)(bp)
+    for name in ORGANIZER_BLUEPRINTS:
+        if (bp := app.blueprints.get(name)) is not None:
+            limiter.shared_limit(ORGANIZER_POST_LIMIT, "organizer-posts-account", methods=["POST"],
+                                 key_func=_user_key, exempt_when=_signed_out)(bp)
+            limiter.shared_limit(ORGANIZER_POST_ADDRESS_LIMIT, "organizer-posts-address",
+                                 methods=["POST"])(bp)
     for endpoint in ("pages.healthz", "pages.readyz"):
         if endpoint in app.view_functions:
             app.view_functions[endpoint] = limiter.exempt(app.view_functions[endpoint])

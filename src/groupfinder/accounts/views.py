@@ -26,6 +26,7 @@ from flask_wtf import FlaskForm
 from ..errors import InvalidInput
 from ..mail import MailUnavailable
 from ..permissions import organizer_required, public
+from ..security import remember_address
 from . import services
 from .forms import (
     ChangePasswordForm,
@@ -167,6 +168,7 @@ def login() -> Any:
         except services.SignInFailed as exc:
             problem, status = exc.detail, 422
         else:
+            remember_address(user.email)
             target = safe_next(form.next.data) or after_sign_in_url()
             _start_session(user, remember=bool(form.remember.data))
             return redirect(target)
@@ -221,6 +223,7 @@ def reset_password(token: str | None = None) -> Any:
             else:
                 session.clear()  # the token goes with it
                 logout_user()
+                remember_address(user.email)  # the link proved the owner: see security
                 flash("Your new password is set, and every device that was signed in has been "
                       "signed out. Sign in with your new password.")
                 return redirect(url_for("accounts.login"))
