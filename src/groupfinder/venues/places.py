@@ -160,8 +160,8 @@ def _touched(session: Session) -> set[Any]:
             touched.add(obj.venue if obj.venue is not None else ("id", obj.venue_id))
         elif isinstance(obj, MeetingChange) and (obj.new_venue is not None or obj.new_venue_id):
             touched.add(obj.new_venue if obj.new_venue is not None else ("id", obj.new_venue_id))
-        elif isinstance(obj, ListingRevision) and obj.status == RevisionStatus.pending \
-                and (obj.proposed or {}).get("venue_id"):
+        elif isinstance(obj, ListingRevision) and obj.status in (None, RevisionStatus.pending) \
+                and (obj.proposed or {}).get("venue_id"):  # (status is defaulted at flush)
             touched.add(("id", obj.proposed["venue_id"]))
         elif isinstance(obj, Venue):
             touched.add(obj)
