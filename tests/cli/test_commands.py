@@ -1,9 +1,10 @@
-"""The CLI: upgrade, reference data and idempotent demo seeding."""
+"""The CLI: upgrade, reference data, idempotent demo seeding and create-admin's input checks."""
 
+import pytest
 import sqlalchemy as sa
 
 from groupfinder.extensions import db
-from groupfinder.models import Cancellation, Facilitator, GazetteerEntry, Group, Venue
+from groupfinder.models import Cancellation, Facilitator, GazetteerEntry, Group, User, Venue
 
 from ..conftest import database_url, make_app
 
@@ -39,3 +40,15 @@ def test_load_reference_data_reports_counts(backend, tmp_path):
     assert "conditions.csv 16" in result.output and "gazetteer:" in result.output
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.mark.parametrize("email", ["root@@example.org", "root-at-example.org",
+                                   "root@example.org\r\nBcc: all@example.org"])
+def test_create_admin_with_a_bad_email_says_so_in_one_line_and_exits_non_zero(app, email):
+    result = app.test_cli_runner().invoke(args=["create-admin", email],
+                                          input="tangerine lighthouse parable\n")
+    assert result.exit_code == 1
+    assert result.output == "Error (email): Give an email address like name@example.org.\n"
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0

@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from ..errors import InvalidInput
+from ..validation import InvalidEmail, normalize_email
 
 
 def _read_password() -> str:
@@ -30,6 +31,11 @@ def create_admin_command(email: str) -> None:
     """
     from .services import create_admin
 
+    try:  # before the password prompt: a mistyped address is said at once, in one line
+        email = normalize_email(email)
+    except InvalidEmail as exc:
+        click.echo(f"Error (email): {exc}", err=True)
+        raise SystemExit(1) from None
     password = _read_password()
     try:
         user, created = create_admin(email, password)

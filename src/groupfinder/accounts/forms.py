@@ -7,11 +7,11 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..formfields import SingleLine, ValidEmail
 from .passwords import password_problems
-
-EMAIL_MESSAGE = "Enter an email address like name@example.org."
+from .services import EMAIL_MESSAGE
 
 
 def _strip(value: Any) -> Any:
@@ -22,7 +22,7 @@ def _email_field(label: str = "Email address") -> EmailField:
     return EmailField(label, filters=[_strip], validators=[
         DataRequired("Enter your email address."),
         Length(max=254, message="That email address is too long."),
-        Email(EMAIL_MESSAGE, check_deliverability=False),
+        ValidEmail(EMAIL_MESSAGE),
     ])
 
 
@@ -41,7 +41,7 @@ def _check_policy(field: Any, *, email: str, context: tuple[str, ...] = ()) -> N
 
 class RegistrationForm(FlaskForm):
     display_name = StringField("Your name (optional)", filters=[_strip], validators=[
-        Optional(), Length(max=120, message="Keep your name under 120 characters.")])
+        Optional(), Length(max=120, message="Keep your name under 120 characters."), SingleLine()])
     email = _email_field()
     password = _password_field("Choose a password", "Choose a password.")
 

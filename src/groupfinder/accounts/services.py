@@ -6,8 +6,8 @@ Rules (decided here, nowhere else):
   the other case does, and do comparable work (a password hash, one mail, a dummy verify) so the
   time taken does not tell either. Only someone who typed the right password learns that the
   account still needs its email confirmed.
-- Addresses are kept stripped and lower-cased, so ``Ann@Example.org`` and ``ann@example.org`` are
-  one account.
+- Addresses are checked and kept as ``validation.normalize_email`` gives them (email-validator's
+  normal form, lower-cased), so ``Ann@Example.org`` and ``ann@example.org`` are one account.
 - Resetting or changing a password, and signing out, rotate ``User.session_token``, which ends
   every session and remember-me cookie of the account (Flask-Login's id embeds the token).
 - Every public service is one transaction; on a domain error nothing was written. Mail that is
@@ -22,10 +22,9 @@ import logging
 from typing import Any
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.exc import IntegrityError
 
-from .. import mail
+from .. import mail, validation
 from ..db import now_utc, writing
 from ..errors import GroupfinderError, InvalidInput
 from ..extensions import db
@@ -38,6 +37,8 @@ from .tokens import MAX_AGE, Purpose, make_token, read_token
 log = logging.getLogger(__name__)
 
 SIGN_IN_FAILED = "The email address or password is not right. Check them and try again."
+# The account pages' wording of ``validation.EMAIL_MESSAGE`` (they say "Enter your …" throughout).
+EMAIL_MESSAGE = "Enter an email address like name@example.org."
 DISPLAY_NAME_MAX = 120
 
 
@@ -67,32 +68,34 @@ class InvalidToken(GroupfinderError):
 
 # --- helpers --------------------------------------------------------------------------------
 
-def normalize_email(email: str) -> str:
-    return (email or "").strip().lower()
-
-
 def _valid_email(email: str) -> str:
-    """The normalised address, or ``InvalidInput`` on the ``email`` field."""
-    email = normalize_email(email)
-    if not email:
+    """The address as stored (``validation.normalize_email``), or ``InvalidInput`` on ``email``."""
+    if not (email or "").strip():
         raise InvalidInput("Please correct the marked fields.",
                            field_errors={"email": ["Enter your email address."]})
     try:
-        validate_email(email, check_deliverability=False)
-    except EmailNotValidError:
-        raise InvalidInput("Please correct the marked fields.", field_errors={
-            "email": ["Enter an email address like name@example.org."]}) from None
-    if len(email) > 254:
+        return validation.normalize_email(email)
+    except validation.InvalidEmail as exc:
+        message = EMAIL_MESSAGE if str(exc) == validation.EMAIL_MESSAGE else str(exc)
         raise InvalidInput("Please correct the marked fields.",
-                           field_errors={"email": ["That email address is too long."]})
-    return email
+                           field_errors={"email": [message]}) from None
+
+
+def _policy_email(email: str) -> str:
+    """The address as the password policy compares it, valid or not (all problems at once)."""
+    try:
+        return validation.normalize_email(email)
+    except validation.InvalidEmail:
+        return (email or "").strip().lower()
 
 
 def find_user_by_email(email: str) -> User | None:
-    email = normalize_email(email)
-    if not email:
+    """The account with this address; ``None`` for any other, an invalid address included."""
+    try:
+        address = validation.normalize_email(email)
+    except validation.InvalidEmail:
         return None
-    return db.session.scalar(sa.select(User).where(User.email == email))
+    return db.session.scalar(sa.select(User).where(User.email == address))
 
 
 def _hours(purpose: Purpose) -> str:
@@ -189,7 +192,7 @@ def register_user(email: str, password: str, display_name: str = "") -> None:
         errors.update(exc.field_errors)
     if len(display_name) > DISPLAY_NAME_MAX:
         errors["display_name"] = [f"Keep your name under {DISPLAY_NAME_MAX} characters."]
-    problems = password_problems(password, email=normalize_email(email), context=[display_name])
+    problems = password_problems(password, email=_policy_email(email), context=[display_name])
     if problems:
         errors["password"] = problems
     if errors:
@@ -282,10 +285,9 @@ def request_password_reset(email: str) -> None:
     """Mail a reset link to the account with this address, or a "no account here" note to the
     address when there is none: the caller sees the same outcome either way. Writes nothing.
     Raises ``mail.MailUnavailable`` when the mail server fails (in both cases alike)."""
-    address = normalize_email(email)
     try:
-        validate_email(address, check_deliverability=False)
-    except EmailNotValidError:
+        address = validation.normalize_email(email)
+    except validation.InvalidEmail:
         return  # the form refuses such input; nothing to send to
     user = find_user_by_email(address)
     if user is not None:
@@ -375,7 +377,7 @@ def create_admin(email: str, password: str) -> tuple[User, bool]:
         email = _valid_email(email)
     except InvalidInput as exc:
         errors.update(exc.field_errors)
-    problems = password_problems(password, email=normalize_email(email))
+    problems = password_problems(password, email=_policy_email(email))
     if problems:
         errors["password"] = problems
     if errors:

@@ -1,0 +1,66 @@
+"""WTForms validators for ``validation``'s checks, so every form refuses what the services,
+the CSV importer and the CLI refuse, in the same words, and shows it on the field with the
+person's input kept (a CR or LF in a name would otherwise end an iCalendar or mail line early).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wtforms.validators import ValidationError
+
+from . import validation
+
+
+class SingleLine:
+    """No control characters at all (CR and LF included): names, address lines, phone…"""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if isinstance(field.data, str) and (problem := validation.single_line_problem(field.data)):
+            raise ValidationError(problem)
+
+
+class MultiLine:
+    """Line breaks and tabs, but no other control character: descriptions, bios, reasons."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if isinstance(field.data, str) and (problem := validation.multi_line_problem(field.data)):
+            raise ValidationError(problem)
+
+
+class ValidEmail:
+    """An email address as ``email-validator`` accepts it (an empty value is left to
+    ``Optional``/``DataRequired``). ``message`` replaces the general "like name@example.org"
+    message only, for pages that word it their own way; "too long" stays as it is."""
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message
+
+    def __call__(self, form: Any, field: Any) -> None:
+        problem = validation.email_problem(field.data if isinstance(field.data, str) else None)
+        if problem:
+            if self.message and problem == validation.EMAIL_MESSAGE:
+                problem = self.message
+            raise ValidationError(problem)
+
+
+class ServiceChecked:
+    """Mixin for a form whose service checks more rules than its fields do. The views call the
+    service only when the form is valid, so when one of these validators refuses a value the
+    service's own messages are added too (``service_problems``): the form comes back with every
+    problem marked at once, not one round per rule."""
+
+    def service_problems(self) -> dict[str, list[str]]:
+        return {}
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        if super().validate(extra_validators):  # type: ignore[misc]
+            return True
+        fields = self._fields  # type: ignore[attr-defined]
+        if fields.get("csrf_token") is not None and fields["csrf_token"].errors:
+            return False  # not a form this person sent: nothing more to check
+        for name, messages in self.service_problems().items():
+            field = fields.get(name)
+            if field is not None:
+                field.errors = [*field.errors, *(m for m in messages if m not in field.errors)]
+        return False
