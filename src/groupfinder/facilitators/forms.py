@@ -7,17 +7,18 @@ from wtforms import BooleanField, EmailField, IntegerField, StringField, SubmitF
 from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
 
+from ..formfields import MultiLine, ServiceChecked, SingleLine, ValidEmail
 from .models import Facilitator
-from .services import FacilitatorData
+from .services import FacilitatorData, validate_facilitator
 
 OPT_IN_HINT = "Shown publicly on the group page and in calendar feeds only if you tick this."
 
 
-class FacilitatorForm(FlaskForm):
-    name = StringField("Name")
-    bio = TextAreaField("About them (public)")
-    email = EmailField("Email", validators=[Optional()])
-    phone = StringField("Phone", validators=[Optional()])
+class FacilitatorForm(ServiceChecked, FlaskForm):
+    name = StringField("Name", validators=[SingleLine()])
+    bio = TextAreaField("About them (public)", validators=[MultiLine()])
+    email = EmailField("Email", validators=[Optional(), ValidEmail()])
+    phone = StringField("Phone", validators=[Optional(), SingleLine()])
     show_email = BooleanField("Show this email address publicly")
     show_phone = BooleanField("Show this phone number publicly")
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
@@ -26,6 +27,9 @@ class FacilitatorForm(FlaskForm):
     def fill(self, person: Facilitator) -> None:
         for name in ("name", "bio", "email", "phone", "show_email", "show_phone"):
             getattr(self, name).data = getattr(person, name)
+
+    def service_problems(self) -> dict[str, list[str]]:
+        return validate_facilitator(self.facilitator_data())
 
     def facilitator_data(self) -> FacilitatorData:
         return FacilitatorData(

@@ -27,9 +27,10 @@ from wtforms.widgets import HiddenInput
 
 from ..extensions import db
 from ..facilitators.models import Facilitator
+from ..formfields import MultiLine, ServiceChecked, SingleLine, ValidEmail
 from ..venues.models import AccessFeature, Venue
 from .models import Audience, Condition, Language
-from .services import ListingData
+from .services import ListingData, validate_listing
 
 SENSITIVE_HINT = ("The public will see only the area you name (for example a district) and a point "
                   "about 1.5 km across; never the venue name, street, postcode or exact point. "
@@ -42,13 +43,13 @@ def optional_int(value: Any) -> int | None:
     return int(value)
 
 
-class GroupForm(FlaskForm):
-    name = StringField("Name of the group")
-    description = TextAreaField("Description")
-    what_to_expect = TextAreaField("What to expect at a first meeting")
-    cost = StringField("Cost", default="Free")
-    contact_email = EmailField("Contact email (public)", validators=[Optional()])
-    website = StringField("Website", validators=[Optional()])
+class GroupForm(ServiceChecked, FlaskForm):
+    name = StringField("Name of the group", validators=[SingleLine()])
+    description = TextAreaField("Description", validators=[MultiLine()])
+    what_to_expect = TextAreaField("What to expect at a first meeting", validators=[MultiLine()])
+    cost = StringField("Cost", default="Free", validators=[SingleLine()])
+    contact_email = EmailField("Contact email (public)", validators=[Optional(), ValidEmail()])
+    website = StringField("Website", validators=[Optional(), SingleLine()])
     conditions = SelectMultipleField("Topics the group supports", validate_choice=False)
     audiences = SelectMultipleField("Who the group is for", validate_choice=False)
     languages = SelectMultipleField("Languages spoken", validate_choice=False, default=["en"])
@@ -56,12 +57,15 @@ class GroupForm(FlaskForm):
     venue_id = SelectField("Where the group meets", coerce=optional_int, validate_choice=False)
     facilitator_ids = SelectMultipleField("Facilitators", coerce=int, validate_choice=False)
     is_sensitive = BooleanField("Hide the exact location (sensitive group)")
-    area_name = StringField("Area shown to the public", validators=[Optional()])
+    accept_public_venue = BooleanField(
+        "I understand that this venue's address has been public, and want to go ahead")
+    area_name = StringField("Area shown to the public", validators=[Optional(), SingleLine()])
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
     save = SubmitField("Save")
 
     def load_choices(self, user: Any, group: Any = None) -> GroupForm:
         """Vocabularies, and the venues and facilitators ``user`` owns (plus the group's own)."""
+        self._editor, self._group = user, group  # for ``service_problems``
         self.conditions.choices = _vocab(Condition)
         self.audiences.choices = _vocab(Audience)
         self.languages.choices = _vocab(Language)
@@ -76,6 +80,13 @@ class GroupForm(FlaskForm):
             SelectChoice(v.id, f"{v.name}, {v.address}, {v.town}") for v in venues]
         self.facilitator_ids.choices = [SelectChoice(p.id, p.name) for p in people]
         return self
+
+    def service_problems(self) -> dict[str, list[str]]:
+        editor = getattr(self, "_editor", None)
+        if editor is None:
+            return {}
+        return validate_listing(self.listing_data(), editor, self._group,
+                                accept_public_venue=bool(self.accept_public_venue.data))
 
     def fill(self, data: ListingData) -> None:
         for name in ("name", "description", "what_to_expect", "cost", "contact_email", "website",
@@ -103,7 +114,7 @@ class GroupForm(FlaskForm):
 
 
 class CoOrganizerForm(FlaskForm):
-    email = EmailField("Their email address")
+    email = EmailField("Their email address", validators=[ValidEmail()])
     add = SubmitField("Add co-organizer")
 
 

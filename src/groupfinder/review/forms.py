@@ -13,6 +13,7 @@ from wtforms import HiddenField, IntegerField, RadioField, SelectChoice, SelectF
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..accounts.models import Role
+from ..formfields import MultiLine
 from .services import REPORT_KINDS
 
 REASON_REQUIRED = "Give a reason: the organizer will see it."
@@ -34,25 +35,29 @@ class _VersionedForm(FlaskForm):
 
 class ApproveForm(_VersionedForm):
     note = TextAreaField("Note to the organizer (optional)", filters=[_strip],
-                         validators=[Optional(), Length(max=500, message="Keep it under 500 characters.")])
+                         validators=[Optional(), Length(max=500, message="Keep it under 500 characters."),
+                                     MultiLine()])
 
 
 class RejectForm(_VersionedForm):
     reason = TextAreaField("Reason (the organizer will see it)", filters=[_strip],
                            validators=[DataRequired(REASON_REQUIRED),
-                                       Length(max=500, message="Keep it under 500 characters.")])
+                                       Length(max=500, message="Keep it under 500 characters."),
+                                       MultiLine()])
 
 
 class ArchiveForm(FlaskForm):
     reason = TextAreaField("Why archive this listing?", filters=[_strip],
                            validators=[DataRequired("Give a reason for the audit log."),
-                                       Length(max=500, message="Keep it under 500 characters.")])
+                                       Length(max=500, message="Keep it under 500 characters."),
+                                       MultiLine()])
 
 
 class RestoreForm(FlaskForm):
     reason = TextAreaField("Why restore this listing?", filters=[_strip],
                            validators=[DataRequired("Give a reason for the audit log."),
-                                       Length(max=500, message="Keep it under 500 characters.")])
+                                       Length(max=500, message="Keep it under 500 characters."),
+                                       MultiLine()])
 
 
 class RoleForm(FlaskForm):
@@ -63,12 +68,14 @@ class RoleForm(FlaskForm):
                                    AnyOf([r.value for r in Role], message="Choose a role.")])
     reason = TextAreaField("Reason", filters=[_strip],
                            validators=[DataRequired("Give a reason for the audit log."),
-                                       Length(max=500, message="Keep it under 500 characters.")])
+                                       Length(max=500, message="Keep it under 500 characters."),
+                                       MultiLine()])
 
 
 class ResolveReportForm(FlaskForm):
     reason = TextAreaField("What was done (optional)", filters=[_strip],
-                           validators=[Optional(), Length(max=500, message="Keep it under 500 characters.")])
+                           validators=[Optional(), Length(max=500, message="Keep it under 500 characters."),
+                                       MultiLine()])
 
 
 class AuditFilterForm(FlaskForm):
@@ -91,4 +98,5 @@ class ReportProblemForm(FlaskForm):
                       validators=[InputRequired("Choose what the problem is."),
                                   AnyOf(list(REPORT_KINDS), message="Choose what the problem is.")])
     message = TextAreaField("Tell us more (optional)", filters=[_strip],
-                            validators=[Optional(), Length(max=2000, message="Keep it under 2,000 characters.")])
+                            validators=[Optional(), Length(max=2000, message="Keep it under 2,000 characters."),
+                                        MultiLine()])

@@ -25,6 +25,7 @@ from wtforms import (
 from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
 
+from ..formfields import SingleLine
 from .models import Schedule
 from .recurrence import Frequency
 from .services import ScheduleData
@@ -128,10 +129,10 @@ class MeetingForm(FlaskForm):
     action = HiddenField()
     schedule_id = IntegerField(widget=HiddenInput())
     original_start = HiddenField()
-    reason = StringField("Reason (shown publicly)")
+    reason = StringField("Reason (shown publicly)", validators=[SingleLine()])
     new_date = LocalDateField("New date")
     new_time = LocalTimeField("New start time")
-    note = StringField("Note (optional, shown publicly)")
+    note = StringField("Note (optional, shown publicly)", validators=[SingleLine()])
     submit = SubmitField("Confirm")
 
     def original(self) -> dt.datetime | None:

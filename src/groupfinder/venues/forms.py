@@ -19,6 +19,7 @@ from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
 
 from ..extensions import db
+from ..formfields import SingleLine
 from .models import AccessFeature
 from .services import VenueData
 
@@ -52,15 +53,15 @@ class CoordinateField(FloatField):
 
 
 class VenueForm(FlaskForm):
-    name = StringField("Name of the venue")
-    address = StringField("Street address")
-    postcode = StringField("Postcode or ZIP code")
-    town = StringField("Town or city")
+    name = StringField("Name of the venue", validators=[SingleLine()])
+    address = StringField("Street address", validators=[SingleLine()])
+    postcode = StringField("Postcode or ZIP code", validators=[SingleLine()])
+    town = StringField("Town or city", validators=[SingleLine()])
     country = SelectField("Country", choices=[SelectChoice(*c) for c in COUNTRIES], validate_choice=False)
     latitude = CoordinateField("Latitude", validators=[Optional()])
     longitude = CoordinateField("Longitude", validators=[Optional()])
     timezone = SelectField("Time zone", validate_choice=False)
-    timezone_other = StringField("Or another time zone", validators=[Optional()])
+    timezone_other = StringField("Or another time zone", validators=[Optional(), SingleLine()])
     access = SelectMultipleField("Accessibility of the venue", validate_choice=False)
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
     preview = SubmitField("Find on map")
