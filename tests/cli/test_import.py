@@ -143,6 +143,38 @@ def test_unknown_vocabulary_and_app_rules_are_line_errors(app, tmp_path):
     assert _counts()["groups"] == 0
 
 
+def test_control_characters_and_bad_emails_are_line_errors_and_nothing_is_written(app, tmp_path):
+    """As in the forms: one-line text refuses every control character (a CR/LF would end an
+    iCalendar or mail line early), emails must be valid; each problem once, at its line."""
+    path = _copy(tmp_path, {
+        "Tea and Talk for Anxiety": '"Tea and Talk\r\nX-Injected: 1"',  # the record spans lines 2-3
+        "Sam has run peer groups": "Sam has run\x07 peer groups",
+        "3 Sample Lane": "3 Sample Lane\x1b[2J",
+        "walk@example.org": "walk@@example.org",
+    })
+    result = run(app, path, "--publish")
+    assert result.exit_code == 1
+    output = result.output
+    expected = [
+        "line 2, name: Keep this on one line, without special control characters.",
+        "line 2, facilitator_bio: Remove the special control characters from this text.",
+        "line 5, contact_email: Give an email address like name@example.org.",
+        "line 5, address: Keep this on one line, without special control characters.",
+    ]
+    for line in expected:
+        assert output.count(line) == 1, (line, output)
+    assert "Traceback" not in output and "nothing was imported" in output
+    assert _counts() == {"groups": 0, "venues": 0, "facilitators": 0, "schedules": 0,
+                         "audit_entries": 0}
+
+
+def test_line_breaks_are_fine_in_descriptions(app, tmp_path):
+    path = _copy(tmp_path, {"A relaxed peer-support circle": '"A relaxed\r\npeer-support circle',
+                            "Fictional example listing.,\"Tea,": 'Fictional example listing.","Tea,'})
+    result = run(app, path, "--dry-run")
+    assert result.exit_code == 0, result.output
+
+
 def test_a_venue_that_cant_be_placed_is_a_line_error(app, tmp_path):
     path = _copy(tmp_path, {"LS1 4XX,Leeds": "ZZ99 9ZZ,Nowhereville"})
     result = run(app, path)

@@ -11,9 +11,11 @@ UTF-8 (a byte-order mark is fine), comma-separated, a header row, then **one row
 Rows of the same group share ``group_key``; group, venue and facilitator columns may be repeated
 on each of its rows or left empty after the first (two different non-empty values are an error).
 Several groups may share a venue by using the same ``venue_key``. Lists are separated by ``;``.
-Line endings ``\\n`` or ``\\r\\n``; a cell may span lines inside double quotes. At most 5,000 rows
-and 5 MB. Header names are matched case-insensitively, with spaces read as ``_`` ("Group Key").
-An unknown column is an error (a misspelt header would otherwise lose data silently).
+Line endings ``\\n`` or ``\\r\\n``; a cell may span lines inside double quotes, but only
+``description``, ``what_to_expect`` and ``facilitator_bio`` may hold line breaks (and tabs): other
+text may hold no control character at all. At most 5,000 rows and 5 MB. Header names are
+matched case-insensitively, with spaces read as ``_`` ("Group Key"). An unknown column is an
+error (a misspelt header would otherwise lose data silently).
 
 Group (one value per group):
 
@@ -74,7 +76,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from zoneinfo import available_timezones
 
-from .. import privacy
+from .. import privacy, validation
 from ..schedules.recurrence import Frequency, RecurrenceSpec, validate
 
 MAX_BYTES = 5_000_000
@@ -99,6 +101,15 @@ PER_ROW_REQUIRED = ("group_key", "kind", "start_time", "duration_minutes", "firs
 MAX_LENGTHS = {"group_key": 80, "venue_key": 80, "facilitator_key": 80, "cost": 120,
                "contact_email": 254, "website": 300, "area_name": 120, "facilitator_phone": 40,
                "facilitator_email": 254, "timezone": 64}
+
+# Free text, checked as the forms check it (``validation``): one-line columns refuse every control
+# character, multi-line ones all but line breaks and tabs, email columns take valid addresses only.
+# The other columns (keys, lists, codes, numbers, dates) are parsed strictly and so refuse control
+# characters already, each with its own message.
+SINGLE_LINE_COLUMNS = ("name", "cost", "website", "area_name", "venue_name", "address", "postcode",
+                       "town", "facilitator_name", "facilitator_phone")
+MULTI_LINE_COLUMNS = ("description", "what_to_expect", "facilitator_bio")
+EMAIL_COLUMNS = ("contact_email", "facilitator_email")
 
 KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,79}")
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -394,6 +405,7 @@ class _Row:
         self.cells = cells
         self.problems = problems
         self.bad: set[str] = set()
+        self.refused: set[str] = set()  # free text ``validation`` refused
         self.failed = False
 
     def get(self, column: str) -> str:
@@ -411,6 +423,23 @@ class _Row:
         except ValueError as exc:
             self.error(column, str(exc))
             return None
+
+    def check_text(self) -> None:
+        """Every free-text cell of this row, as ``validation`` checks it for the forms."""
+        checks = [(c, validation.single_line_problem) for c in SINGLE_LINE_COLUMNS]
+        checks += [(c, validation.multi_line_problem) for c in MULTI_LINE_COLUMNS]
+        checks += [(c, validation.email_problem) for c in EMAIL_COLUMNS if c not in self.bad]
+        for column, check in checks:
+            if problem := check(self.get(column)):
+                self.error(column, problem)
+                self.refused.add(column)
+
+
+def _refused(rows: Iterable[_Row], columns: Iterable[str]) -> bool:
+    """Whether a row refused free text in one of ``columns``: the record is then not built, so
+    the app's rules (which check the same text) don't report it a second time."""
+    wanted = set(columns)
+    return any(row.refused & wanted for row in rows)
 
 
 def _cells(header: Sequence[str], cells: Sequence[str]) -> dict[str, str]:
@@ -546,6 +575,7 @@ def parse(data: bytes | str, vocab: Vocabulary | None = None) -> ParsedFile:
         for column, limit in MAX_LENGTHS.items():
             if len(row.get(column)) > limit:
                 row.error(column, f"Keep it under {limit} characters.")
+        row.check_text()
         key = row.get("group_key")
         if not key:
             row.error("group_key", "Give the group's key on every row (rows of one group share it).")
@@ -665,7 +695,7 @@ def _venue(key: str, rows: list[_Row], vocab: Vocabulary | None,
                     "a venue feature", lines.get("venue_access", first), problems,
                     other=vocab and vocab.group_access, other_column="access",
                     other_noun="a feature of the group, not the venue")
-    if len(problems) != count:
+    if len(problems) != count or _refused(rows, VENUE_COLUMNS):
         return None
     return VenueRecord(
         key=key, line=first, lines=lines, name=values["venue_name"],
@@ -691,7 +721,7 @@ def _facilitator(key: str, rows: list[_Row], problems: list[Problem]) -> Facilit
     if not values.get("facilitator_name"):
         problems.append(Problem(rows[0].line, "facilitator_name",
                                 f"Give the name of facilitator '{key}' (a first name is enough)."))
-    if len(problems) != count:
+    if len(problems) != count or _refused(rows, FACILITATOR_COLUMNS):
         return None
     return FacilitatorRecord(key=key, line=rows[0].line, lines=lines,
                              name=values["facilitator_name"], bio=values.get("facilitator_bio", ""),
@@ -746,7 +776,7 @@ def _group(key: str, values: dict[str, str], lines: dict[str, int], rows: list[_
             continue
         seen[same] = row.line
         schedules.append(schedule)
-    if disagree or not usable:
+    if disagree or not usable or _refused(rows, GROUP_COLUMNS):
         return None
     return GroupRecord(
         key=key, line=first, lines=lines, name=values["name"],
