@@ -645,6 +645,10 @@ def time_of_day(hhmm: str) -> str:
 
 
 UK_UNIT_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+# Rooms a sensitive group has to itself (names that say nothing of the group).
+# (None is part of another demo venue's name, so a name is never mistaken for another place.)
+OWN_PLACE_NAMES = ["The Lantern Room", "The Courtyard Room", "The Upper Room", "The Linden Room",
+                   "The Skylight Room", "The Orchard Room", "The Willow Room", "The Cedar Room"]
 
 # first dates of ongoing schedules: mostly already running, a few starting in December 2026
 FIRST_DATE_RANGE = (dt.date(2025, 1, 6), dt.date(2026, 9, 30))
@@ -1386,12 +1390,82 @@ class Generator:
             else:
                 break
 
+    # ------------------------------------------------------------------ places
+    def separate_places(self) -> None:
+        """Privacy belongs to the place: a venue that hosts a sensitive group shows only its area,
+        for every group there. Every other sensitive group that shares a venue moves to a place
+        of its own (so the demo has both kinds); ordinary groups that still share one stop naming
+        it in their description, as the listing form would insist. A Random of its own keeps
+        every earlier record byte-identical."""
+        rng = Random(SEED + 8)
+        venues = {v["key"]: v for v in self.venues}
+        by_venue: dict[str, list[dict]] = defaultdict(list)
+        for g in self.groups:
+            by_venue[g["venue"]].append(g)
+        numbers = Counter()
+        for v in self.venues:
+            code = self.venue_city[v["key"]]
+            numbers[code] = max(numbers[code], int(v["key"].rsplit("-", 1)[1]))
+        used_addr = {v["address"] for v in self.venues}
+        used_units = {v["postcode"] for v in self.venues}
+        shared = sorted((g for g in self.groups if g["is_sensitive"] and len(by_venue[g["venue"]]) > 1),
+                        key=lambda g: g["key"])
+        for g in shared[::2]:
+            old = venues[g["venue"]]
+            code = self.venue_city[old["key"]]
+            dist = self.venue_district[old["key"]]
+            country = old["country"]
+            numbers[code] += 1
+            streets = UK_STREETS if country == "GB" else US_STREETS
+            while True:
+                street = rng.choice(streets)
+                num = rng.randint(1, 240) if country == "GB" else rng.randint(100, 2999)
+                if f"{num} {street}" not in used_addr:
+                    break
+            used_addr.add(f"{num} {street}")
+            postcode = old["postcode"]
+            if country == "GB":
+                while True:
+                    postcode = f"{dist[0]} {rng.choice(dist[5])}{rng.choice(UK_UNIT_LETTERS)}{rng.choice(UK_UNIT_LETTERS)}"
+                    if postcode not in used_units:
+                        break
+                used_units.add(postcode)
+            taken = {t for v in self.venues for c in ("latitude", "longitude")
+                     for t in (f"{v[c]:.4f}", f"{v[c]:.5f}"[:-1])}
+            while True:  # no 4-decimal coordinate shared with another venue (tests match them)
+                lat = round(dist[2] + rng.uniform(-0.0025, 0.0025), 5)
+                lng = round(dist[3] + rng.uniform(-0.0035, 0.0035), 5)
+                if f"{lat:.4f}" not in taken and f"{lng:.4f}" not in taken:
+                    break
+            new = {"key": f"ven-{code}-{numbers[code]:03d}",
+                   "name": rng.choice(OWN_PLACE_NAMES), "address": f"{num} {street}",
+                   "postcode": postcode, "town": old["town"], "country": country,
+                   "latitude": lat, "longitude": lng,
+                   "timezone": old["timezone"], "access": list(old["access"])}
+            self.venues.append(new)
+            venues[new["key"]] = new
+            self.venue_city[new["key"]] = code
+            self.venue_district[new["key"]] = dist
+            by_venue[old["key"]].remove(g)
+            by_venue[new["key"]].append(g)
+            g["venue"] = new["key"]
+        for key, gs in by_venue.items():
+            if not any(g["is_sensitive"] for g in gs):
+                continue
+            vname = venues[key]["name"].split(",")[0]
+            for g in gs:
+                if not g["is_sensitive"]:
+                    for sentence in (f" We meet at {vname}, a short walk from the nearest bus stop.",
+                                     f" We meet at {vname}."):
+                        g["description"] = g["description"].replace(sentence, "")
+
     # ------------------------------------------------------------------ output
     def build(self) -> dict:
         for code, *_ in CITIES:
             self.make_city_groups(code)
         self.make_facilitators()
         self.add_exceptions()
+        self.separate_places()
         groups = []
         for g in self.groups:
             rec = {k: g[k] for k in ("key", "name", "description", "what_to_expect", "conditions", "audiences",
@@ -1601,6 +1675,26 @@ def self_check(text: str) -> list[str]:
         check("exact address when you get in touch" in g["description"] + g["what_to_expect"],
               f"{g['key']} missing the exact-address sentence")
     check(sens["GB"] >= 4 and sens["US"] >= 4, f"sensitive per country {dict(sens)}")
+
+    # privacy belongs to the place: ordinary groups at a sensitive group's venue don't name it
+    hosts = defaultdict(list)
+    for g in groups:
+        hosts[g["venue"]].append(g)
+    own = shared = 0
+    for key, gs in hosts.items():
+        if not any(g["is_sensitive"] for g in gs):
+            continue
+        if len(gs) == 1:
+            own += 1
+        else:
+            shared += sum(1 for g in gs if g["is_sensitive"])
+        v = venues[key]
+        street = re.sub(r"^\d+\s+", "", v["address"]).lower()
+        for g in gs:
+            public = " ".join([g["name"], g["description"], g["what_to_expect"]]).lower()
+            for needle in {v["name"].split(",")[0].lower(), street, v["postcode"].lower()}:
+                check(needle not in public, f"{g['key']} names its private place ({needle!r})")
+    check(own >= 5 and shared >= 5, f"sensitive groups: {own} at places of their own, {shared} sharing")
 
     # contacts and facilitators
     email_re = re.compile(r"^[a-z0-9._+-]+@example\.(org|com|net)$")

@@ -179,6 +179,8 @@ TARGETS: dict[str, Target] = {
                               lambda w: "/review/users"),
     "review.resolve_report": Target("admin", lambda w: f"/review/reports/{w.report_id}/resolve",
                                     lambda w: "/review/reports?show=all"),
+    "review.release": Target("admin", lambda w: f"/review/places/{w.venue_id}/release",
+                             lambda w: "/review/places"),
 }
 
 

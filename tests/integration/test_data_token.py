@@ -163,7 +163,10 @@ def test_private_writes_about_a_published_group_change_no_public_etag(client, pu
     before = public_etags(client, published.id)
 
     data = dataclasses.replace(ListingData.of(published), description="Waiting for review.")
+    stamp, version = published.updated_at, published.version
     assert update_group(published, data, by=alice) == "pending_review"
+    # What the export and feeds show did not move; the version did (a second editor conflicts).
+    assert published.updated_at == stamp and published.version == version + 1
     add_co_organizer(published, "bob@example.org", by=alice)
     db.session.add(AuditEntry(actor_id=alice.id, action="test.noted"))
     spare = make_venue(owner_id=alice.id)

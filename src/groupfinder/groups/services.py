@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import flag_modified
 
 from .. import privacy, validation
 from ..db import now_utc
@@ -276,7 +277,12 @@ def update_group(group: Group, data: ListingData, *, by: Any,
                 outcome = "pending_review"
             else:
                 outcome = "saved"
-        group.updated_at = now_utc()  # an UPDATE either way: the version column moves on
+        if outcome == "pending_review":
+            # Nothing public changed: don't move updated_at (feeds and exports show it), but
+            # still UPDATE the row so its version moves on and a second editor gets a conflict.
+            flag_modified(group, "updated_at")  # (its own value, so onupdate stays off)
+        else:
+            group.updated_at = now_utc()
         audit("group.edited", by=by, group=group, details={"outcome": outcome})
     return outcome
 
