@@ -18,18 +18,21 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from groupfinder import privacy
+from groupfinder.extensions import db
 from groupfinder.venues import places
 from groupfinder.permissions import ADMIN, ORGANIZER, PUBLIC, access_of
 
 from ..leakcheck import scenario as sc_module
 from ..leakcheck.crawler import GET, Crawler, Visit, route_seeds
-from ..leakcheck.scan import Hit, is_sqlalchemy_row, scan_logs, unfold_ics
+from ..leakcheck.scan import Hit, find_markers, is_sqlalchemy_row, readable_texts, scan_logs, unfold_ics
 from ..leakcheck.scenario import Scenario, build
 
 LIMIT = 400
@@ -111,10 +114,37 @@ class CrawlResult:
     anonymous: Crawler
     organizer: Crawler
     logs: list[logging.LogRecord]
+    probes: list[Any]  # B's form probes: (text, answer, answer for a missing id, hits)
 
     def visit(self, persona: str, url: str) -> Visit:
         crawler = self.anonymous if persona == "anonymous" else self.organizer
         return crawler.visits[(GET, url)]
+
+
+def probe_the_form(client: Any, sc: Scenario) -> list[tuple[str, tuple[int, str], tuple[int, str], list[Hit]]]:
+    """Organizer B posts a sensitive listing naming A's venue id, with text that would trip
+    each privacy check if that venue were checked (its name, street, postcode, a point 100 m
+    away): the oracle of issue 8. Each answer is scanned like a crawled page and compared with
+    the answer for an id that does not exist."""
+    texts = [sc_module.VENUE_NAME, f"Meet on {sc_module.VENUE_STREET}", sc_module.VENUE_POSTCODE,
+             f"{sc_module.VENUE_LAT + 0.0009:.5f}, {sc_module.VENUE_LNG:.5f}"]
+    out = []
+    for text in texts:
+        answers = []
+        for venue_id in (str(sc.sensitive.venue_id), "999999"):
+            page = client.get("/manage/groups/new").get_data(as_text=True)
+            token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+            response = client.post("/manage/groups/new", data={
+                "csrf_token": token, "name": "Probe", "conditions": [sc_module.CONDITION],
+                "languages": ["en"], "is_sensitive": "y", "venue_id": venue_id, "description": text})
+            body = re.sub(r'(name="csrf_token" value=")[^"]+', r"\1", response.get_data(as_text=True))
+            answers.append((response.status_code, body))
+        # The probe text itself is echoed back in the form: scan for everything else.
+        markers = [m for m in sc.markers_for("organizer_b") if m.casefold() not in text.casefold()]
+        hits = find_markers(readable_texts(answers[0][1], "text/html"), markers,
+                            where=f"POST probe {text!r} as organizer B", part="body")
+        out.append((text, answers[0], answers[1], hits))
+    return out
 
 
 _RESULTS: dict[str, CrawlResult] = {}
@@ -137,6 +167,7 @@ def crawl(backend: str, app: Any, caplog: pytest.LogCaptureFixture) -> CrawlResu
     organizer = Crawler(b_client, sc.markers_for("organizer_b"), base_url=base,
                         persona="organizer B", limit=LIMIT)
     organizer.run(seeds(app, b_client, sc, (PUBLIC, ORGANIZER, ADMIN)))
+    probes = probe_the_form(b_client, sc)
     facts = {
         "sensitive": (sc.sensitive.id, sc.sensitive.slug, sc.sensitive.name, sc.sensitive.area_name),
         "ordinary": (sc.ordinary.id, sc.ordinary.slug),
@@ -148,7 +179,7 @@ def crawl(backend: str, app: Any, caplog: pytest.LogCaptureFixture) -> CrawlResu
         "shared": [(g.id, g.slug) for g in (sc.shared, sc.b_shared)],
         "leaky_reason_refused": sc.leaky_reason_refused,
     }
-    result = CrawlResult(facts, anonymous, organizer, list(caplog.records))
+    result = CrawlResult(facts, anonymous, organizer, list(caplog.records), probes)
     _RESULTS[backend] = result
     return result
 
@@ -267,6 +298,15 @@ def test_another_organizer_learns_nothing_of_the_sensitive_venue(backend, app, c
     assert not hits, f"{len(hits)} leaks to another organizer:\n{_report(hits)}"
 
 
+def test_probing_the_form_with_someone_elses_venue_answers_nothing(backend, app, caplog):
+    result = crawl(backend, app, caplog)
+    assert len(result.probes) == 4
+    for text, answer, missing, hits in result.probes:
+        assert answer[0] == 422 and "Choose from your own list." in answer[1], text
+        assert answer == missing, f"the answer for A's venue differs from a missing one: {text!r}"
+        assert not hits, _report(hits)
+
+
 def _searched() -> list[str]:
     lat, lng = sc_module.SEARCH_LAT, sc_module.SEARCH_LNG
     return [*sc_module.SEARCH_WHERE, "Qzxplace", lat, lng, f"{float(lat):.3f}", f"{float(lng):.3f}"]
@@ -378,3 +418,19 @@ def test_log_scan_reports_an_unredacted_request_log(app, client, caplog):
         cell.cell_contents = original
     found = {h.marker for h in scan_logs(caplog.records, _searched())}
     assert {sc_module.SEARCH_WHERE[0], sc_module.SEARCH_LAT, sc_module.SEARCH_LNG} <= found
+
+
+def test_probe_check_reports_a_form_that_checks_someone_elses_venue(app, client, monkeypatch):
+    """Mutation: ids resolved without the ownership check (any existing venue is usable). The
+    probe answers must then differ from those for a missing id, and the test above would fail."""
+    from groupfinder.groups import services as group_services
+
+    def _any_existing(model: Any, ids: Any, by: Any, already: Any = ()) -> Any:
+        rows = {r.id: r for r in db.session.scalars(sa.select(model).where(model.id.in_(ids)))}
+        return [rows[i] for i in ids] if all(i in rows for i in ids) else None
+
+    monkeypatch.setattr(group_services, "_usable", _any_existing)
+    sc = build()
+    sign_in(client, sc.organizer_b)
+    probes = probe_the_form(client, sc)
+    assert all(answer != missing for _text, answer, missing, _hits in probes)
