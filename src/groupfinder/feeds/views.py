@@ -39,7 +39,7 @@ def _calendar_response(body: bytes, modified: dt.datetime, filename: str) -> Res
 def _cached_feed(build: Callable[[], tuple[bytes, dt.datetime, str]]) -> Response:
     """Serve a feed through the data-version cache.
 
-    The ETag comes from the data token (which changes on every commit), the URL and the year of
+    The ETag comes from the data token (which changes when public data changes), the URL and the year of
     the VTIMEZONE rules, so a conditional GET is answered with 304 before anything is loaded or
     built, and an unchanged feed's bytes are built once per process. ``build`` returns the body,
     its last-modified instant and a file name.
