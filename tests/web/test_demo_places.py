@@ -25,6 +25,9 @@ def test_demo_sensitive_groups_meet_at_private_places_shared_and_not(demo_client
     # Only those places (and any other record of the same place) are private.
     private = set(db.session.scalars(sa.select(Venue.id).where(Venue.is_private)))
     assert private >= sensitive_venues
+    # Seeded in one transaction: no address was ever public before its place became private.
+    assert not db.session.scalar(sa.select(sa.func.count()).select_from(Venue)
+                                 .where(Venue.address_was_public))
 
     ordinary = next(g for v in shared for g in by_venue[v] if not g.is_sensitive)
     page = demo_client.get(f"/groups/{ordinary.id}/{ordinary.slug}").get_data(as_text=True)

@@ -30,6 +30,7 @@ from ..schedules.models import MeetingChange, Schedule
 from .models import Venue
 
 _PENDING = "groupfinder.places"
+_EXPOSED = "groupfinder.places.exposed"  # venue id → shown publicly before this transaction
 
 
 def _postcode_key(postcode: str | None) -> str:
@@ -105,7 +106,8 @@ def make_private(session: Session, venue: Venue) -> None:
     """Hide ``venue`` for every listing that meets there; at once, no review."""
     if venue.is_private:
         return
-    if shown_publicly(session, venue):
+    before = session.info.get(_EXPOSED, {})
+    if before.get(venue.id) if venue.id in before else shown_publicly(session, venue):
         venue.address_was_public = True
     venue.is_private = True
     for group in session.scalars(sa.select(Group).where(Group.venue_id == venue.id)):
@@ -171,8 +173,17 @@ def _touched(session: Session) -> set[Any]:
 @event.listens_for(Session, "before_flush")
 def _note(session: Session, _ctx: Any, _instances: Any) -> None:
     touched = _touched(session)
-    if touched:
-        session.info.setdefault(_PENDING, set()).update(touched)
+    if not touched:
+        return
+    session.info.setdefault(_PENDING, set()).update(touched)
+    # Whether each place was public *before* this transaction wrote to it: a listing published
+    # in the same commit that makes the place private never showed its address.
+    exposed = session.info.setdefault(_EXPOSED, {})
+    with session.no_autoflush:
+        for item in touched:
+            venue = item if isinstance(item, Venue) else session.get(Venue, item[1])
+            if venue is not None and venue.id is not None and venue.id not in exposed:
+                exposed[venue.id] = not venue.is_private and shown_publicly(session, venue)
 
 
 @event.listens_for(Session, "before_commit", insert=True)
@@ -196,3 +207,4 @@ def _enforce(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_EXPOSED, None)
