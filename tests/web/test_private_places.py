@@ -351,3 +351,35 @@ def test_organizers_cannot_release_a_place(client, alice):
     assert response.status_code == 403
     assert db.session.get(Venue, hall.id).is_private
     assert not db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "venue.made_public"))
+
+
+def test_a_record_swept_into_someone_elses_private_place_answers_no_question(client, alice, bob):
+    """Bob's own venue at the place alice's sensitive group hides is private too, but until Bob
+    has a public listing there, nothing he writes is refused because of it: a refusal would tell
+    him a sensitive group meets within 100 m. The review page flags the text instead."""
+    listing(alice, make_venue(owner_id=alice.id, **HALL), is_sensitive=True)
+    bobs = make_venue(owner_id=bob.id, **{**HALL, "name": "Quillan Parish Rooms",
+                                          "latitude": 53.81545})
+    db.session.commit()
+    assert db.session.get(Venue, bobs.id).is_private
+    sign_in(client, bob)
+    saved = client.post("/manage/groups/new", data={
+        "csrf_token": csrf(client), "name": "Bob's Tuesday Talk", "conditions": ["anxiety"],
+        "languages": ["en"], "venue_id": str(bobs.id),
+        "description": "We meet at Quillan Parish Rooms, 15 Quillan Row."})
+    assert saved.status_code == 302
+    draft = db.session.scalar(sa.select(Group).where(Group.name == "Bob's Tuesday Talk"))
+    admin = make_user("admin@example.org", Role.admin)
+    sign_in(client, admin)
+    assert "names or locates this private place" in text_of(client.get(f"/review/groups/{draft.id}"))
+
+    # Once Bob has a published listing there, its public page already shows only the area:
+    # the rule applies to what he writes from then on.
+    draft = db.session.get(Group, draft.id)
+    draft.status = "published"
+    db.session.commit()
+    sign_in(client, bob)
+    refused = client.post("/manage/facilitators/new", data={
+        "csrf_token": csrf(client, "/manage/facilitators/new"), "name": "Robin",
+        "bio": "Find me at Quillan Parish Rooms."})
+    assert refused.status_code == 422 and "Don't name the venue" in text_of(refused)

@@ -231,6 +231,14 @@ def privacy_flags(data: ListingData) -> list[str]:
     if not data.is_sensitive and any(v.is_private for v in place):
         flags.append("A sensitive group also meets at this place, so this listing shows only "
                      "the area.")
+    if any(v.is_private for v in place) or data.is_sensitive:
+        from .. import privacy
+
+        named = [FIELD_LABELS[name] for name in ("name", "description", "what_to_expect")
+                 if privacy.public_text_problems(getattr(data, name) or "", place)]
+        if named:
+            flags.append(f"{', '.join(named)}: names or locates this private place (its name, "
+                         "street, postcode or a nearby point). Ask the organizer to take it out.")
     return flags
 
 

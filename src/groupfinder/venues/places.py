@@ -127,24 +127,40 @@ def apply_rule(session: Session, venues: Iterable[Venue]) -> None:
                 make_private(session, v)
 
 
+def _same_place(a: Venue, b: Venue) -> bool:
+    key = _postcode_key(a.postcode)
+    return bool(key) and key == _postcode_key(b.postcode) and haversine_km(
+        a.latitude, a.longitude, b.latitude, b.longitude) <= privacy.SAME_PLACE_KM
+
+
 def private_places_known_to(session: Session, users: Iterable[Any],
                             extra: Sequence[Venue | None] = ()) -> list[Venue]:
-    """The private places these organizers know (they own them, or a listing they organize
-    meets or moves there), plus ``extra``: what their public text must not locate. Only places
-    they already know: a check against anyone else's would answer questions about them."""
+    """The private places these organizers already know to be private, plus ``extra``: what
+    their public text must not locate.
+
+    Known: a place where one of their listings is sensitive, or is published (its public page
+    already shows only the area), or where one of those moves a meeting; and their own venue
+    records of those places. Not a place made private only by someone else's listing that they
+    have no public listing at: refusing their text there would tell them, within 100 m, that a
+    sensitive group meets near their venue (the review page flags such text instead)."""
     ids = [u.id for u in users if u is not None and getattr(u, "id", None) is not None]
     found: dict[int, Venue] = {}
     if ids:
-        groups = sa.select(group_organizers.c.group_id).where(group_organizers.c.user_id.in_(ids))
+        organized = sa.select(group_organizers.c.group_id).where(group_organizers.c.user_id.in_(ids))
+        telling = sa.and_(Group.id.in_(organized),
+                          sa.or_(Group.is_sensitive, Group.status == ListingStatus.published))
         venue_ids = sa.union(
-            sa.select(Venue.id).where(Venue.owner_id.in_(ids)),
-            sa.select(Group.venue_id).where(Group.id.in_(groups)),
+            sa.select(Group.venue_id).where(telling),
             sa.select(MeetingChange.new_venue_id)
             .join(Schedule, Schedule.id == MeetingChange.schedule_id)
-            .where(Schedule.group_id.in_(groups)))
-        for v in session.scalars(sa.select(Venue).where(Venue.is_private,
-                                                         Venue.id.in_(venue_ids))):
+            .join(Group, Group.id == Schedule.group_id).where(telling))
+        for v in session.scalars(sa.select(Venue).where(Venue.is_private, Venue.id.in_(venue_ids))):
             found[v.id] = v
+        if found:
+            for v in session.scalars(sa.select(Venue).where(Venue.is_private,
+                                                             Venue.owner_id.in_(ids))):
+                if v.id not in found and any(_same_place(v, k) for k in list(found.values())):
+                    found[v.id] = v
     out = list(found.values())
     out += [v for v in extra if v is not None and v.id not in found]
     return out
