@@ -16,7 +16,7 @@ def test_upgrade_then_seed_demo_twice_adds_everything_once(backend, tmp_path):
     assert result.exit_code == 0, result.output
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
-    assert "added 400 venues, 250 facilitators, 706 groups" in first.output
+    assert "added 410 venues, 250 facilitators, 706 groups" in first.output
     with app.app_context():
         counts = [db.session.scalar(sa.select(sa.func.count()).select_from(m))
                   for m in (Group, Venue, Facilitator, Cancellation)]
