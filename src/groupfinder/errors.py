@@ -1,7 +1,8 @@
-"""Domain exceptions, and the one place that turns any error into HTML or problem+json.
+"""The one place that turns any error into HTML or problem+json.
 
-Services raise these; views never build error responses by hand. Nothing here echoes request
-input, configuration or a traceback back to the person.
+Services raise the domain exceptions of ``exceptions.py`` (re-exported here for the views);
+views never build error responses by hand. Nothing here echoes request input, configuration or
+a traceback back to the person.
 """
 
 from __future__ import annotations
@@ -13,84 +14,21 @@ from typing import Any
 from flask import Flask, current_app, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from .exceptions import (  # noqa: F401  (re-exported: views catch them from here)
+    GroupfinderError,
+    NotFound,
+    PermissionDenied,
+    InvalidInput,
+    ConflictError,
+    PlaceNotFound,
+    AmbiguousPlace,
+    GeocodingUnavailable,
+    ServiceUnavailable,
+)
+
 log = logging.getLogger(__name__)
 
 PROBLEM_BASE = "https://groupfinder.example.org/problems/"
-
-
-class GroupfinderError(Exception):
-    """Base of every domain error; ``status`` is the HTTP status it maps to."""
-
-    status = 400
-    type_slug = "bad-request"
-    title = "Bad request"
-
-    def __init__(
-        self,
-        detail: str | None = None,
-        *,
-        field_errors: Mapping[str, Sequence[str]] | None = None,
-        extra: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(detail or self.title)
-        self.detail = detail or self.title
-        self.field_errors = {k: list(v) for k, v in (field_errors or {}).items()}
-        self.extra = dict(extra or {})
-
-
-class NotFound(GroupfinderError):
-    status = 404
-    type_slug = "not-found"
-    title = "Not found"
-
-
-class PermissionDenied(GroupfinderError):
-    status = 403
-    type_slug = "forbidden"
-    title = "Not allowed"
-
-
-class InvalidInput(GroupfinderError):
-    status = 422
-    type_slug = "invalid-input"
-    title = "Some of the input is not valid"
-
-
-class ConflictError(GroupfinderError):
-    status = 409
-    type_slug = "conflict"
-    title = "Someone else changed this first"
-
-
-class PlaceNotFound(InvalidInput):
-    type_slug = "place-not-found"
-    title = "We couldn't find that place"
-
-
-class AmbiguousPlace(InvalidInput):
-    """Several places match; ``candidates`` lets the person choose."""
-
-    type_slug = "ambiguous-place"
-    title = "Several places match"
-
-    def __init__(self, detail: str, *, candidates: Sequence[Mapping[str, Any]], **kw: Any) -> None:
-        super().__init__(detail, **kw)
-        self.candidates = [dict(c) for c in candidates]
-        self.extra.setdefault("candidates", self.candidates)
-
-
-class GeocodingUnavailable(GroupfinderError):
-    status = 503
-    type_slug = "geocoding-unavailable"
-    title = "Address search is unavailable right now"
-    retry_after = 30
-
-
-class ServiceUnavailable(GroupfinderError):
-    status = 503
-    type_slug = "unavailable"
-    title = "The service is busy; please try again in a moment"
-    retry_after = 1
 
 
 def wants_problem_json() -> bool:

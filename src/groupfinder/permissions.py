@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 
-from .errors import NotFound
+from .exceptions import NotFound
 
 F = TypeVar("F", bound=Callable[..., Any])
 

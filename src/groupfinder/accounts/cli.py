@@ -7,7 +7,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from ..errors import InvalidInput
+from ..exceptions import InvalidInput
 from ..validation import InvalidEmail, normalize_email
 
 

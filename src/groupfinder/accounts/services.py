@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import mail, validation
 from ..db import now_utc, writing
-from ..errors import GroupfinderError, InvalidInput
+from ..exceptions import GroupfinderError, InvalidInput
 from ..extensions import db
 from ..transactions import transaction
 from ..urls import absolute_url

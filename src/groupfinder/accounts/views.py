@@ -23,7 +23,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 
-from ..errors import InvalidInput
+from ..exceptions import InvalidInput
 from ..mail import MailUnavailable
 from ..permissions import organizer_required, public
 from ..security import remember_address

@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import privacy, validation
 from ..db import now_utc
-from ..errors import ConflictError, InvalidInput
+from ..exceptions import ConflictError, InvalidInput
 from ..extensions import db
 from ..groups.models import Group, group_facilitators
 from ..groups.services import audit

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, request
 
-from ..errors import NotFound
+from ..exceptions import NotFound
 from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..groups.queries import get_public_group, list_facilitator_groups

@@ -36,7 +36,7 @@ from geopy.point import Point
 from sqlalchemy.orm import Session
 
 from ..db import now_utc, reading, writing
-from ..errors import AmbiguousPlace, GeocodingUnavailable, InvalidInput, PlaceNotFound
+from ..exceptions import AmbiguousPlace, GeocodingUnavailable, InvalidInput, PlaceNotFound
 from . import gazetteer
 from .gazetteer import GazetteerRow
 from .models import GeocodeCache

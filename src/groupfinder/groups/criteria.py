@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ..errors import InvalidInput
+from ..exceptions import InvalidInput
 from ..geo.distance import KM_PER_MILE
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

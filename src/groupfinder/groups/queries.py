@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from .. import privacy
-from ..errors import InvalidInput, NotFound
+from ..exceptions import InvalidInput, NotFound
 from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..geo.distance import bounding_box, haversine_sql

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, url_for
 
-from ..errors import InvalidInput
+from ..exceptions import InvalidInput
 from ..permissions import public
 from ..review.forms import ReportProblemForm
 from ..review.services import REPORT_KINDS, report_problem

@@ -25,7 +25,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from .. import privacy, validation
 from ..db import now_utc
-from ..errors import ConflictError, InvalidInput, NotFound
+from ..exceptions import ConflictError, InvalidInput, NotFound
 from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..transactions import transaction

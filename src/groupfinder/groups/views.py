@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
-from ..errors import AmbiguousPlace, GeocodingUnavailable, InvalidInput
+from ..exceptions import AmbiguousPlace, GeocodingUnavailable, InvalidInput
 from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..pages.views import search_form_context

@@ -47,7 +47,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import privacy
 from ..db import now_utc
-from ..errors import GroupfinderError, InvalidInput, PermissionDenied
+from ..exceptions import GroupfinderError, InvalidInput, PermissionDenied
 from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..facilitators.services import FacilitatorData, validate_facilitator

@@ -17,7 +17,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..errors import (
+from ..exceptions import (
     AmbiguousPlace,
     ConflictError,
     GeocodingUnavailable,

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from .. import mail
 from ..accounts.models import Role, User
 from ..db import now_utc
-from ..errors import InvalidInput, NotFound
+from ..exceptions import InvalidInput, NotFound
 from ..extensions import db
 from ..groups.models import Group, ListingStatus
 from ..groups.services import ListingData, _apply, _check_version, audit

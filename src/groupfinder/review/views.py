@@ -15,7 +15,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
-from ..errors import ConflictError, InvalidInput, NotFound
+from ..exceptions import ConflictError, InvalidInput, NotFound
 from ..extensions import db
 from ..venues.models import Venue
 from ..venues.services import release_place

@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import privacy, validation
 from ..db import now_utc
-from ..errors import ConflictError, InvalidInput, NotFound
+from ..exceptions import ConflictError, InvalidInput, NotFound
 from ..extensions import db
 from ..transactions import transaction
 from .models import Cancellation, MeetingChange, Schedule

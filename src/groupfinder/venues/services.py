@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..db import now_utc
-from ..errors import ConflictError, InvalidInput
+from ..exceptions import ConflictError, InvalidInput
 from ..extensions import db
 from ..groups.models import Group, ListingStatus
 from .. import privacy, validation
