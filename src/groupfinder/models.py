@@ -1,11 +1,12 @@
 """Every feature's models, imported so the metadata is complete (Alembic, create_all, shell)."""
 
 from .accounts.models import Role, User
+from .audit.models import AuditEntry
 from .facilitators.models import Facilitator
 from .geo.models import GazetteerEntry, GeocodeCache
 from .groups.models import Audience, Condition, Group, Language, ListingStatus
 from .readcache import DataGeneration
-from .review.models import AuditEntry, ListingRevision, ProblemReport, RevisionStatus
+from .review.models import ListingRevision, ProblemReport, RevisionStatus
 from .schedules.models import Cancellation, MeetingChange, Schedule
 from .venues.models import AccessFeature, Venue
 

@@ -370,7 +370,7 @@ def create_admin(email: str, password: str) -> tuple[User, bool]:
     sessions end (its role changed). Writes an ``account.admin_created`` audit entry.
     Returns the account and whether it is new. Raises ``InvalidInput`` on email/password.
     """
-    from ..groups.services import audit
+    from ..audit import audit
 
     errors: dict[str, list[str]] = {}
     try:

@@ -22,7 +22,7 @@ from ..db import now_utc
 from ..exceptions import ConflictError, InvalidInput
 from ..extensions import db
 from ..groups.models import Group, group_facilitators
-from ..groups.services import audit
+from ..audit import audit
 from ..transactions import transaction
 from .models import Facilitator
 

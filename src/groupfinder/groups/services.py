@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import flag_modified
 
 from .. import privacy, validation
+from ..audit import audit
 from ..db import now_utc
 from ..exceptions import ConflictError, InvalidInput, NotFound
 from ..extensions import db
@@ -328,14 +329,3 @@ def get_group_for_editor(group_id: int, user: Any) -> Group:
     if group is None or not (user.is_admin or user in group.organizers):
         raise NotFound("We couldn't find that listing among yours.")
     return group
-
-
-def audit(action: str, *, by: Any, group: Group | None = None, subject: Any = None,
-          reason: str = "", details: dict[str, Any] | None = None) -> None:
-    """Add an audit entry to the current transaction (flush-only; the caller commits)."""
-    from ..review.models import AuditEntry
-
-    db.session.add(AuditEntry(actor_id=getattr(by, "id", None), action=action, group=group,
-                              subject_user_id=getattr(subject, "id", None), reason=reason,
-                              details=details or {}))
-

@@ -53,7 +53,8 @@ from ..facilitators.models import Facilitator
 from ..facilitators.services import FacilitatorData, validate_facilitator
 from ..geo.geocoding import GeocodingService
 from ..groups.models import Audience, Condition, Group, Language, ListingStatus
-from ..groups.services import ListingData, audit, slugify, validate_listing
+from ..audit import audit
+from ..groups.services import ListingData, slugify, validate_listing
 from ..venues.places import apply_public_location
 from ..schedules.models import Schedule
 from ..schedules.recurrence import Frequency, RecurrenceSpec

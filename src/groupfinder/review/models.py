@@ -1,4 +1,4 @@
-"""Pending edits of published listings, the audit log, and problem reports."""
+"""Pending edits of published listings and problem reports (the audit log: ``audit``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
+from ..audit.models import AuditEntry  # noqa: F401  (re-exported: it used to live here)
 from ..db import UTCDateTime, now_utc
 from ..extensions import db
 from ..groups.models import Group
@@ -46,26 +47,6 @@ class ListingRevision(db.Model):
     group: Mapped[Group] = relationship()
     submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
-
-
-class AuditEntry(db.Model):
-    """Who did what to which listing or account, when, and why. Written in the same transaction."""
-
-    __tablename__ = "audit_entries"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    action: Mapped[str] = mapped_column(sa.String(40))
-    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("groups.id", ondelete="SET NULL"),
-                                                 index=True)
-    subject_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    reason: Mapped[str] = mapped_column(sa.String(500), default="")
-    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
-
-    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
-    subject_user: Mapped[User | None] = relationship(foreign_keys=[subject_user_id])
-    group: Mapped[Group | None] = relationship()
 
 
 class ProblemReport(db.Model):

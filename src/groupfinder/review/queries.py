@@ -24,7 +24,8 @@ from ..facilitators.models import Facilitator
 from ..groups.models import Audience, Condition, Group, Language, ListingStatus
 from ..groups.services import ListingData
 from ..venues.models import AccessFeature, Venue
-from .models import AuditEntry, ListingRevision, ProblemReport, RevisionStatus
+from ..audit import AuditAction, AuditEntry, label_of
+from .models import ListingRevision, ProblemReport, RevisionStatus
 
 FIELD_LABELS: dict[str, str] = {
     "name": "Name",
@@ -43,22 +44,6 @@ FIELD_LABELS: dict[str, str] = {
     "facilitator_ids": "Facilitators",
 }
 
-ACTION_LABELS: dict[str, str] = {
-    "group.created": "Created a listing",
-    "group.edited": "Edited a listing",
-    "group.submitted": "Submitted a listing for review",
-    "group.made_sensitive": "Hid a listing's exact address",
-    "group.co_organizer_added": "Added a co-organizer",
-    "review.approved_listing": "Approved a new listing (published)",
-    "review.approved_edit": "Approved an edit (published)",
-    "review.rejected_listing": "Rejected a new listing",
-    "review.rejected_edit": "Rejected an edit",
-    "review.archived": "Archived a listing",
-    "review.restored": "Restored a listing (to draft)",
-    "account.role_changed": "Changed an account's role",
-    "report.resolved": "Resolved a problem report",
-    "venue.made_public": "Showed a private place's address again",
-}
 
 STATUS_LABELS: dict[str, str] = {
     ListingStatus.draft: "Draft",
@@ -75,7 +60,7 @@ _VOCABULARIES: dict[str, type] = {
 
 
 def action_label(action: str) -> str:
-    return ACTION_LABELS.get(action, action)
+    return label_of(action)
 
 
 # --- the queue ---------------------------------------------------------------------------------
@@ -113,7 +98,7 @@ def list_queue() -> list[QueueItem]:
     """Listings waiting for review, oldest submission first: new listings (``pending_review``)
     and published listings with a pending edit. Four statements plus one per loaded relation."""
     submitted = (sa.select(sa.func.max(AuditEntry.at))
-                 .where(AuditEntry.group_id == Group.id, AuditEntry.action == "group.submitted")
+                 .where(AuditEntry.group_id == Group.id, AuditEntry.action == AuditAction.group_submitted)
                  .correlate(Group).scalar_subquery())
     new_rows = db.session.execute(
         sa.select(Group, submitted.label("submitted_at"))
@@ -356,7 +341,7 @@ def list_audit(page: int = 1, filters: AuditFilters | None = None, *,
 def list_audit_actions() -> list[str]:
     """Every action recorded so far plus the known ones, for the filter's choices."""
     seen = set(db.session.scalars(sa.select(AuditEntry.action).distinct()))
-    return sorted(seen | set(ACTION_LABELS), key=action_label)
+    return sorted(seen | {a.value for a in AuditAction}, key=action_label)
 
 
 # --- problem reports and accounts --------------------------------------------------------------

@@ -17,7 +17,8 @@ from ..db import now_utc
 from ..exceptions import InvalidInput, NotFound
 from ..extensions import db
 from ..groups.models import Group, ListingStatus
-from ..groups.services import ListingData, _apply, _check_version, audit
+from ..audit import audit
+from ..groups.services import ListingData, _apply, _check_version
 from ..transactions import transaction
 from ..urls import absolute_url
 from .models import ListingRevision, ProblemReport, RevisionStatus

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import privacy, validation
+from ..audit import audit
 from ..db import now_utc
 from ..exceptions import ConflictError, InvalidInput, NotFound
 from ..extensions import db
@@ -253,8 +254,6 @@ def add_schedule(group: Any, data: ScheduleData, *, by: Any) -> Schedule:
 
     Raises ``InvalidInput`` with a message per field; nothing is written then.
     """
-    from ..groups.services import audit
-
     with transaction():
         spec = validate_schedule(data, group_timezone(group))
         schedule = Schedule(group=group, sequence=0)
@@ -273,8 +272,6 @@ def update_schedule(schedule: Schedule, data: ScheduleData, *, by: Any,
     field. Nothing is written on an error. Existing cancellations and moves stay; one whose
     meeting is no longer part of the schedule is ignored by every reader.
     """
-    from ..groups.services import audit
-
     try:
         with transaction():
             _schedule_conflict(schedule, expected_version)
@@ -289,8 +286,6 @@ def update_schedule(schedule: Schedule, data: ScheduleData, *, by: Any,
 
 def delete_schedule(schedule: Schedule, *, by: Any, expected_version: int | None = None) -> None:
     """Remove a schedule with its cancellations and moves (calendars drop the series)."""
-    from ..groups.services import audit
-
     try:
         with transaction():
             _schedule_conflict(schedule, expected_version)

@@ -16,7 +16,7 @@ from ..exceptions import ConflictError, InvalidInput
 from ..extensions import db
 from ..groups.models import Group, ListingStatus
 from .. import privacy, validation
-from ..groups.services import audit
+from ..audit import audit
 from ..transactions import transaction
 from .models import AccessFeature, Venue
 from .places import apply_public_location, private_places_known_to, same_place
