@@ -19,6 +19,7 @@ from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
 from .db import configure_engine, reset_writing, set_writing
+from .resources import resource_dir
 
 log = logging.getLogger("groupfinder.request")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -26,16 +27,6 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # of the old form (/accounts/confirm/<token>, /accounts/reset/<token>) still arrive from old mail
 # (their tokens no longer work): the log keeps the route, not the token.
 _TOKEN_PATH = re.compile(r"^(/accounts/(?:confirm|reset)/)[^/?]+")
-
-_PACKAGE = Path(__file__).resolve().parent
-
-
-def resource_dir(name: str) -> Path:
-    """``templates``/``static``/``data`` inside an installed wheel, else at the repo root."""
-    inside = _PACKAGE / name
-    if inside.is_dir():
-        return inside
-    return _PACKAGE.parent.parent / name
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -105,7 +96,8 @@ def _register_extensions(app: Flask) -> None:
     app.extensions["groupfinder.geocoding"] = GeocodingService.from_config(
         app.config, sessionmaker(bind=engine),
         adapter_factory=app.config.get("GEOCODER_ADAPTER_FACTORY"))
-    migrate.init_app(app, db, directory=str(_PACKAGE / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent / "migrations"),
+                     render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = None
@@ -135,7 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .api.views import bp as api_bp
     from .feeds.views import bp as feeds_bp
-    from .groups.report_views import bp as reports_bp
+    from .review.report_views import bp as reports_bp
     from .groups.views import bp as groups_bp
     from .interop.export_views import bp as exports_bp
     from .manage.views import bp as manage_bp

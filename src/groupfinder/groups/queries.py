@@ -340,3 +340,13 @@ def list_facilitator_groups(facilitator: Facilitator) -> list[Group]:
                Group.status == ListingStatus.published)).all()
     loaded = _load_groups(ids)
     return sorted(loaded.values(), key=lambda grp: (grp.name, grp.id))
+
+
+def search_form_context() -> dict[str, Any]:
+    """The vocabularies the search form offers (the home page and the results page)."""
+    return {
+        "all_conditions": list_vocabulary(Condition),
+        "all_audiences": list_vocabulary(Audience),
+        "all_languages": list_vocabulary(Language),
+        "all_access": list_vocabulary(AccessFeature),
+    }

@@ -11,10 +11,14 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from ..exceptions import AmbiguousPlace, GeocodingUnavailable, InvalidInput
 from ..extensions import db
 from ..facilitators.models import Facilitator
-from ..pages.views import search_form_context
 from ..permissions import public_blueprint
 from ..urls import absolute_url
-from .queries import get_public_group, list_facilitator_groups, upcoming_meetings
+from .queries import (
+    get_public_group,
+    list_facilitator_groups,
+    search_form_context,
+    upcoming_meetings,
+)
 from .search import run_search
 
 bp = public_blueprint(Blueprint("groups", __name__))

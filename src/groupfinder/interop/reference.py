@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ..app import resource_dir
+from ..resources import resource_dir
 from ..extensions import db
 from ..groups.models import Audience, Condition, Language
 from ..transactions import transaction

@@ -8,10 +8,8 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, render_template
 
 from ..extensions import db
-from ..groups.models import Audience, Condition, Language
-from ..groups.queries import list_vocabulary
+from ..groups.queries import search_form_context
 from ..permissions import public_blueprint
-from ..venues.models import AccessFeature
 
 bp = public_blueprint(Blueprint("pages", __name__))
 
@@ -22,16 +20,6 @@ bp = public_blueprint(Blueprint("pages", __name__))
 @bp.get("/")
 def home() -> Any:
     return render_template("pages/home.html", **search_form_context())
-
-
-def search_form_context() -> dict[str, Any]:
-    """The vocabularies the search form offers."""
-    return {
-        "all_conditions": list_vocabulary(Condition),
-        "all_audiences": list_vocabulary(Audience),
-        "all_languages": list_vocabulary(Language),
-        "all_access": list_vocabulary(AccessFeature),
-    }
 
 
 @bp.get("/about")

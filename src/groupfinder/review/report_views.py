@@ -1,7 +1,7 @@
 """Public "report a problem with this listing" form: anyone, signed in or not, published
 listings only (404 otherwise, so the form can't probe for unpublished ones).
 
-No identity of the reporter is asked for or stored; ``review.services.report_problem`` tells
+Review's public door. No identity of the reporter is asked for or stored; ``report_problem`` tells
 the group's organizers and the admins, one message each. Rate limiting is added separately.
 """
 
@@ -13,9 +13,9 @@ from flask import Blueprint, redirect, render_template, url_for
 
 from ..exceptions import InvalidInput
 from ..permissions import public
-from ..review.forms import ReportProblemForm
-from ..review.services import REPORT_KINDS, report_problem
-from .queries import get_public_group
+from ..groups.queries import get_public_group
+from .forms import ReportProblemForm
+from .services import REPORT_KINDS, report_problem
 
 bp = Blueprint("reports", __name__)
 
