@@ -443,16 +443,19 @@ def meetings(group_id: int) -> Any:
         if schedule is None or original is None:
             raise NotFound("We couldn't find that meeting among yours.")
         errors = {} if form.validate() else _form_errors(form)
+        status = 422
         if not errors:
             try:
                 _change_meeting(schedule, original, form)
+            except ConflictError as exc:  # a race with another change: their input stays
+                db.session.expire_all()
+                errors, status = {"meeting": [exc.detail]}, 409
             except (InvalidInput, NotFound) as exc:
                 errors = exc.field_errors or {"meeting": [exc.detail]}
             else:
                 return redirect(url_for(".meetings", group_id=group.id))
         failed = {"key": f"{schedule.id}|{original.isoformat()}", "form": form,
                   "action": form.action.data, "errors": errors}
-        status = 422
     return render_template("manage/meetings.html", group=group, failed=failed,
                            rows=queries.list_upcoming_meetings(group, _now(), 12),
                            zone=group_timezone(group)), status

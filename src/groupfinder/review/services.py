@@ -5,16 +5,19 @@ one message per recipient (nobody sees anyone else's address).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
 
 from .. import mail
 from ..accounts.models import Role, User
 from ..db import now_utc
-from ..exceptions import InvalidInput, NotFound
+from ..exceptions import ConflictError, InvalidInput, NotFound
 from ..extensions import db
 from ..groups.models import Group, ListingStatus
 from ..audit import audit
@@ -61,6 +64,19 @@ def _transaction(fn: Any) -> Any:
     return wrapper
 
 
+@contextlib.contextmanager
+def _decision() -> Iterator[None]:
+    """``transaction()`` for approve and reject. An organizer's save committed between the admin's
+    read and this write fails the row's version check at flush (``StaleDataError``): that is the
+    same conflict as a stale ``expected_version``, so it answers 409 and writes nothing, not 500."""
+    try:
+        with transaction():
+            yield
+    except StaleDataError:
+        raise ConflictError("The organizer changed this listing at the same moment. Nothing was "
+                            "decided: check it and decide again.") from None
+
+
 def pending_revision(group: Group) -> ListingRevision | None:
     return db.session.scalar(sa.select(ListingRevision).where(
         ListingRevision.group_id == group.id, ListingRevision.status == RevisionStatus.pending))
@@ -73,7 +89,7 @@ def approve(group: Group, *, by: User, reason: str = "", expected_version: int |
     listing since, ``ConflictError`` is raised and nothing is written (no approving unseen text).
     """
     note = _reason(reason, required=False)
-    with transaction():
+    with _decision():
         _check_version(group, expected_version)
         revision = pending_revision(group)
         if group.status == ListingStatus.pending_review:
@@ -106,7 +122,7 @@ def reject(group: Group, reason: str, *, by: User, expected_version: int | None 
     version stays). The reason is required and shown to the organizer. ``expected_version`` as
     for ``approve``."""
     note = _reason(reason, required=True)
-    with transaction():
+    with _decision():
         _check_version(group, expected_version)
         revision = pending_revision(group)
         if group.status == ListingStatus.pending_review:

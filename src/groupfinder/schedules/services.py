@@ -8,7 +8,9 @@ exceptions publish at once, even for a group whose other edits await review: the
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -97,6 +99,19 @@ def _existing(model: type, schedule: Schedule, original_start: dt.datetime) -> A
         model.schedule_id == schedule.id, model.original_start == original_start))
 
 
+@contextlib.contextmanager
+def _meeting_write() -> Iterator[None]:
+    """``transaction()`` for cancel, move and undo. They raise the schedule's version, so another
+    change to the schedule committed between our read and this write fails the version check at
+    flush (``StaleDataError``): a conflict (409, nothing written), not a 500."""
+    try:
+        with transaction():
+            yield
+    except StaleDataError:
+        raise ConflictError("Someone else changed this group's meetings at the same moment. "
+                            "Nothing was changed: check the meeting and try again.") from None
+
+
 def cancel_meeting(schedule: Schedule, original_start: dt.datetime, reason: str, *,
                    by: Any = None) -> Cancellation:
     """Cancel one meeting, keeping it visible as cancelled with ``reason``.
@@ -104,7 +119,7 @@ def cancel_meeting(schedule: Schedule, original_start: dt.datetime, reason: str,
     Replaces a move of the same meeting. Raises ``InvalidInput`` for a time that is not a meeting
     or a missing reason; nothing is written then.
     """
-    with transaction():
+    with _meeting_write():
         _require_meeting(schedule, original_start)
         reason = _clean_text(reason, "reason", required=True)
         _check_public_text(schedule, reason, "reason", by)
@@ -127,7 +142,7 @@ def move_meeting(schedule: Schedule, original_start: dt.datetime, new_start: dt.
     ``new_start`` is naive local wall-clock time in the new venue's zone (or the schedule's).
     Replaces a cancellation of the same meeting.
     """
-    with transaction():
+    with _meeting_write():
         _require_meeting(schedule, original_start)
         note = _clean_text(note, "note", required=False)
         _check_public_text(schedule, note, "note", by, new_venue)
@@ -153,7 +168,7 @@ def move_meeting(schedule: Schedule, original_start: dt.datetime, new_start: dt.
 
 def undo_meeting_change(schedule: Schedule, original_start: dt.datetime, *, by: Any = None) -> None:
     """Undo a cancellation or a move: the meeting happens as scheduled again."""
-    with transaction():
+    with _meeting_write():
         found = [x for x in (_existing(Cancellation, schedule, original_start),
                              _existing(MeetingChange, schedule, original_start)) if x]
         if not found:
