@@ -6,7 +6,8 @@ from .facilitators.models import Facilitator
 from .geo.models import GazetteerEntry, GeocodeCache
 from .groups.models import Audience, Condition, Group, Language, ListingStatus
 from .readcache import DataGeneration
-from .review.models import ListingRevision, ProblemReport, RevisionStatus
+from .groups.models import ListingRevision, RevisionStatus
+from .review.models import ProblemReport
 from .schedules.models import Cancellation, MeetingChange, Schedule
 from .venues.models import AccessFeature, Venue
 

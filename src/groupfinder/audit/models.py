@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import User
 from ..db import UTCDateTime, now_utc
 from ..extensions import db
 
 if TYPE_CHECKING:  # named by string below: audit sits under every feature that writes to it
+    from ..accounts.models import User
     from ..groups.models import Group
 
 
@@ -31,6 +31,6 @@ class AuditEntry(db.Model):
     reason: Mapped[str] = mapped_column(sa.String(500), default="")
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
 
-    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
-    subject_user: Mapped[User | None] = relationship(foreign_keys=[subject_user_id])
+    actor: Mapped[User | None] = relationship("User", foreign_keys=[actor_id])
+    subject_user: Mapped[User | None] = relationship("User", foreign_keys=[subject_user_id])
     group: Mapped[Group | None] = relationship("Group")

@@ -1,10 +1,10 @@
-"""Group, its controlled vocabularies, and listing status."""
+"""Group, its controlled vocabularies, listing status, and a published listing's pending edit."""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -118,3 +118,36 @@ class Group(db.Model):
         # Nearest-first search: expanding bounding box over the public point (geo.md §3.6).
         sa.Index("ix_groups_status_public_lat_lng", "status", "public_lat", "public_lng"),
     )
+
+
+class RevisionStatus(enum.StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+    withdrawn = "withdrawn"
+
+
+class ListingRevision(db.Model):
+    """An edit of a published group's content or location, waiting for an admin.
+
+    The group keeps showing its last approved version until this is approved; ``proposed`` holds
+    the complete proposed listing (``groups.services.ListingData`` as JSON).
+    """
+
+    __tablename__ = "listing_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    proposed: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    status: Mapped[RevisionStatus] = mapped_column(
+        sa.Enum(RevisionStatus, native_enum=False, length=20, validate_strings=True),
+        default=RevisionStatus.pending)
+    submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now_utc)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    group: Mapped[Group] = relationship()
+    submitted_by: Mapped[User | None] = relationship("User", foreign_keys=[submitted_by_id])
+    decided_by: Mapped[User | None] = relationship("User", foreign_keys=[decided_by_id])

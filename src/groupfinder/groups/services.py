@@ -249,7 +249,7 @@ def update_group(group: Group, data: ListingData, *, by: Any,
     ``expected_version`` is the version the editor loaded: a mismatch raises ``ConflictError``
     and writes nothing, so a second editor never silently overwrites the first.
     """
-    from ..review.models import ListingRevision, RevisionStatus
+    from .models import ListingRevision, RevisionStatus
 
     with transaction():
         _check_version(group, expected_version)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..groups.models import Group, group_organizers
-from ..review.models import ListingRevision, RevisionStatus
+from ..groups.models import ListingRevision, RevisionStatus
 from ..schedules.models import Schedule
 from ..schedules.recurrence import Meeting, next_meetings
 from ..schedules.services import group_timezone

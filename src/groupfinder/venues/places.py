@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from .. import privacy
 from ..geo.distance import haversine_km
-from ..groups.models import Group, ListingStatus, group_organizers
+from ..groups.models import Group, ListingRevision, ListingStatus, RevisionStatus, group_organizers
 from ..schedules.models import MeetingChange, Schedule
 from .models import Venue
 
@@ -51,8 +51,6 @@ def same_place(session: Session, venue: Venue) -> list[Venue]:
 
 def sensitive_uses(session: Session, venue_ids: Iterable[int]) -> set[int]:
     """Which of ``venue_ids`` a sensitive listing uses, moves a meeting to, or proposes."""
-    from ..review.models import ListingRevision, RevisionStatus
-
     ids = set(venue_ids)
     if not ids:
         return set()
@@ -170,8 +168,6 @@ def private_places_known_to(session: Session, users: Iterable[Any],
 
 
 def _touched(session: Session) -> set[Any]:
-    from ..review.models import ListingRevision, RevisionStatus
-
     touched: set[Any] = set()
     for obj in (*session.new, *session.dirty):
         if isinstance(obj, Group) and (obj.venue is not None or obj.venue_id is not None):
