@@ -232,12 +232,29 @@ def upcoming_meetings(group: Group, now: dt.datetime, count: int) -> list[Meetin
     return merged[:count]
 
 
+NEXT_MEETING_FIRST = 6  # meetings looked at first: enough unless several in a row are cancelled
+NEXT_MEETING_MAX = 768  # more than a year of daily meetings
+NEXT_MEETING_HORIZON = dt.timedelta(days=366)
+
+
 def next_meeting(group: Group, now: dt.datetime) -> Meeting | None:
-    """The next meeting that will happen (scheduled or moved), if any."""
-    for m in upcoming_meetings(group, now, 6):
-        if m.status != "cancelled":
-            return m
-    return None
+    """The next meeting that will happen (scheduled or moved), if any.
+
+    Any number of meetings in a row may be cancelled, so the scan widens (6, 24, 96, …
+    meetings) until one happens. It gives up when the schedules run out, past a year ahead or
+    after ``NEXT_MEETING_MAX`` meetings, so a schedule that has ended or whose every meeting is
+    cancelled answers ``None`` quickly.
+    """
+    count = NEXT_MEETING_FIRST
+    while True:
+        found = upcoming_meetings(group, now, count)
+        for m in found:
+            if m.status != "cancelled":
+                return m
+        if (len(found) < count or count >= NEXT_MEETING_MAX
+                or found[-1].starts_at >= now + NEXT_MEETING_HORIZON):
+            return None
+        count = min(count * 4, NEXT_MEETING_MAX)
 
 
 MEETS_BATCH = 60
