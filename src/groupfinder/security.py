@@ -60,6 +60,8 @@ FORM_LIMITS = {
     "reports.report": "5 per 10 minutes;20 per day",
 }
 API_LIMIT = "120 per minute"
+API_BLUEPRINTS = ("api", "exports")  # API_LIMIT on every request, per client address
+LIMIT_EXEMPT = ("pages.healthz", "pages.readyz")  # probes are never limited
 
 # Sign-in per account, without letting a stranger lock the owner out (ASVS 6.1.1/6.3.1):
 # attempts count per account *and* client address, so failures from elsewhere never use up the
@@ -207,29 +209,38 @@ def init_security(app: Flask) -> None:
         strategy="moving-window", retry_after="delta-seconds", key_prefix="groupfinder")
 
 
+def _missing(kind: str, name: str) -> RuntimeError:
+    return RuntimeError(f"rate limits name the {kind} {name!r}, which is not registered: a renamed "
+                        "view or blueprint would otherwise lose its limit without a word. Update "
+                        "the tables in groupfinder/security.py.")
+
+
 def apply_limits(app: Flask) -> None:
-    """Attach the limits to registered views (call after every blueprint is registered)."""
+    """Attach the limits to registered views (call after every blueprint is registered).
+
+    Raises ``RuntimeError`` at app start for a name in the tables that is not registered."""
     limiter: Limiter = app.extensions["groupfinder.limiter"]
+    for endpoint in (*FORM_LIMITS, *LIMIT_EXEMPT):
+        if endpoint not in app.view_functions:
+            raise _missing("endpoint", endpoint)
+    for name in (*API_BLUEPRINTS, *ORGANIZER_BLUEPRINTS):
+        if name not in app.blueprints:
+            raise _missing("blueprint", name)
     for endpoint, value in FORM_LIMITS.items():
-        view = app.view_functions.get(endpoint)
-        if view is None:
-            continue
-        view = limiter.limit(value, methods=["POST"])(view)
+        view = limiter.limit(value, methods=["POST"])(app.view_functions[endpoint])
         if endpoint == "accounts.login":
             view = limiter.limit(ACCOUNT_LOGIN_LIMIT, methods=["POST"],
                                  key_func=_account_address_key)(view)
             view = limiter.limit(ACCOUNT_LOGIN_CEILING, methods=["POST"], key_func=_account_key,
                                  exempt_when=_from_known_address)(view)
         app.view_functions[endpoint] = view
-    for name in ("api", "exports"):
-        if (bp := app.blueprints.get(name)) is not None:
-            limiter.limit(API_LIMIT)(bp)
+    for name in API_BLUEPRINTS:
+        limiter.limit(API_LIMIT)(app.blueprints[name])
     for name in ORGANIZER_BLUEPRINTS:
-        if (bp := app.blueprints.get(name)) is not None:
-            limiter.shared_limit(ORGANIZER_POST_LIMIT, "organizer-posts-account", methods=["POST"],
-                                 key_func=_user_key, exempt_when=_signed_out)(bp)
-            limiter.shared_limit(ORGANIZER_POST_ADDRESS_LIMIT, "organizer-posts-address",
-                                 methods=["POST"])(bp)
-    for endpoint in ("pages.healthz", "pages.readyz"):
-        if endpoint in app.view_functions:
-            app.view_functions[endpoint] = limiter.exempt(app.view_functions[endpoint])
+        bp = app.blueprints[name]
+        limiter.shared_limit(ORGANIZER_POST_LIMIT, "organizer-posts-account", methods=["POST"],
+                             key_func=_user_key, exempt_when=_signed_out)(bp)
+        limiter.shared_limit(ORGANIZER_POST_ADDRESS_LIMIT, "organizer-posts-address",
+                             methods=["POST"])(bp)
+    for endpoint in LIMIT_EXEMPT:
+        app.view_functions[endpoint] = limiter.exempt(app.view_functions[endpoint])
