@@ -77,6 +77,8 @@ def access_of(app: Any, endpoint: str) -> str | None:
 
 
 def can_edit_group(user: Any, group: Any) -> bool:
+    """Who may edit a listing: an admin, or one of its organizers. The only copy of the rule:
+    ``groups.services.get_group_for_editor`` (behind every /manage page of a group) asks it."""
     return bool(user.is_authenticated and (user.is_admin or user in group.organizers))
 
 

@@ -51,3 +51,36 @@ def test_organizers_are_refused_admin_pages(app, client):
     _sign_in(client, Role.organizer)
     for url in _urls(app, ADMIN):
         assert client.get(url).status_code == 403, url
+
+
+def test_who_may_edit_a_group_is_decided_once_in_permissions(app, monkeypatch):
+    """Admins and the group's organizers may edit it; anyone else gets the same ``NotFound`` as
+    for a group that does not exist. ``get_group_for_editor`` asks ``can_edit_group``, so the
+    rule can't drift between two copies."""
+    from flask_login import AnonymousUserMixin
+
+    from groupfinder import permissions
+    from groupfinder.errors import NotFound
+    from groupfinder.groups.services import get_group_for_editor
+
+    from ..factories import make_group, make_user
+
+    owner, co, other = (make_user(f"{n}@example.org") for n in ("owner", "co", "other"))
+    admin = make_user("admin@example.org", Role.admin)
+    group = make_group()
+    group.organizers = [owner, co]
+    db.session.commit()
+    for user, allowed in ((owner, True), (co, True), (admin, True), (other, False),
+                          (AnonymousUserMixin(), False)):
+        assert permissions.can_edit_group(user, group) is allowed
+        if allowed:
+            assert get_group_for_editor(group.id, user) is group
+        elif user.is_authenticated:
+            with pytest.raises(NotFound) as found:
+                get_group_for_editor(group.id, user)
+            with pytest.raises(NotFound) as missing:
+                get_group_for_editor(group.id + 1000, user)
+            assert found.value.detail == missing.value.detail
+    monkeypatch.setattr(permissions, "can_edit_group", lambda user, group: False)
+    with pytest.raises(NotFound):
+        get_group_for_editor(group.id, owner)

@@ -324,8 +324,11 @@ def add_co_organizer(group: Group, email: str, *, by: Any) -> None:
 
 
 def get_group_for_editor(group_id: int, user: Any) -> Group:
-    """A group the user may edit; ``NotFound`` for anyone else's (a guess learns nothing)."""
+    """A group the user may edit (the rule is ``permissions.can_edit_group``, written once);
+    ``NotFound`` for anyone else's, as for a missing one (a guess learns nothing)."""
+    from .. import permissions
+
     group = db.session.get(Group, group_id)
-    if group is None or not (user.is_admin or user in group.organizers):
+    if group is None or not permissions.can_edit_group(user, group):
         raise NotFound("We couldn't find that listing among yours.")
     return group
