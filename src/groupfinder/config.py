@@ -39,6 +39,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DISTANCE_UNIT", "km", "km or mi, for distances shown on pages"),
     Setting("CLOCK", "12h", "12h or 24h, for times shown on pages and in feeds"),
     Setting("DEFAULT_RADIUS_KM", 25.0, "Search radius when none is given"),
+    Setting("READ_CACHE_MB", 64, "Per-worker cap, in MB, on cached feeds and search summaries; 0: off"),
     Setting("MAIL_BACKEND", "console", "console, file (instance/mail/outbox.jsonl), smtp, or memory (tests)"),
     Setting("MAIL_FROM", "groupfinder <no-reply@groupfinder.invalid>", "Sender of account and review mail"),
     Setting("MAIL_FILE_DIR", None, "Folder for the file mail backend; default instance/mail"),
@@ -115,6 +116,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None,
         problems.append(f"{PREFIX}_GEOCODER_TIMEOUT must be between 0 and 60 seconds.")
     if not 1 <= float(values["DEFAULT_RADIUS_KM"]) <= 200:
         problems.append(f"{PREFIX}_DEFAULT_RADIUS_KM must be between 1 and 200.")
+    if not 0 <= int(values["READ_CACHE_MB"]) <= 65536:
+        problems.append(f"{PREFIX}_READ_CACHE_MB must be a whole number of megabytes from 0 to 65536.")
     storage = str(values["RATELIMIT_STORAGE_URI"])
     if not storage.startswith(("memory://", "redis://", "rediss://", "redis+unix://")):
         problems.append(f"{PREFIX}_RATELIMIT_STORAGE_URI must be memory:// or a redis:// URL.")

@@ -7,22 +7,27 @@ show: were it bumped by every commit, anyone polling an ETag would learn that an
 registered, a draft saved or a problem reported. ``_is_public_change`` decides. Reads are far more
 frequent than writes in a directory, so search and feeds can reuse work between requests:
 serialised group summaries, vocabulary lists, and feeds (a conditional GET is answered before
-anything is built). Feed bodies are keyed by their URL, which for a search feed carries its place
-and filters: that stays in this process's memory only, bounded, and is never logged or stored.
+anything is built). A search feed is keyed by its parsed criteria, which carry its place and
+filters: that stays in this process's memory only, bounded in bytes (``READ_CACHE_MB``), and is
+never logged or stored.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import secrets
+import sys
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
+from cachetools import LRUCache
 from flask import current_app, has_app_context, has_request_context, request
 from sqlalchemy import event, inspect
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstanceState, Mapped, Session, mapped_column
 from sqlalchemy.orm.util import identity_key
 
@@ -43,7 +48,17 @@ def _bump(session: Session) -> None:
     result = session.execute(sa.update(DataGeneration).where(DataGeneration.id == 1)
                              .values(token=token))
     if result.rowcount == 0:
-        session.execute(sa.insert(DataGeneration).values(id=1, token=token))
+        # A migration creates the row; a database made by ``create_all`` (tests, benches) or
+        # emptied by hand has none. An upsert, so that two first writers don't race: a plain
+        # INSERT would fail the second one's commit on PostgreSQL.
+        table = DataGeneration.__table__
+        dialect = session.connection().dialect.name
+        if dialect in ("postgresql", "sqlite"):
+            module = postgresql if dialect == "postgresql" else sqlite
+            session.execute(module.insert(table).values(id=1, token=token)
+                            .on_conflict_do_update(index_elements=[table.c.id], set_={"token": token}))
+        else:
+            session.execute(sa.insert(table).values(id=1, token=token))
 
 
 # --- which changes are public ----------------------------------------------------------------
@@ -250,28 +265,82 @@ def _forget_token(_session: Session) -> None:
         current_app.extensions.pop("groupfinder.token_memo", None)
 
 
-class ReadCache:
-    """A bounded LRU of values valid for one data token; thread-safe."""
+# --- the cache ----------------------------------------------------------------------------------
 
-    def __init__(self, size: int = 20000) -> None:
-        self.size = size
-        self._items: OrderedDict[Any, tuple[str, Any]] = OrderedDict()
+MB = 1024 * 1024
+# What an entry costs beyond its key and value: the LRU's three dict slots (data, size, order),
+# the size int and the entry object: ~300 bytes measured with tracemalloc (CPython 3.11), rounded up.
+ENTRY_OVERHEAD = 360
+_FLAT = (str, bytes, bytearray, memoryview, int, float, complex, bool, type(None), dt.date,
+         dt.time, dt.timedelta, dt.tzinfo, range)
+
+
+def estimate_size(value: Any) -> int:
+    """Bytes held by ``value`` and what it references: ``sys.getsizeof`` summed over containers
+    and dataclasses, each object once. Cached values are plain data (bodies, JSON-ready dicts,
+    frozen dataclasses); any other object counts shallow, never followed (an ORM instance would
+    lead to its session). Shared objects (interned strings, time zones) count as if owned: an
+    over-estimate, so the cap holds."""
+    total, seen, stack = 0, set(), [value]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        total += sys.getsizeof(obj)
+        if isinstance(obj, _FLAT):
+            continue
+        if isinstance(obj, dict):
+            stack.extend(obj.keys())
+            stack.extend(obj.values())
+        elif isinstance(obj, (list, tuple, set, frozenset)):
+            stack.extend(obj)
+        elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            stack.extend(getattr(obj, f.name) for f in dataclasses.fields(obj))
+    return total
+
+
+class _Entry:
+    __slots__ = ("token", "value", "size")
+
+    def __init__(self, token: str, value: Any, size: int) -> None:
+        self.token, self.value, self.size = token, value, size
+
+
+class ReadCache:
+    """An LRU of values valid for one data token, bounded by the bytes it holds; thread-safe.
+
+    Bounded in bytes, not entries: a feed of 200 groups is ~10⁵ times a vocabulary list, so a
+    count cap either wastes memory or lets a few thousand search feeds take hundreds of MB.
+    Sizes are measured once, on ``put`` (``estimate_size``: a feed body costs its length). An
+    entry of another token is a miss and is dropped then; the rest age out of the LRU. A value
+    larger than the whole cap is returned uncached; ``max_bytes=0`` turns the cache off.
+    """
+
+    def __init__(self, max_bytes: int = 64 * MB) -> None:
+        self.max_bytes = max_bytes
+        self._lru: LRUCache[Any, _Entry] = LRUCache(maxsize=max_bytes, getsizeof=lambda e: e.size)
         self._lock = threading.Lock()
+        self.hits = self.misses = 0
 
     def get(self, key: Any, token: str) -> Any:
         with self._lock:
-            item = self._items.get(key)
-            if item is None or item[0] != token:
+            entry = self._lru.get(key)  # a hit moves it to the young end
+            if entry is not None and entry.token != token:
+                del self._lru[key]
+                entry = None
+            if entry is None:
+                self.misses += 1
                 return None
-            self._items.move_to_end(key)
-            return item[1]
+            self.hits += 1
+            return entry.value
 
     def put(self, key: Any, token: str, value: Any) -> None:
+        size = ENTRY_OVERHEAD + estimate_size(key) + estimate_size(value)
+        if size > self.max_bytes:
+            return
         with self._lock:
-            self._items[key] = (token, value)
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            self._lru[key] = _Entry(token, value, size)  # evicts the oldest until it fits
 
     def get_or_build(self, key: Any, token: str, build: Callable[[], Any]) -> Any:
         value = self.get(key, token)
@@ -280,7 +349,30 @@ class ReadCache:
             self.put(key, token, value)
         return value
 
+    @property
+    def total_bytes(self) -> int:
+        """The bytes the entries are measured to hold (never more than ``max_bytes``)."""
+        with self._lock:
+            return int(self._lru.currsize)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._lru)
+
+    def keys(self) -> list[Any]:
+        with self._lock:
+            return list(self._lru.keys())
+
+    def clear(self) -> None:
+        with self._lock:
+            self._lru.clear()
+
 
 def cache() -> ReadCache:
-    """This app's cache (tests run several apps, each on its own database, in one process)."""
-    return current_app.extensions.setdefault("groupfinder.readcache", ReadCache())
+    """This app's cache (tests run several apps, each on its own database, in one process),
+    capped at ``READ_CACHE_MB``."""
+    store = current_app.extensions.get("groupfinder.readcache")
+    if store is None:
+        size = int(float(current_app.config.get("READ_CACHE_MB", 64)) * MB)
+        store = current_app.extensions.setdefault("groupfinder.readcache", ReadCache(size))
+    return store
