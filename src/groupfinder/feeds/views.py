@@ -13,7 +13,8 @@ from flask import Blueprint, Response, abort, current_app, request
 from ..exceptions import NotFound
 from ..extensions import db
 from ..facilitators.models import Facilitator
-from ..groups.queries import get_public_group, list_facilitator_groups
+from ..groups.criteria import SearchRequest, parse_search_args
+from ..groups.queries import get_public_group, list_facilitator_groups, vocabulary_slugs
 from ..groups.search import run_search
 from ..permissions import public_blueprint
 from ..readcache import cache, current_token
@@ -36,16 +37,19 @@ def _calendar_response(body: bytes, modified: dt.datetime, filename: str) -> Res
     return response
 
 
-def _cached_feed(build: Callable[[], tuple[bytes, dt.datetime, str]]) -> Response:
+def _cached_feed(build: Callable[[], tuple[bytes, dt.datetime, str]], what: tuple = ()) -> Response:
     """Serve a feed through the data-version cache.
 
-    The ETag comes from the data token (which changes when public data changes), the URL and the year of
-    the VTIMEZONE rules, so a conditional GET is answered with 304 before anything is loaded or
-    built, and an unchanged feed's bytes are built once per process. ``build`` returns the body,
-    its last-modified instant and a file name.
+    The ETag comes from the data token (which changes when public data changes) and the key: the
+    route and its path arguments (never the query string, which these feeds ignore: junk
+    parameters would each cost a build and an entry), ``what`` (a search feed's parsed question
+    and day) and the year of the VTIMEZONE rules. So a conditional GET is answered with 304
+    before anything is loaded or built, and an unchanged feed's bytes are built once per
+    process. ``build`` returns the body, its last-modified instant and a file name.
     """
     token, year = current_token(stale_ok=True), _year()
-    key = ("feed", request.full_path, year, current_app.config["BASE_URL"], current_app.config["CLOCK"])
+    route = (request.endpoint, tuple(sorted((request.view_args or {}).items())))
+    key = ("feed", route, what, year, current_app.config["BASE_URL"], current_app.config["CLOCK"])
     etag = hashlib.sha256(repr((token, key)).encode()).hexdigest()[:32]
     if request.if_none_match.contains(etag):
         response = Response(status=304)
@@ -96,18 +100,42 @@ def facilitator(facilitator_id: int) -> Any:
 
 @bp.get("/search/calendar.ics")
 def search() -> Any:
-    return _cached_feed(_build_search_feed)
+    parsed = _search_request()  # a bad parameter is a 422 here, as it would be in the build
+    question = parsed.cache_key()
+    return _cached_feed(lambda: _build_search_feed(question),
+                        ("search", question, _search_day(this_week=parsed.this_week)))
 
 
-def _build_search_feed() -> tuple[bytes, dt.datetime, str]:
+def _search_request() -> SearchRequest:
+    """The feed's parameters parsed as ``run_search`` parses them for it (same options)."""
+    return parse_search_args(
+        request.args.to_dict(flat=False), vocab=vocabulary_slugs(), radius_param="radius_km",
+        default_radius_km=float(current_app.config["DEFAULT_RADIUS_KM"]),
+        default_limit=SEARCH_FEED_LIMIT)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _search_day(*, this_week: bool) -> tuple[Any, ...]:
+    """When a search feed's answer stops being true. Search drops schedules that ended before
+    today's UTC date (``search_groups``), so every answer is for one UTC day; "this week" is the
+    7 days from now, so that answer is for one UTC hour (one day would let a meeting that has
+    passed keep a group in, and one 7 days + 23 h away stay out)."""
+    now = _now()
+    return (now.date().isoformat(),) + ((now.hour,) if this_week else ())
+
+
+def _build_search_feed(question: tuple) -> tuple[bytes, dt.datetime, str]:
     outcome = run_search(request.args.to_dict(flat=False), radius_param="radius_km",
                          default_limit=SEARCH_FEED_LIMIT, max_limit=SEARCH_FEED_LIMIT)
     series: list[Series] = [s for hit in outcome.page.hits for s in group_series(hit.group)]
     radius = f"{outcome.request.radius_km:g} km"
     name = f"Support groups within {radius} of {outcome.origin.label}"
     zones = sorted({s.spec.timezone for s in series})
-    query = request.query_string.decode("utf-8", "replace")
-    digest = hashlib.sha256(query.encode()).hexdigest()[:16]
+    # From the parsed question, not the URL: URLs that share a cached body share its calendar id.
+    digest = hashlib.sha256(repr(question).encode()).hexdigest()[:16]
     info = FeedInfo(name=name, description=f"{name}, from groupfinder ({absolute_url('pages.home')}).",
                     uid=f"feed-search-{digest}@{uid_host()}",
                     timezone=zones[0] if len(zones) == 1 else None)

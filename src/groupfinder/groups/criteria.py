@@ -10,7 +10,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from ..exceptions import InvalidInput
 from ..geo.distance import KM_PER_MILE
@@ -39,6 +39,20 @@ class SearchRequest:
     limit: int
     cursor: str | None
     this_week: bool = False
+
+    def cache_key(self) -> tuple[tuple[str, object], ...]:
+        """The question asked, as sorted (name, value) pairs with every list sorted: equal for
+        URLs that differ only in parameter order, repeats, case of a day or parameters the
+        parser ignores, so a cache keyed on it holds one entry per question, not per URL."""
+        pairs = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, tuple):
+                value = tuple(sorted(value))
+            elif isinstance(value, dt.time):
+                value = value.isoformat()
+            pairs.append((f.name, value))
+        return tuple(sorted(pairs))
 
 
 def _one(args: Mapping[str, Sequence[str]], name: str) -> str | None:
