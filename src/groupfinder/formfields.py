@@ -1,12 +1,16 @@
-"""WTForms validators for ``validation``'s checks, so every form refuses what the services,
-the CSV importer and the CLI refuse, in the same words, and shows it on the field with the
-person's input kept (a CR or LF in a name would otherwise end an iCalendar or mail line early).
+"""What every form shares: validators for ``validation``'s checks, so every form refuses what
+the services, the CSV importer and the CLI refuse, in the same words, and shows it on the field
+with the person's input kept (a CR or LF in a name would otherwise end an iCalendar or mail line
+early); the one way a service's per-field messages reach a form; and the bare confirm form.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
 from wtforms.validators import ValidationError
 
 from . import validation
@@ -59,8 +63,28 @@ class ServiceChecked:
         fields = self._fields  # type: ignore[attr-defined]
         if fields.get("csrf_token") is not None and fields["csrf_token"].errors:
             return False  # not a form this person sent: nothing more to check
-        for name, messages in self.service_problems().items():
-            field = fields.get(name)
-            if field is not None:
-                field.errors = [*field.errors, *(m for m in messages if m not in field.errors)]
+        add_service_errors(self, self.service_problems())
         return False
+
+
+def add_service_errors(form: Any, field_errors: Mapping[str, Sequence[str]], *,
+                       fallback: str | None = None) -> list[str]:
+    """Put a service's per-field messages on the form's fields (each once), a name the form
+    doesn't have on ``fallback`` if given; returns the messages no field took, for the page's
+    error summary."""
+    left: list[str] = []
+    fields = form._fields
+    for name, messages in field_errors.items():
+        field = fields.get(name) or (fields.get(fallback) if fallback else None)
+        if field is None:
+            left += [m for m in messages if m not in left]
+            continue
+        field.errors = [*field.errors, *(m for m in messages if m not in field.errors)]
+    return left
+
+
+class ConfirmForm(FlaskForm):
+    """A bare POST with its CSRF token (confirm, submit, delete, sign out); ``version`` is the
+    version of the thing shown, where a stale click must not act."""
+
+    version = HiddenField()

@@ -9,7 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..formfields import SingleLine, ValidEmail
+from ..formfields import ConfirmForm  # noqa: F401  (re-exported for the views)
+from ..formfields import SingleLine, ValidEmail, add_service_errors
 from .passwords import password_problems
 from .services import EMAIL_MESSAGE
 
@@ -78,17 +79,9 @@ class ChangePasswordForm(FlaskForm):
     new_password = _password_field("New password", "Choose a new password.")
 
 
-class ConfirmForm(FlaskForm):
-    """Only the CSRF token: a button that confirms an address, or signs out."""
-
-
 def add_errors(form: FlaskForm, field_errors: dict[str, list[str]]) -> None:
     """Show a service's per-field messages on the form's fields (unknown names on ``email``)."""
-    for name, messages in field_errors.items():
-        field = form._fields.get(name) or form._fields.get("email")
-        if field is None:
-            continue
-        field.errors = [*field.errors, *[m for m in messages if m not in field.errors]]
+    add_service_errors(form, field_errors, fallback="email")
 
 
 def field_errors(form: FlaskForm) -> dict[str, list[str]]:

@@ -13,7 +13,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
-    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -27,6 +26,7 @@ from wtforms.widgets import HiddenInput
 
 from ..extensions import db
 from ..facilitators.models import Facilitator
+from ..formfields import ConfirmForm  # noqa: F401  (re-exported for the views)
 from ..formfields import MultiLine, ServiceChecked, SingleLine, ValidEmail
 from ..venues.models import AccessFeature, Venue
 from .models import Audience, Condition, Language
@@ -116,13 +116,6 @@ class GroupForm(ServiceChecked, FlaskForm):
 class CoOrganizerForm(FlaskForm):
     email = EmailField("Their email address", validators=[ValidEmail()])
     add = SubmitField("Add co-organizer")
-
-
-class ConfirmForm(FlaskForm):
-    """A bare POST with its CSRF token (submit for review, delete)."""
-
-    version = HiddenField()
-    confirm = SubmitField("Confirm")
 
 
 def _vocab(model: type) -> list[SelectChoice]:

@@ -26,6 +26,27 @@ class ListingStatus(enum.StrEnum):
     rejected = "rejected"
     archived = "archived"
 
+    @property
+    def label(self) -> str:
+        """The words organizers and admins both read (one table, so they never disagree)."""
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS: dict[ListingStatus, str] = {
+    ListingStatus.draft: "Draft",
+    ListingStatus.pending_review: "Waiting for review",
+    ListingStatus.published: "Published",
+    ListingStatus.rejected: "Not approved",
+    ListingStatus.archived: "Archived",
+}
+
+
+def status_label(status: str) -> str:
+    try:
+        return ListingStatus(status).label
+    except ValueError:
+        return str(status)
+
 
 def _link(name: str, left: str, right: str, right_table: str) -> sa.Table:
     return sa.Table(

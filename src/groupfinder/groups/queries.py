@@ -33,7 +33,9 @@ from .models import (
     Condition,
     Group,
     Language,
+    ListingRevision,
     ListingStatus,
+    RevisionStatus,
     group_access,
     group_audiences,
     group_conditions,
@@ -367,3 +369,18 @@ def search_form_context() -> dict[str, Any]:
         "all_languages": list_vocabulary(Language),
         "all_access": list_vocabulary(AccessFeature),
     }
+
+
+def pending_revisions(group_id: int) -> sa.Select[tuple[ListingRevision]]:
+    """The one query for a listing's edits waiting for review (normally one; an edit filed
+    again withdraws the one before, so any extra is from a race and is handled the same way)."""
+    return (sa.select(ListingRevision)
+            .where(ListingRevision.group_id == group_id,
+                   ListingRevision.status == RevisionStatus.pending)
+            .order_by(ListingRevision.id.desc()))
+
+
+def find_pending_revision(group: Any) -> ListingRevision | None:
+    """The newest edit of ``group`` waiting for review, with who filed it."""
+    return db.session.scalars(pending_revisions(group.id).limit(1)
+                              .options(selectinload(ListingRevision.submitted_by))).first()

@@ -33,6 +33,7 @@ from ..transactions import transaction
 from ..venues.models import AccessFeature, Venue
 from ..venues.places import apply_public_location, private_places_known_to, shown_publicly
 from .models import Audience, Condition, Group, Language, ListingStatus
+from .queries import pending_revisions
 
 __all__ = ["apply_public_location"]  # re-exported for callers that place listings
 
@@ -267,10 +268,7 @@ def update_group(group: Group, data: ListingData, *, by: Any,
                                              "area_name": data.area_name,
                                              "venue_id": current.venue_id}), by)
                 audit("group.made_sensitive", by=by, group=group)
-            pending = db.session.scalars(sa.select(ListingRevision).where(
-                ListingRevision.group_id == group.id,
-                ListingRevision.status == RevisionStatus.pending)).all()
-            for old in pending:
+            for old in db.session.scalars(pending_revisions(group.id)).all():
                 old.status = RevisionStatus.withdrawn
             if data != ListingData.of(group):
                 db.session.add(ListingRevision(group=group, proposed=data.to_json(),

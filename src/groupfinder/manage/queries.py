@@ -17,6 +17,7 @@ from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..groups.models import Group, group_organizers
 from ..groups.models import ListingRevision, RevisionStatus
+from ..groups.queries import find_pending_revision  # noqa: F401  (the views use it from here)
 from ..schedules.models import Schedule
 from ..schedules.recurrence import Meeting, next_meetings
 from ..schedules.services import group_timezone
@@ -68,12 +69,6 @@ def list_own_venues(user: Any) -> list[Venue]:
 
 def list_own_facilitators(user: Any) -> list[Facilitator]:
     return list_own(Facilitator, user)
-
-
-def find_pending_revision(group: Group) -> ListingRevision | None:
-    return db.session.scalar(sa.select(ListingRevision).where(
-        ListingRevision.group_id == group.id, ListingRevision.status == RevisionStatus.pending)
-        .order_by(ListingRevision.id.desc()).limit(1))
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from ..facilitators.forms import OPT_IN_HINT, FacilitatorForm
 from ..facilitators.models import Facilitator
 from ..facilitators.services import create_facilitator, update_facilitator
 from ..groups.forms import SENSITIVE_HINT, ConfirmForm, CoOrganizerForm, GroupForm
-from ..groups.models import Group, ListingStatus
+from ..groups.models import Group, status_label
 from ..groups.search import geocoder
 from ..groups.services import (
     ListingData,
@@ -63,13 +63,6 @@ bp = Blueprint("manage", __name__, url_prefix="/manage")
 
 Errors = dict[str, list[str]]
 
-STATUS_LABELS = {
-    ListingStatus.draft: "Draft",
-    ListingStatus.pending_review: "Waiting for review",
-    ListingStatus.published: "Published",
-    ListingStatus.rejected: "Not approved",
-    ListingStatus.archived: "Archived",
-}
 CO_ORGANIZER_SENT = ("If that email address belongs to an organizer account, they can now edit "
                      "this group. We don't say whether an account exists.")
 GEOCODE_FAILED = "We couldn't find that address on the map. Check it, or enter the latitude and longitude."
@@ -83,7 +76,7 @@ def _private(response: Any) -> Any:
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"status_label": lambda s: STATUS_LABELS.get(s, str(s)), "field_value": field_value,
+    return {"status_label": status_label, "field_value": field_value,
             "clock": current_app.config["CLOCK"]}
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, url_for
 
 from ..exceptions import InvalidInput
+from ..formfields import add_service_errors
 from ..permissions import public
 from ..groups.queries import get_public_group
 from .forms import ReportProblemForm
@@ -36,10 +37,7 @@ def report(group_id: int) -> Any:
         try:
             report_problem(group, form.kind.data or "", form.message.data or "")
         except InvalidInput as exc:
-            for name, messages in exc.field_errors.items():
-                field = form._fields.get(name)
-                if field is not None:
-                    field.errors = [*field.errors, *messages]
+            add_service_errors(form, exc.field_errors)
         else:
             return redirect(url_for("reports.thanks", group_id=group.id), 303)
     status = 422 if form.errors else 200

@@ -16,10 +16,11 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 from ..exceptions import ConflictError, InvalidInput, NotFound
+from ..formfields import add_service_errors
 from ..extensions import db
 from ..venues.models import Venue
 from ..venues.services import release_place
-from ..groups.models import ListingStatus
+from ..groups.models import ListingStatus, status_label
 from ..groups.services import ListingData
 from ..permissions import admin_required
 from . import services
@@ -33,7 +34,6 @@ from .forms import (
     RoleForm,
 )
 from .queries import (
-    STATUS_LABELS,
     AuditFilters,
     action_label,
     describe_listing,
@@ -68,7 +68,7 @@ def _action_label(action: str) -> str:
 
 @bp.app_template_global("review_status_label")
 def _status_label(status: str) -> str:
-    return STATUS_LABELS.get(status, str(status))
+    return status_label(status)
 
 
 def _admin() -> Any:
@@ -77,12 +77,7 @@ def _admin() -> Any:
 
 def _add_service_errors(form: FlaskForm, exc: InvalidInput, problems: list[str]) -> None:
     """Put a service's per-field messages on the form's fields; anything else in ``problems``."""
-    for name, messages in exc.field_errors.items():
-        field = form._fields.get(name)
-        if field is not None:
-            field.errors = [*field.errors, *messages]
-        else:
-            problems.extend(messages)
+    problems.extend(add_service_errors(form, exc.field_errors))
     if not exc.field_errors:
         problems.append(exc.detail)
 
