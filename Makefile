@@ -32,6 +32,7 @@ test: install-test
 bench: install-test
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/feeds.py
+	$(BIN)/python bench/suggest.py
 
 clean:
 	rm -rf $(VENV) instance dist build .pytest_cache

@@ -8,6 +8,7 @@ import time
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import StaticPool
 
 from groupfinder.geo import gazetteer
 from groupfinder.geo.models import GazetteerEntry
@@ -108,6 +109,57 @@ def test_reverse_label_outside_coverage_is_none(session):
 def test_suggestions_find_a_misspelt_town(session):
     assert gazetteer.suggest(session, "Nwport", ["GB"])[0] == "Newport"
     assert gazetteer.suggest(session, "Qqqqzz", ["GB"]) == []
+
+
+@pytest.mark.parametrize("typed,meant", [
+    ("Manchestr", "Manchester"),
+    ("Birmingam", "Birmingham"),
+    ("Brooklin", "Brooklyn"),  # Brookline is as close; Brooklyn, NY is the bigger place
+    ("Leds", "Leeds"),  # before Lees: one edit each, Leeds is bigger
+    ("Edinbrugh", "Edinburgh"),  # a swapped pair is one edit
+    ("new yrok", "New York City"),  # through the alias "new york"
+    ("Lndon", "London"),  # before Lindon and Lyndon
+    ("Sheffeild", "Sheffield"),
+    ("Edinborough", "Edinburgh"),
+])
+def test_common_misspellings_suggest_the_right_place_first(session, typed, meant):
+    assert gazetteer.suggest(session, typed, ["GB", "US"])[0] == meant
+
+
+def test_suggestions_are_few_distinct_and_in_a_fixed_order(session):
+    first = gazetteer.suggest(session, "Lndon", ["GB", "US"])
+    assert first == ["London", "Lyndon", "Lindon"]  # 1 edit each: by population, then name
+    assert gazetteer.suggest(session, "Lndon", ["US", "GB"]) == first
+    assert gazetteer.suggest(session, "Lndon", ["GB", "US"], n=1) == ["London"]
+    # "new york" (an alias) and "new york city" are one place: one name
+    assert gazetteer.suggest(session, "new yrk", ["GB", "US"]).count("New York City") == 1
+    assert gazetteer.suggest(session, "new yrok", ["GB"]) == []  # the alias needs the US
+
+
+def _write_places(directory, *names):
+    lines = [",".join(gazetteer.COLUMNS)]
+    lines += [f"GB,place,,{name},England,,51.5,-0.1,1000,test" for name in names]
+    (directory / "GB-places.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_suggestions_follow_a_reload_from_another_process(tmp_path, monkeypatch):
+    """The index is per process: a load elsewhere (the CLI) must still be noticed, even one with
+    the same number of rows, which SQLite would otherwise give the same ids."""
+    engine = sa.create_engine("sqlite://", poolclass=StaticPool)
+    GazetteerEntry.__table__.create(engine)
+    with Session(engine) as session:
+        _write_places(tmp_path, "Exampleton")
+        gazetteer.load_gazetteer(session, tmp_path)
+        session.commit()
+        before = gazetteer.data_version(session)
+        assert gazetteer.suggest(session, "Sampletn", ["GB"]) == ["Exampleton"]
+        monkeypatch.setattr(gazetteer, "_forget_names", lambda: None)  # as if not this process
+        _write_places(tmp_path, "Sampleton")
+        gazetteer.load_gazetteer(session, tmp_path)
+        session.commit()
+        assert gazetteer.data_version(session) != before
+        assert gazetteer.suggest(session, "Sampletn", ["GB"]) == ["Sampleton"]
+    engine.dispose()
 
 
 def test_load_and_lookup_are_fast_enough(engine):  # generous bounds; real figures in the report

@@ -178,6 +178,15 @@ def test_misspelt_town_suggests_the_right_one(service):
     assert info.value.field_errors["where"] == ["We couldn't find 'Nwport'. Did you mean: Newport?"]
 
 
+def test_misspelt_city_suggests_it_first_in_the_message(service):
+    with pytest.raises(PlaceNotFound) as info:
+        service.resolve("Edinbrugh")
+    suggestions = info.value.extra["suggestions"]
+    assert suggestions[0] == "Edinburgh" and len(suggestions) <= 3
+    assert info.value.field_errors["where"] == [
+        f"We couldn't find 'Edinbrugh'. Did you mean: {', '.join(suggestions)}?"]
+
+
 def test_nothing_typed_asks_for_a_place(service):
     with pytest.raises(InvalidInput) as info:
         service.resolve("   ")
