@@ -127,11 +127,11 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .api.views import bp as api_bp
     from .feeds.views import bp as feeds_bp
-    from .review.report_views import bp as reports_bp
     from .groups.views import bp as groups_bp
     from .interop.export_views import bp as exports_bp
     from .manage.views import bp as manage_bp
     from .pages.views import bp as pages_bp
+    from .review.report_views import bp as reports_bp
     from .review.views import bp as review_bp
 
     app.register_blueprint(pages_bp)

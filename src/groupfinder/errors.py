@@ -15,14 +15,14 @@ from flask import Flask, current_app, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .exceptions import (  # noqa: F401  (re-exported: views catch them from here)
+    AmbiguousPlace,
+    ConflictError,
+    GeocodingUnavailable,
     GroupfinderError,
+    InvalidInput,
     NotFound,
     PermissionDenied,
-    InvalidInput,
-    ConflictError,
     PlaceNotFound,
-    AmbiguousPlace,
-    GeocodingUnavailable,
     ServiceUnavailable,
 )
 

@@ -4,9 +4,16 @@ from .accounts.models import Role, User
 from .audit.models import AuditEntry
 from .facilitators.models import Facilitator
 from .geo.models import GazetteerEntry, GeocodeCache
-from .groups.models import Audience, Condition, Group, Language, ListingStatus
+from .groups.models import (
+    Audience,
+    Condition,
+    Group,
+    Language,
+    ListingRevision,
+    ListingStatus,
+    RevisionStatus,
+)
 from .readcache import DataGeneration
-from .groups.models import ListingRevision, RevisionStatus
 from .review.models import ProblemReport
 from .schedules.models import Cancellation, MeetingChange, Schedule
 from .venues.models import AccessFeature, Venue

@@ -27,8 +27,8 @@ import sqlalchemy as sa
 
 from groupfinder import privacy
 from groupfinder.extensions import db
-from groupfinder.venues import places
 from groupfinder.permissions import ADMIN, ORGANIZER, PUBLIC, access_of
+from groupfinder.venues import places
 
 from ..leakcheck import scenario as sc_module
 from ..leakcheck.crawler import GET, Crawler, Visit, route_seeds

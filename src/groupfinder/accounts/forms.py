@@ -9,8 +9,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..formfields import ConfirmForm  # noqa: F401  (re-exported for the views)
-from ..formfields import SingleLine, ValidEmail, add_service_errors
+from ..formfields import (
+    ConfirmForm,  # noqa: F401  (re-exported for the views)
+    SingleLine,
+    ValidEmail,
+    add_service_errors,
+)
 from .passwords import password_problems
 from .services import EMAIL_MESSAGE
 

@@ -15,15 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import privacy, validation
+from ..audit import audit
 from ..db import now_utc
-from ..exceptions import ConflictError, InvalidInput
+from ..exceptions import InvalidInput
 from ..extensions import db
 from ..groups.models import Group, group_facilitators
-from ..audit import audit
-from ..transactions import transaction
+from ..transactions import check_version, conflicts, transaction
 from .models import Facilitator
 
 PHONE = re.compile(r"^\+?[0-9 ()\-.]{6,40}$")
@@ -129,19 +128,14 @@ def update_facilitator(person: Facilitator, data: FacilitatorData, *, by: Any,
                        expected_version: int | None = None) -> None:
     """Save an edit. ``ConflictError`` if someone saved since ``expected_version`` was loaded;
     ``InvalidInput`` per field (including a bio that would locate a sensitive group's venue)."""
-    try:
-        with transaction():
-            if expected_version is not None and expected_version != person.version:
-                raise ConflictError(
-                    "Someone else saved this facilitator while you were editing. Your changes "
-                    "are below; check them and save again.",
-                    extra={"current_version": person.version})
-            errors = validate_facilitator(data, person, by)
-            if errors:
-                raise InvalidInput("Please correct the marked fields.", field_errors=errors)
-            _write(person, data)
-            person.updated_at = now_utc()
-            audit("facilitator.edited", by=by, details={"facilitator_id": person.id})
-    except StaleDataError:
-        raise ConflictError("Someone else saved this facilitator at the same moment; check it "
-                            "and save again.") from None
+    with conflicts("Someone else saved this facilitator at the same moment; check it and save "
+                   "again."):
+        check_version(person, expected_version,
+                      "Someone else saved this facilitator while you were editing. Your changes "
+                      "are below; check them and save again.")
+        errors = validate_facilitator(data, person, by)
+        if errors:
+            raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+        _write(person, data)
+        person.updated_at = now_utc()
+        audit("facilitator.edited", by=by, details={"facilitator_id": person.id})

@@ -26,8 +26,13 @@ from wtforms.widgets import HiddenInput
 
 from ..extensions import db
 from ..facilitators.models import Facilitator
-from ..formfields import ConfirmForm  # noqa: F401  (re-exported for the views)
-from ..formfields import MultiLine, ServiceChecked, SingleLine, ValidEmail
+from ..formfields import (
+    ConfirmForm,  # noqa: F401  (re-exported for the views)
+    MultiLine,
+    ServiceChecked,
+    SingleLine,
+    ValidEmail,
+)
 from ..venues.models import AccessFeature, Venue
 from .models import Audience, Condition, Language
 from .services import ListingData, validate_listing

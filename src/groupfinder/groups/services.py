@@ -26,10 +26,10 @@ from sqlalchemy.orm.attributes import flag_modified
 from .. import privacy, validation
 from ..audit import audit
 from ..db import now_utc
-from ..exceptions import ConflictError, InvalidInput, NotFound
+from ..exceptions import InvalidInput, NotFound
 from ..extensions import db
 from ..facilitators.models import Facilitator
-from ..transactions import transaction
+from ..transactions import check_version, transaction
 from ..venues.models import AccessFeature, Venue
 from ..venues.places import apply_public_location, private_places_known_to, shown_publicly
 from .models import Audience, Condition, Group, Language, ListingStatus
@@ -220,11 +220,9 @@ def _apply(group: Group, data: ListingData, by: Any) -> None:
 
 
 def _check_version(group: Group, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != group.version:
-        raise ConflictError(
-            "Someone else saved this listing while you were editing. Your changes are below; "
-            "check them against the current version and save again.",
-            extra={"current_version": group.version})
+    check_version(group, expected_version,
+                  "Someone else saved this listing while you were editing. Your changes are "
+                  "below; check them against the current version and save again.")
 
 
 def create_group(data: ListingData, *, by: Any, accept_public_venue: bool = False) -> Group:

@@ -20,12 +20,12 @@ from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..groups.models import Audience, Condition, Group, Language, ListingStatus
 from ..groups.services import slugify
-from ..venues.places import apply_public_location
 from ..schedules.models import WEEKDAY_CODES, Cancellation, MeetingChange, Schedule
 from ..schedules.recurrence import Frequency, next_meetings
 from ..schedules.services import days_mask
 from ..transactions import transaction
 from ..venues.models import AccessFeature, Venue
+from ..venues.places import apply_public_location
 from ..venues.services import timezone_at
 from .reference import data_dir
 

@@ -46,6 +46,7 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from .. import privacy
+from ..audit import audit
 from ..db import now_utc
 from ..exceptions import GroupfinderError, InvalidInput, PermissionDenied
 from ..extensions import db
@@ -53,14 +54,13 @@ from ..facilitators.models import Facilitator
 from ..facilitators.services import FacilitatorData, validate_facilitator
 from ..geo.geocoding import GeocodingService
 from ..groups.models import Audience, Condition, Group, Language, ListingStatus
-from ..audit import audit
 from ..groups.services import ListingData, slugify, validate_listing
-from ..venues.places import apply_public_location
 from ..schedules.models import Schedule
 from ..schedules.recurrence import Frequency, RecurrenceSpec
 from ..schedules.services import _write_schedule
 from ..transactions import transaction
 from ..venues.models import AccessFeature, Venue
+from ..venues.places import apply_public_location
 from ..venues.services import VenueData, _venue_errors, timezone_at, venue_is_published
 from . import csvformat
 from .csvformat import GroupRecord, ParsedFile, Problem, ScheduleRecord, VenueRecord

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ..resources import resource_dir
 from ..extensions import db
 from ..groups.models import Audience, Condition, Language
+from ..resources import resource_dir
 from ..transactions import transaction
 from ..venues.models import AccessFeature
 

@@ -4,12 +4,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import User
 from ..audit.models import AuditEntry  # noqa: F401  (re-exported: it used to live here)
 from ..db import UTCDateTime, now_utc
 from ..extensions import db

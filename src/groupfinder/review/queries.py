@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Role, User
+from ..audit import AuditAction, AuditEntry, label_of
 from ..exceptions import NotFound
 from ..extensions import db
 from ..facilitators.models import Facilitator
@@ -25,7 +26,6 @@ from ..groups.models import Audience, Condition, Group, Language, ListingStatus
 from ..groups.queries import find_pending_revision  # noqa: F401  (the views use it from here)
 from ..groups.services import ListingData
 from ..venues.models import AccessFeature, Venue
-from ..audit import AuditAction, AuditEntry, label_of
 from .models import ListingRevision, ProblemReport, RevisionStatus
 
 FIELD_LABELS: dict[str, str] = {

@@ -13,8 +13,8 @@ from flask import Blueprint, redirect, render_template, url_for
 
 from ..exceptions import InvalidInput
 from ..formfields import add_service_errors
-from ..permissions import public
 from ..groups.queries import get_public_group
+from ..permissions import public
 from .forms import ReportProblemForm
 from .services import REPORT_KINDS, report_problem
 

@@ -8,21 +8,20 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import mail
 from ..accounts.models import Role, User
+from ..audit import audit
 from ..db import now_utc
-from ..exceptions import ConflictError, InvalidInput, NotFound
+from ..exceptions import InvalidInput, NotFound
 from ..extensions import db
 from ..groups.models import Group, ListingStatus
-from ..audit import audit
+from ..groups.queries import pending_revisions
 from ..groups.services import ListingData, _apply, _check_version
-from ..transactions import transaction
+from ..transactions import conflicts, transaction
 from ..urls import absolute_url
 from .models import ListingRevision, ProblemReport, RevisionStatus
 
@@ -64,22 +63,16 @@ def _transaction(fn: Any) -> Any:
     return wrapper
 
 
-@contextlib.contextmanager
-def _decision() -> Iterator[None]:
+def _decision() -> contextlib.AbstractContextManager[None]:
     """``transaction()`` for approve and reject. An organizer's save committed between the admin's
-    read and this write fails the row's version check at flush (``StaleDataError``): that is the
-    same conflict as a stale ``expected_version``, so it answers 409 and writes nothing, not 500."""
-    try:
-        with transaction():
-            yield
-    except StaleDataError:
-        raise ConflictError("The organizer changed this listing at the same moment. Nothing was "
-                            "decided: check it and decide again.") from None
+    read and this write is the same conflict as a stale ``expected_version``: 409, nothing
+    written, not 500."""
+    return conflicts("The organizer changed this listing at the same moment. Nothing was "
+                     "decided: check it and decide again.")
 
 
 def pending_revision(group: Group) -> ListingRevision | None:
-    return db.session.scalar(sa.select(ListingRevision).where(
-        ListingRevision.group_id == group.id, ListingRevision.status == RevisionStatus.pending))
+    return db.session.scalars(pending_revisions(group.id).limit(1)).first()
 
 
 def approve(group: Group, *, by: User, reason: str = "", expected_version: int | None = None) -> str:

@@ -16,13 +16,13 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 from ..exceptions import ConflictError, InvalidInput, NotFound
-from ..formfields import add_service_errors
 from ..extensions import db
-from ..venues.models import Venue
-from ..venues.services import release_place
+from ..formfields import add_service_errors
 from ..groups.models import ListingStatus, status_label
 from ..groups.services import ListingData
 from ..permissions import admin_required
+from ..venues.models import Venue
+from ..venues.services import release_place
 from . import services
 from .forms import (
     ApproveForm,
@@ -45,9 +45,9 @@ from .queries import (
     list_audit,
     list_audit_actions,
     list_groups,
+    list_private_places,
     list_queue,
     list_reports,
-    list_private_places,
     list_users,
     privacy_flags,
 )

@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import privacy, validation
 from ..audit import audit
 from ..db import now_utc
-from ..exceptions import ConflictError, InvalidInput, NotFound
+from ..exceptions import InvalidInput, NotFound
 from ..extensions import db
-from ..transactions import transaction
+from ..transactions import check_version, conflicts, transaction
 from .models import Cancellation, MeetingChange, Schedule
 from .recurrence import Frequency, RecurrenceSpec, occurrences, validate
 
@@ -99,17 +97,12 @@ def _existing(model: type, schedule: Schedule, original_start: dt.datetime) -> A
         model.schedule_id == schedule.id, model.original_start == original_start))
 
 
-@contextlib.contextmanager
-def _meeting_write() -> Iterator[None]:
+def _meeting_write() -> contextlib.AbstractContextManager[None]:
     """``transaction()`` for cancel, move and undo. They raise the schedule's version, so another
-    change to the schedule committed between our read and this write fails the version check at
-    flush (``StaleDataError``): a conflict (409, nothing written), not a 500."""
-    try:
-        with transaction():
-            yield
-    except StaleDataError:
-        raise ConflictError("Someone else changed this group's meetings at the same moment. "
-                            "Nothing was changed: check the meeting and try again.") from None
+    change to the schedule committed between our read and this write is a conflict (409,
+    nothing written), not a 500."""
+    return conflicts("Someone else changed this group's meetings at the same moment. Nothing "
+                     "was changed: check the meeting and try again.")
 
 
 def cancel_meeting(schedule: Schedule, original_start: dt.datetime, reason: str, *,
@@ -257,11 +250,9 @@ def _write_schedule(schedule: Schedule, spec: RecurrenceSpec) -> None:
 
 
 def _schedule_conflict(schedule: Schedule, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != schedule.version:
-        raise ConflictError(
-            "Someone else changed this schedule while you were editing. Your changes are below; "
-            "check them against the current schedule and save again.",
-            extra={"current_version": schedule.version})
+    check_version(schedule, expected_version,
+                  "Someone else changed this schedule while you were editing. Your changes are "
+                  "below; check them against the current schedule and save again.")
 
 
 def add_schedule(group: Any, data: ScheduleData, *, by: Any) -> Schedule:
@@ -287,26 +278,19 @@ def update_schedule(schedule: Schedule, data: ScheduleData, *, by: Any,
     field. Nothing is written on an error. Existing cancellations and moves stay; one whose
     meeting is no longer part of the schedule is ignored by every reader.
     """
-    try:
-        with transaction():
-            _schedule_conflict(schedule, expected_version)
-            spec = validate_schedule(data, group_timezone(schedule.group))
-            _write_schedule(schedule, spec)
-            _touch(schedule)
-            audit("schedule.edited", by=by, group=schedule.group)
-    except StaleDataError:
-        raise ConflictError("Someone else changed this schedule at the same moment; check it "
-                            "and save again.") from None
+    with conflicts("Someone else changed this schedule at the same moment; check it and save "
+                   "again."):
+        _schedule_conflict(schedule, expected_version)
+        spec = validate_schedule(data, group_timezone(schedule.group))
+        _write_schedule(schedule, spec)
+        _touch(schedule)
+        audit("schedule.edited", by=by, group=schedule.group)
 
 
 def delete_schedule(schedule: Schedule, *, by: Any, expected_version: int | None = None) -> None:
     """Remove a schedule with its cancellations and moves (calendars drop the series)."""
-    try:
-        with transaction():
-            _schedule_conflict(schedule, expected_version)
-            group = schedule.group
-            audit("schedule.deleted", by=by, group=group,
-                  details={"schedule_id": schedule.id})
-            db.session.delete(schedule)
-    except StaleDataError:
-        raise ConflictError("Someone else changed this schedule at the same moment.") from None
+    with conflicts("Someone else changed this schedule at the same moment."):
+        _schedule_conflict(schedule, expected_version)
+        group = schedule.group
+        audit("schedule.deleted", by=by, group=group, details={"schedule_id": schedule.id})
+        db.session.delete(schedule)

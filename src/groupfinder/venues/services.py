@@ -9,15 +9,14 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import sqlalchemy as sa
-from sqlalchemy.orm.exc import StaleDataError
 
-from ..db import now_utc
-from ..exceptions import ConflictError, InvalidInput
-from ..extensions import db
-from ..groups.models import Group, ListingStatus
 from .. import privacy, validation
 from ..audit import audit
-from ..transactions import transaction
+from ..db import now_utc
+from ..exceptions import InvalidInput
+from ..extensions import db
+from ..groups.models import Group, ListingStatus
+from ..transactions import check_version, conflicts, transaction
 from .models import AccessFeature, Venue
 from .places import apply_public_location, private_places_known_to, same_place
 
@@ -190,29 +189,23 @@ def update_venue(venue: Any, data: VenueData, *, by: Any, expected_version: int 
     meets there. When the address or point changes, the stored public point of every listing at
     the venue is recomputed (the only time it is). Nothing is written on an error.
     """
-    try:
-        with transaction():
-            if expected_version is not None and expected_version != venue.version:
-                raise ConflictError(
-                    "Someone else saved this venue while you were editing. Your changes are "
-                    "below; check them against the current version and save again.",
-                    extra={"current_version": venue.version})
-            errors = _venue_errors(data, venue, by)
-            if errors:
-                raise _invalid(errors)
-            before = tuple(getattr(venue, f) for f in LOCATION_FIELDS)
-            _write_venue(venue, data)
-            moved = tuple(getattr(venue, f) for f in LOCATION_FIELDS) != before
-            if moved and venue_is_published(venue):
-                raise _invalid({"address": [LOCKED_MESSAGE]})
-            if moved:
-                for group in db.session.scalars(sa.select(Group).where(Group.venue_id == venue.id)):
-                    apply_public_location(group)
-            venue.updated_at = now_utc()
-            audit("venue.edited", by=by, details={"venue_id": venue.id, "moved": moved})
-    except StaleDataError:
-        raise ConflictError("Someone else saved this venue at the same moment; check it and "
-                            "save again.") from None
+    with conflicts("Someone else saved this venue at the same moment; check it and save again."):
+        check_version(venue, expected_version,
+                      "Someone else saved this venue while you were editing. Your changes are "
+                      "below; check them against the current version and save again.")
+        errors = _venue_errors(data, venue, by)
+        if errors:
+            raise _invalid(errors)
+        before = tuple(getattr(venue, f) for f in LOCATION_FIELDS)
+        _write_venue(venue, data)
+        moved = tuple(getattr(venue, f) for f in LOCATION_FIELDS) != before
+        if moved and venue_is_published(venue):
+            raise _invalid({"address": [LOCKED_MESSAGE]})
+        if moved:
+            for group in db.session.scalars(sa.select(Group).where(Group.venue_id == venue.id)):
+                apply_public_location(group)
+        venue.updated_at = now_utc()
+        audit("venue.edited", by=by, details={"venue_id": venue.id, "moved": moved})
 
 
 
@@ -231,24 +224,20 @@ def release_place(venue: Any, *, by: Any, expected_version: int | None = None) -
     """
     from .places import sensitive_uses
 
-    try:
-        with transaction():
-            if expected_version is not None and expected_version != venue.version:
-                raise ConflictError("This place changed while you were looking at it; check it "
-                                    "again.", extra={"current_version": venue.version})
-            place = same_place(db.session, venue)
-            if sensitive_uses(db.session, [v.id for v in place]):
-                raise InvalidInput(STILL_SENSITIVE_MESSAGE,
-                                   field_errors={"venue": [STILL_SENSITIVE_MESSAGE]})
-            exposed: list[Any] = []
-            for v in place:
-                v.is_private = False
-                v.updated_at = now_utc()
-                for group in db.session.scalars(sa.select(Group).where(Group.venue_id == v.id)):
-                    apply_public_location(group)
-                    exposed.append(group)
-            audit("venue.made_public", by=by, details={"venue_ids": [v.id for v in place],
-                                                         "group_ids": [g.id for g in exposed]})
-    except StaleDataError:
-        raise ConflictError("This place changed at the same moment; check it again.") from None
+    with conflicts("This place changed at the same moment; check it again."):
+        check_version(venue, expected_version,
+                      "This place changed while you were looking at it; check it again.")
+        place = same_place(db.session, venue)
+        if sensitive_uses(db.session, [v.id for v in place]):
+            raise InvalidInput(STILL_SENSITIVE_MESSAGE,
+                               field_errors={"venue": [STILL_SENSITIVE_MESSAGE]})
+        exposed: list[Any] = []
+        for v in place:
+            v.is_private = False
+            v.updated_at = now_utc()
+            for group in db.session.scalars(sa.select(Group).where(Group.venue_id == v.id)):
+                apply_public_location(group)
+                exposed.append(group)
+        audit("venue.made_public", by=by, details={"venue_ids": [v.id for v in place],
+                                                     "group_ids": [g.id for g in exposed]})
     return exposed
