@@ -5,7 +5,7 @@ Prints per-call medians, p95s and the ratio measured in the same run, plus how o
 puts the intended place first. This machine is shared and noisy: read the ratios, never assert
 on the timings. Not a test; never run by pytest.
 
-    python bench/suggest.py              # SQLite in memory, 10 rounds of 50 misspellings (~15 s)
+    python bench/suggest.py              # SQLite in memory, 10 rounds of 52 misspellings (~20 s)
     python bench/suggest.py --rounds 3   # quicker
 
 What it does:
