@@ -1157,7 +1157,7 @@ class Generator:
         if g["is_sensitive"]:
             kinds = {"weekly1": 5, "weekly_i2": 3, "mw_n": 2, "mw_two": 1}
         k0 = weighted(rng, kinds)
-        if k0 == "md_n":  # a couple on the 31st and a few on the last day of the month
+        if k0 == "md_n":  # a couple on the 31st (made "last day" later) and a few on the last day
             r = rng.random()
             if r < 0.12 and self.sched_counter["md_31"] < 2:
                 k0 = "md_31"
@@ -1449,6 +1449,12 @@ class Generator:
             by_venue[old["key"]].remove(g)
             by_venue[new["key"]].append(g)
             g["venue"] = new["key"]
+        # The listing form allows days 1-28 or the last day (not every month has a 29th-31st):
+        # a "31st" is the last day of the month, which is what its organizer meant.
+        for g in self.groups:
+            for sched in g["schedules"]:
+                if sched["kind"] == "monthly_date" and (sched["month_day"] or 0) > 28:
+                    sched["month_day"] = -1
         for key, gs in by_venue.items():
             if not any(g["is_sensitive"] for g in gs):
                 continue
@@ -1627,7 +1633,7 @@ def self_check(text: str) -> list[str]:
                 errors.append(f"{g['key']} unknown kind {k}")
     minimum = {"weekly, every 1 week(s)": 100, "weekly, two days": 20, "weekly, every 2 week(s)": 40,
                "weekly, every 3 week(s)": 15, "monthly weekday, nth": 40, "monthly weekday, two positions": 20,
-               "monthly weekday, last": 20, "monthly date, 1-28": 15, "monthly date, 31st": 2,
+               "monthly weekday, last": 20, "monthly date, 1-28": 15,
                "monthly date, last day": 2, "once": 15, "with last_date": 5, "with pause": 3,
                "two schedules": 30}
     for k, n in minimum.items():
@@ -1695,6 +1701,10 @@ def self_check(text: str) -> list[str]:
             for needle in {v["name"].split(",")[0].lower(), street, v["postcode"].lower()}:
                 check(needle not in public, f"{g['key']} names its private place ({needle!r})")
     check(own >= 5 and shared >= 5, f"sensitive groups: {own} at places of their own, {shared} sharing")
+    for g in groups:  # what the listing form allows (the demo seeder goes through it)
+        for s in g["schedules"]:
+            if s["kind"] == "monthly_date":
+                check(s["month_day"] == -1 or 1 <= s["month_day"] <= 28, f"{g['key']} month_day")
 
     # contacts and facilitators
     email_re = re.compile(r"^[a-z0-9._+-]+@example\.(org|com|net)$")

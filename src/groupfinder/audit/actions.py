@@ -16,6 +16,7 @@ class AuditAction(enum.StrEnum):
     group_made_sensitive = "group.made_sensitive"
     group_co_organizer_added = "group.co_organizer_added"
     group_imported = "group.imported"
+    group_published = "group.published"
     import_applied = "import.applied"
     schedule_added = "schedule.added"
     schedule_edited = "schedule.edited"
@@ -47,6 +48,7 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.group_made_sensitive: "Hid a listing's exact address",
     AuditAction.group_co_organizer_added: "Added a co-organizer",
     AuditAction.group_imported: "Imported a listing",
+    AuditAction.group_published: "Published a listing directly (no review)",
     AuditAction.import_applied: "Imported a file of listings",
     AuditAction.schedule_added: "Added meeting times",
     AuditAction.schedule_edited: "Changed meeting times",

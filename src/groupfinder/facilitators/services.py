@@ -110,13 +110,15 @@ def _write(person: Facilitator, data: FacilitatorData) -> None:
     person.show_phone = bool(data.show_phone and person.phone)
 
 
-def create_facilitator(data: FacilitatorData, *, by: Any) -> Facilitator:
-    """A new facilitator owned by ``by``. Raises ``InvalidInput`` per field."""
+def create_facilitator(data: FacilitatorData, *, by: Any,
+                       external_key: str | None = None) -> Facilitator:
+    """A new facilitator owned by ``by`` (``None``: the system). Raises ``InvalidInput`` per
+    field."""
     with transaction():
         errors = validate_facilitator(data, None, by)
         if errors:
             raise InvalidInput("Please correct the marked fields.", field_errors=errors)
-        person = Facilitator(owner_id=by.id)
+        person = Facilitator(owner_id=getattr(by, "id", None), external_key=external_key)
         _write(person, data)
         db.session.add(person)
         db.session.flush()

@@ -110,8 +110,8 @@ def _usable(model: type, ids: Sequence[int], by: Any, already: Sequence[Any] = (
         return []
     kept = {r.id for r in already if r is not None}
     rows = {r.id: r for r in db.session.scalars(sa.select(model).where(model.id.in_(ids)))}
-    allowed = [rows[i] for i in ids if i in rows
-               and (by.is_admin or rows[i].owner_id == by.id or i in kept)]
+    allowed = [rows[i] for i in ids if i in rows  # by None: the system (seeder, importer)
+               and (by is None or by.is_admin or rows[i].owner_id == by.id or i in kept)]
     return allowed if len(allowed) == len(ids) else None
 
 
@@ -225,8 +225,10 @@ def _check_version(group: Group, expected_version: int | None) -> None:
                   "below; check them against the current version and save again.")
 
 
-def create_group(data: ListingData, *, by: Any, accept_public_venue: bool = False) -> Group:
-    """A new draft listing owned by ``by``. Raises ``InvalidInput`` per field.
+def create_group(data: ListingData, *, by: Any, accept_public_venue: bool = False,
+                 external_key: str | None = None) -> Group:
+    """A new draft listing owned by ``by`` (``None``: the system, with no organizer). Raises
+    ``InvalidInput`` per field.
 
     ``accept_public_venue``: the organizer was told that the sensitive listing's venue already
     shows its address publicly, and goes ahead (the review diff flags it)."""
@@ -234,7 +236,8 @@ def create_group(data: ListingData, *, by: Any, accept_public_venue: bool = Fals
         errors = validate_listing(data, by, accept_public_venue=accept_public_venue)
         if errors:
             raise InvalidInput("Please correct the marked fields.", field_errors=errors)
-        group = Group(status=ListingStatus.draft, organizers=[by])
+        group = Group(status=ListingStatus.draft, organizers=[by] if by is not None else [],
+                      external_key=external_key)
         db.session.add(group)
         _apply(group, data, by)
         audit("group.created", by=by, group=group)
@@ -298,6 +301,25 @@ def submit_for_review(group: Group, *, by: Any) -> None:
             raise InvalidInput("This listing can't be submitted yet.", field_errors=problems)
         group.status = ListingStatus.pending_review
         audit("group.submitted", by=by, group=group)
+
+
+def publish(group: Group, *, by: Any) -> None:
+    """Draft → published at once, without review: an operator's decision (the demo seeder, an
+    admin's import with ``--publish``), never an organizer's. Needs a venue and a schedule."""
+    with transaction():
+        problems: dict[str, list[str]] = {}
+        if group.venue is None:
+            problems["venue_id"] = ["Choose where the group meets before publishing."]
+        if not group.schedules:
+            problems["schedules"] = ["Add when the group meets before publishing."]
+        if group.status == ListingStatus.published:
+            problems["status"] = ["This listing is already published."]
+        if problems:
+            raise InvalidInput("This listing can't be published yet.", field_errors=problems)
+        group.status = ListingStatus.published
+        group.published_at = group.published_at or now_utc()
+        group.review_reason = ""
+        audit("group.published", by=by, group=group)
 
 
 def add_co_organizer(group: Group, email: str, *, by: Any) -> None:
