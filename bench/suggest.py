@@ -171,7 +171,7 @@ def report(res: dict[str, Any]) -> None:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--rounds", type=int, default=10, help="passes over the 50 misspellings (default 10)")
+    p.add_argument("--rounds", type=int, default=10, help="passes over the misspellings (default 10)")
     p.add_argument("--pg", default=os.environ.get("GROUPFINDER_BENCH_DATABASE_URL", ""),
                    help="PostgreSQL URL (default $GROUPFINDER_BENCH_DATABASE_URL)")
     p.add_argument("--no-pg", action="store_true", help="SQLite only")
