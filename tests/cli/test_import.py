@@ -193,17 +193,21 @@ def test_a_failure_while_writing_leaves_the_database_unchanged(app, tmp_path, mo
     _append(path, group_key="ex-new", name="New Group", conditions="depression",
             venue_key="ex-ven-man-1", kind="once", start_time="10:00", duration_minutes="60",
             first_date="2026-12-12")
-    real = importing._write_schedule
     calls = []
 
-    def flaky(schedule, spec):  # type: ignore[no-untyped-def]
-        calls.append(1)
-        real(schedule, spec)
-        if len(calls) == 2:  # the renamed groups and two schedules are already in the database
-            db.session.flush()
-            raise RuntimeError("disk on fire")
+    def flaky(real):  # type: ignore[no-untyped-def]
+        def write(*args, **kwargs):  # type: ignore[no-untyped-def]
+            calls.append(1)
+            result = real(*args, **kwargs)
+            if len(calls) == 2:  # the renamed groups and two schedules are already in the database
+                db.session.flush()
+                raise RuntimeError("disk on fire")
+            return result
+        return write
 
-    monkeypatch.setattr(importing, "_write_schedule", flaky)
+    # The importer writes schedules through the schedule services: break the second write.
+    monkeypatch.setattr(importing, "update_schedule", flaky(importing.update_schedule))
+    monkeypatch.setattr(importing, "add_schedule", flaky(importing.add_schedule))
     with pytest.raises(RuntimeError, match="disk on fire"):
         import_listings(path, publish=True)
     assert _snapshot() == before and _counts() == counts

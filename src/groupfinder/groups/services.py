@@ -303,6 +303,20 @@ def submit_for_review(group: Group, *, by: Any) -> None:
         audit("group.submitted", by=by, group=group)
 
 
+def apply_listing(group: Group, data: ListingData, *, by: Any) -> None:
+    """An edit that takes effect at once, whatever the listing's status: an operator's decision
+    (an admin's import with ``--publish``; an import's change the app doesn't review, such as
+    hiding the address or the facilitators). Validated like every edit; nothing written on an
+    error."""
+    with transaction():
+        errors = validate_listing(data, by, group, accept_public_venue=True)
+        if errors:
+            raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+        _apply(group, data, by)
+        group.updated_at = now_utc()
+        audit("group.edited", by=by, group=group, details={"outcome": "applied"})
+
+
 def publish(group: Group, *, by: Any) -> None:
     """Draft → published at once, without review: an operator's decision (the demo seeder, an
     admin's import with ``--publish``), never an organizer's. Needs a venue and a schedule."""

@@ -28,15 +28,20 @@ What a write means:
   Schedules and facilitators of a published group change at once, as in the app.
 - Facilitators' email and phone are stored private: ``show_email``/``show_phone`` are false for
   new facilitators and reset when the file changes the address or number.
-- Public points come from ``groups.services.apply_public_location`` (recomputed only when the
-  venue, its point or the group's sensitivity or area changes). One ``import.applied`` audit
-  entry with the counts, and ``group.imported`` per group created or updated.
+- Every write goes through the features' services (``create_venue``/``update_venue``,
+  ``create_facilitator``/``update_facilitator``, ``create_group``/``apply_listing``,
+  ``add_schedule``/``update_schedule``/``delete_schedule``, ``publish``/``submit_for_review``), so
+  the rules a form obeys (the place rule, public text, the schedule editor's checks) hold here
+  too; the check above reports what it can with line numbers, and a service's refusal while
+  writing refuses the whole file. One ``import.applied`` audit entry with the counts, and
+  ``group.imported`` per group created or updated.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,17 +56,29 @@ from ..db import now_utc
 from ..exceptions import GroupfinderError, InvalidInput, PermissionDenied
 from ..extensions import db
 from ..facilitators.models import Facilitator
-from ..facilitators.services import FacilitatorData, validate_facilitator
+from ..facilitators.services import (
+    FacilitatorData,
+    create_facilitator,
+    update_facilitator,
+    validate_facilitator,
+)
 from ..geo.geocoding import GeocodingService
 from ..groups.models import Audience, Condition, Group, Language, ListingStatus
-from ..groups.services import ListingData, slugify, validate_listing
+from ..groups.services import ListingData, apply_listing, create_group, submit_for_review, validate_listing
+from ..groups.services import publish as publish_listing
 from ..schedules.models import Schedule
-from ..schedules.recurrence import Frequency, RecurrenceSpec
-from ..schedules.services import _write_schedule
+from ..schedules.recurrence import Frequency
+from ..schedules.services import ScheduleData, add_schedule, delete_schedule, update_schedule
 from ..transactions import transaction
 from ..venues.models import AccessFeature, Venue
-from ..venues.places import apply_public_location
-from ..venues.services import VenueData, _venue_errors, timezone_at, venue_is_published
+from ..venues.services import (
+    VenueData,
+    create_venue,
+    timezone_at,
+    update_venue,
+    validate_venue,
+    venue_is_published,
+)
 from . import csvformat
 from .csvformat import GroupRecord, ParsedFile, Problem, ScheduleRecord, VenueRecord
 
@@ -320,7 +337,7 @@ def _check_app_rules(parsed: ParsedFile, places: dict[str, _Place], problems: li
         data = VenueData(name=venue.name, address=venue.address, town=venue.town,
                          country=venue.country, postcode=venue.postcode, latitude=place.latitude,
                          longitude=place.longitude)
-        for name, messages in _venue_errors(data).items():
+        for name, messages in validate_venue(data).items():
             column = {"name": "venue_name"}.get(name, name)
             problems.extend(Problem(venue.line_of(column), column, m) for m in messages)
     for person in parsed.facilitators.values():
@@ -340,13 +357,15 @@ def _check_app_rules(parsed: ParsedFile, places: dict[str, _Place], problems: li
                 group, venue, parsed.facilitators, latitude=place.latitude, longitude=place.longitude))
 
 
-def _listing_data(group: GroupRecord) -> ListingData:
+def _listing_data(group: GroupRecord, venue_id: int | None = None,
+                  facilitator_ids: Iterable[int] = ()) -> ListingData:
     return ListingData(name=group.name, description=group.description,
                        what_to_expect=group.what_to_expect, cost=group.cost,
                        contact_email=group.contact_email, website=group.website,
                        conditions=group.conditions, audiences=group.audiences,
                        languages=group.languages, access=group.access,
-                       is_sensitive=group.is_sensitive, area_name=group.area_name)
+                       is_sensitive=group.is_sensitive, area_name=group.area_name,
+                       venue_id=venue_id, facilitator_ids=tuple(facilitator_ids))
 
 
 # --- step 2: compare with the database, and write --------------------------------------------
@@ -437,9 +456,6 @@ def _reconcile(parsed: ParsedFile, places: dict[str, _Place], report: ImportRepo
     """Compare the file with the database and count what changes; with ``apply``, also make the
     changes (inside the caller's transaction). Returns the problems that forbid the import."""
     problems: list[Problem] = []
-    owner_id = getattr(by, "id", None)
-    vocab = {"conditions": _by_slug(Condition), "audiences": _by_slug(Audience),
-             "languages": _by_slug(Language), "access": _by_slug(AccessFeature)}
 
     venues = _by_key(Venue, places, selectinload(Venue.access_features))
     for key, place in places.items():
@@ -448,9 +464,7 @@ def _reconcile(parsed: ParsedFile, places: dict[str, _Place], report: ImportRepo
         if venue is None:
             report.venues.created += 1
             if apply:
-                venue = venues[key] = Venue(external_key=key, owner_id=owner_id)
-                _write_venue(venue, place, vocab)
-                db.session.add(venue)
+                venues[key] = create_venue(_venue_data(place), by=by, external_key=key)
             continue
         current = _venue_state(venue)
         if current == wanted:
@@ -461,11 +475,8 @@ def _reconcile(parsed: ParsedFile, places: dict[str, _Place], report: ImportRepo
         if moved and not publish and venue_is_published(venue):
             problems.append(Problem(place.record.line_of("address"), "address",
                                     VENUE_NEEDS_PUBLISH.format(key=key)))
-        if apply:
-            _write_venue(venue, place, vocab)
-            if moved:  # listings here that the file doesn't name move too
-                for other in db.session.scalars(sa.select(Group).where(Group.venue_id == venue.id)):
-                    apply_public_location(other)
+        if apply:  # (listings here that the file doesn't name move with it: the service)
+            update_venue(venue, _venue_data(place), by=by, allow_published_move=publish)
 
     people = _by_key(Facilitator, parsed.facilitators)
     for key, person in parsed.facilitators.items():
@@ -474,16 +485,18 @@ def _reconcile(parsed: ParsedFile, places: dict[str, _Place], report: ImportRepo
         if found is None:
             report.facilitators.created += 1
             if apply:
-                found = people[key] = Facilitator(external_key=key, owner_id=owner_id,
-                                                  show_email=False, show_phone=False)
-                _write_facilitator(found, wanted_person)
-                db.session.add(found)
+                people[key] = create_facilitator(FacilitatorData(
+                    name=person.name, bio=person.bio, email=person.email, phone=person.phone),
+                    by=by, external_key=key)
         elif (found.name, found.bio, found.email, found.phone) == wanted_person:
             report.facilitators.unchanged += 1
         else:
             report.facilitators.updated += 1
-            if apply:
-                _write_facilitator(found, wanted_person)
+            if apply:  # a new address or number is never public without a new opt-in (in the app)
+                update_facilitator(found, FacilitatorData(
+                    name=person.name, bio=person.bio, email=person.email, phone=person.phone,
+                    show_email=found.show_email and found.email == person.email,
+                    show_phone=found.show_phone and found.phone == person.phone), by=by)
 
     groups = _by_key(Group, (g.key for g in parsed.groups), *_group_loads())
     for record in parsed.groups:
@@ -493,16 +506,14 @@ def _reconcile(parsed: ParsedFile, places: dict[str, _Place], report: ImportRepo
             report.groups.created += 1
             report.schedules.created += len(record.schedules)
             if apply:
-                group = Group(external_key=record.key, organizers=[by] if by is not None else [],
-                              status=ListingStatus.published if publish else ListingStatus.pending_review,
-                              published_at=now_utc() if publish else None)
-                db.session.add(group)
-                _write_listing(group, record, venues[record.venue_key], vocab)
-                group.facilitators = [people[record.facilitator_key]] if record.facilitator_key else []
-                for schedule_record in record.schedules:
-                    schedule = Schedule(sequence=0)
-                    group.schedules.append(schedule)
-                    _write_schedule(schedule, _spec(schedule_record))
+                with _at(record):
+                    group = create_group(
+                        _listing_data(record, venues[record.venue_key].id,
+                                      [people[record.facilitator_key].id] if record.facilitator_key else []),
+                        by=by, accept_public_venue=True, external_key=record.key)
+                    for schedule_record in record.schedules:
+                        add_schedule(group, _schedule_data(schedule_record), by=by)
+                    (publish_listing if publish else submit_for_review)(group, by=by)
                 audit("group.imported", by=by, group=group, details={"outcome": "created"})
             continue
 
@@ -535,23 +546,22 @@ def _reconcile(parsed: ParsedFile, places: dict[str, _Place], report: ImportRepo
         report.groups.updated += 1
         if not apply:
             continue
-        if listing_changed or public_changed:
-            _write_listing(group, record, venues[record.venue_key], vocab)
-        if publishes:
-            group.status = ListingStatus.published
-            group.published_at = group.published_at or now_utc()
-        if people_changed:
-            group.facilitators = [people[record.facilitator_key]] if record.facilitator_key else []
-        for schedule, schedule_record in plan.updated:
-            _write_schedule(schedule, _spec(schedule_record, paused_until=schedule.paused_until))
-            schedule.sequence += 1
-            schedule.updated_at = now_utc()
-        for schedule_record in plan.created:
-            schedule = Schedule(sequence=0)
-            group.schedules.append(schedule)
-            _write_schedule(schedule, _spec(schedule_record))
-        for schedule in plan.deleted:
-            group.schedules.remove(schedule)
+        with _at(record):
+            if listing_changed or public_changed or people_changed:
+                # What the app would review was refused above unless ``publish``: at once.
+                people_ids = ([people[record.facilitator_key].id] if record.facilitator_key else []) \
+                    if parsed.has_facilitators else [f.id for f in group.facilitators]
+                apply_listing(group, _listing_data(record, venues[record.venue_key].id, people_ids),
+                              by=by)
+            for schedule, schedule_record in plan.updated:
+                update_schedule(schedule, _schedule_data(schedule_record,
+                                                         paused_until=schedule.paused_until), by=by)
+            for schedule_record in plan.created:
+                add_schedule(group, _schedule_data(schedule_record), by=by)
+            for schedule in plan.deleted:
+                delete_schedule(schedule, by=by)
+            if publishes:
+                publish_listing(group, by=by)
         group.updated_at = now_utc()
         audit("group.imported", by=by, group=group, details={"outcome": "updated"})
     return report, problems
@@ -593,45 +603,33 @@ def _plan_schedules(group: Group, record: GroupRecord) -> _SchedulePlan:
     return plan
 
 
-def _spec(record: ScheduleRecord, *, paused_until: Any = None) -> RecurrenceSpec:
+def _schedule_data(record: ScheduleRecord, *, paused_until: Any = None) -> ScheduleData:
+    """The schedule service's input for a row; an update keeps the schedule's pause (set in the
+    app, not in the file)."""
     spec = record.spec()
-    if paused_until is None:
-        return spec
-    from dataclasses import replace
+    return ScheduleData(kind=spec.kind, start_time=spec.start_time,
+                        duration_minutes=spec.duration_minutes, first_date=spec.first_date,
+                        interval=spec.interval, weekdays=spec.weekdays, positions=spec.positions,
+                        month_day=spec.month_day, last_date=spec.last_date,
+                        paused_until=paused_until if paused_until is not None else spec.paused_until)
 
-    return replace(spec, paused_until=paused_until)
 
-
-def _write_venue(venue: Venue, place: _Place, vocab: dict[str, dict[str, Any]]) -> None:
+def _venue_data(place: _Place) -> VenueData:
     record = place.record
-    venue.name, venue.address, venue.postcode = record.name, record.address, record.postcode
-    venue.town, venue.country = record.town, record.country
-    venue.latitude, venue.longitude = place.latitude, place.longitude
-    venue.timezone, venue.timezone_overridden = place.timezone, place.timezone_overridden
-    venue.access_features = [vocab["access"][s] for s in sorted(record.access)]
+    return VenueData(name=record.name, address=record.address, town=record.town,
+                     country=record.country, postcode=record.postcode, latitude=place.latitude,
+                     longitude=place.longitude,
+                     timezone=place.timezone if place.timezone_overridden else "",
+                     access=tuple(sorted(record.access)))
 
 
-def _write_facilitator(person: Facilitator, wanted: tuple[Any, ...]) -> None:
-    name, bio, email, phone = wanted
-    # A new address or number is never public without a new opt-in (made in the app).
-    if person.email != email:
-        person.show_email = False
-    if person.phone != phone:
-        person.show_phone = False
-    person.name, person.bio, person.email, person.phone = name, bio, email, phone
-
-
-def _write_listing(group: Group, record: GroupRecord, venue: Venue,
-                   vocab: dict[str, dict[str, Any]]) -> None:
-    group.name, group.slug = record.name, slugify(record.name)
-    group.description, group.what_to_expect = record.description, record.what_to_expect
-    group.cost, group.contact_email, group.website = record.cost, record.contact_email, record.website
-    group.conditions = [vocab["conditions"][s] for s in record.conditions]
-    group.audiences = [vocab["audiences"][s] for s in record.audiences]
-    group.languages = [vocab["languages"][s] for s in record.languages]
-    group.access_features = [vocab["access"][s] for s in record.access]
-    group.venue = venue
-    group.is_sensitive = record.is_sensitive
-    group.area_name = record.area_name if record.is_sensitive else None
-    # Deterministic: for an unchanged venue and sensitivity it gives back the stored point.
-    apply_public_location(group)
+@contextlib.contextmanager
+def _at(record: GroupRecord) -> Iterator[None]:
+    """A service's refusal while writing (the database changed since the check, or a rule the
+    file check doesn't know) becomes the row's problem: the whole file is refused."""
+    try:
+        yield
+    except InvalidInput as exc:
+        problems = [Problem(record.line_of(name), name, m)
+                    for name, messages in exc.field_errors.items() for m in messages]
+        raise _Rejected(problems or [Problem(record.line, "group_key", exc.detail)]) from None

@@ -163,6 +163,11 @@ def _write_venue(venue: Any, data: VenueData) -> None:
     venue.access_features = _venue_access(data.access)
 
 
+def validate_venue(data: VenueData) -> dict[str, list[str]]:
+    """The per-field rules of a venue, for a caller that checks before writing (the importer)."""
+    return _venue_errors(data)
+
+
 def _invalid(errors: dict[str, list[str]]) -> InvalidInput:
     return InvalidInput("Please correct the marked fields.", field_errors=errors)
 
@@ -189,13 +194,15 @@ def venue_is_published(venue: Any) -> bool:
         Group.venue_id == venue.id, Group.status == ListingStatus.published)))
 
 
-def update_venue(venue: Any, data: VenueData, *, by: Any, expected_version: int | None = None) -> None:
+def update_venue(venue: Any, data: VenueData, *, by: Any, expected_version: int | None = None,
+                 allow_published_move: bool = False) -> None:
     """Save an edit of ``venue``.
 
     ``ConflictError`` when ``expected_version`` is not the stored version (someone saved first);
     ``InvalidInput`` per field, including a changed address or point while a published listing
-    meets there. When the address or point changes, the stored public point of every listing at
-    the venue is recomputed (the only time it is). Nothing is written on an error.
+    meets there (``allow_published_move``: an admin's import with ``--publish`` may). When the
+    address or point changes, the stored public point of every listing at the venue is
+    recomputed (the only time it is). Nothing is written on an error.
     """
     with conflicts("Someone else saved this venue at the same moment; check it and save again."):
         check_version(venue, expected_version,
@@ -207,7 +214,7 @@ def update_venue(venue: Any, data: VenueData, *, by: Any, expected_version: int 
         before = tuple(getattr(venue, f) for f in LOCATION_FIELDS)
         _write_venue(venue, data)
         moved = tuple(getattr(venue, f) for f in LOCATION_FIELDS) != before
-        if moved and venue_is_published(venue):
+        if moved and not allow_published_move and venue_is_published(venue):
             raise _invalid({"address": [LOCKED_MESSAGE]})
         if moved:
             for group in db.session.scalars(sa.select(Group).where(Group.venue_id == venue.id)):
