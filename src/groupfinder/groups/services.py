@@ -219,7 +219,8 @@ def _apply(group: Group, data: ListingData, by: Any) -> None:
         apply_public_location(group)
 
 
-def _check_version(group: Group, expected_version: int | None) -> None:
+def check_listing_version(group: Group, expected_version: int | None) -> None:
+    """``ConflictError`` when the listing changed since ``expected_version`` was loaded."""
     check_version(group, expected_version,
                   "Someone else saved this listing while you were editing. Your changes are "
                   "below; check them against the current version and save again.")
@@ -254,7 +255,7 @@ def update_group(group: Group, data: ListingData, *, by: Any,
     from .models import ListingRevision, RevisionStatus
 
     with transaction():
-        _check_version(group, expected_version)
+        check_listing_version(group, expected_version)
         errors = validate_listing(data, by, group, accept_public_venue=accept_public_venue)
         if errors:
             raise InvalidInput("Please correct the marked fields.", field_errors=errors)

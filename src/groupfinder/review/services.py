@@ -20,7 +20,7 @@ from ..exceptions import InvalidInput, NotFound
 from ..extensions import db
 from ..groups.models import Group, ListingStatus
 from ..groups.queries import pending_revisions
-from ..groups.services import ListingData, _apply, _check_version
+from ..groups.services import ListingData, apply_listing, check_listing_version
 from ..transactions import conflicts, transaction
 from ..urls import absolute_url
 from .models import ListingRevision, ProblemReport, RevisionStatus
@@ -83,7 +83,7 @@ def approve(group: Group, *, by: User, reason: str = "", expected_version: int |
     """
     note = _reason(reason, required=False)
     with _decision():
-        _check_version(group, expected_version)
+        check_listing_version(group, expected_version)
         revision = pending_revision(group)
         if group.status == ListingStatus.pending_review:
             group.status = ListingStatus.published
@@ -93,7 +93,7 @@ def approve(group: Group, *, by: User, reason: str = "", expected_version: int |
         elif group.status == ListingStatus.published and revision is not None:
             # Applied with the submitter's rights: their venues and facilitators.
             submitter = revision.submitted_by or by
-            _apply(group, ListingData.from_json(revision.proposed), submitter)
+            apply_listing(group, ListingData.from_json(revision.proposed), by=submitter)
             revision.status = RevisionStatus.approved
             revision.decided_by_id, revision.decided_at, revision.reason = by.id, now_utc(), note
             group.review_reason = ""
@@ -116,7 +116,7 @@ def reject(group: Group, reason: str, *, by: User, expected_version: int | None 
     for ``approve``."""
     note = _reason(reason, required=True)
     with _decision():
-        _check_version(group, expected_version)
+        check_listing_version(group, expected_version)
         revision = pending_revision(group)
         if group.status == ListingStatus.pending_review:
             group.status = ListingStatus.rejected
