@@ -129,10 +129,14 @@ def _register_blueprints(app: Flask) -> None:
     from .feeds.views import bp as feeds_bp
     from .groups.views import bp as groups_bp
     from .interop.export_views import bp as exports_bp
-    from .manage.views import bp as manage_bp
+    # The organizer area: one blueprint; each feature's pages register on it when imported.
+    from .facilitators import views as _facilitator_pages  # noqa: F401
+    from .groups import manage_views as _listing_pages  # noqa: F401
+    from .organizer import bp as manage_bp
     from .pages.views import bp as pages_bp
     from .review.report_views import bp as reports_bp
     from .review.views import bp as review_bp
+    from .venues import views as _venue_pages  # noqa: F401
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(groups_bp)

@@ -15,12 +15,12 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..facilitators.models import Facilitator
-from ..groups.models import Group, ListingRevision, RevisionStatus, group_organizers
-from ..groups.queries import find_pending_revision  # noqa: F401  (the views use it from here)
 from ..schedules.models import Schedule
 from ..schedules.recurrence import Meeting, next_meetings
 from ..schedules.services import group_timezone
 from ..venues.models import Venue
+from .models import Group, ListingRevision, RevisionStatus, group_organizers
+from .queries import find_pending_revision  # noqa: F401  (the views use it from here)
 
 
 @dataclass(frozen=True)
