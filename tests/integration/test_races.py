@@ -26,8 +26,8 @@ from groupfinder.db import now_utc
 from groupfinder.extensions import db
 from groupfinder.groups.models import Condition, Group, Language, ListingStatus
 from groupfinder.groups.services import submit_for_review
-from groupfinder.mail import outbox
 from groupfinder.audit.models import AuditEntry
+from groupfinder.mail import outbox
 from groupfinder.schedules.models import Cancellation, MeetingChange, Schedule
 from groupfinder.schedules.services import cancel_meeting
 
@@ -109,6 +109,22 @@ def test_approve_racing_an_organizer_save_is_409_and_decides_nothing(client):
     db.session.expire_all()
     assert db.session.get(Group, group.id).status == ListingStatus.pending_review
     assert audit_count() == entries and outbox() == []
+
+
+def test_archive_racing_an_organizer_save_is_409_and_archives_nothing(client):
+    admin, group = pending_listing()
+    sign_in(client, admin)
+    url = f"/review/groups/{group.id}"
+    token = csrf(client, url)
+    entries = audit_count()
+    with changed_behind_the_session(Group, group.id) as staged:
+        r = client.post(f"{url}/archive", data={"csrf_token": token, "reason": "Duplicate listing."})
+    assert staged
+    assert r.status_code == 409
+    assert "Duplicate listing." in text(r)  # the admin's reason, kept
+    db.session.expire_all()
+    assert db.session.get(Group, group.id).status == ListingStatus.pending_review
+    assert audit_count() == entries
 
 
 def test_reject_racing_an_organizer_save_is_409_and_decides_nothing(client):

@@ -55,10 +55,12 @@ def _tell_organizers(group: Group, subject: str, body: str) -> None:
 
 
 def _transaction(fn: Any) -> Any:
-    """Run the whole decision as one transaction (services below are short)."""
+    """Run the whole decision as one transaction (services below are short); a race with another
+    writer on the same row is a conflict (409, nothing written), not a 500."""
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with transaction():
+        with conflicts("Someone else changed this at the same moment. Nothing was changed: "
+                       "check it and try again."):
             return fn(*args, **kwargs)
     return wrapper
 

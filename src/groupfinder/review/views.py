@@ -75,7 +75,8 @@ def _admin() -> Any:
     return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
-def _add_service_errors(form: FlaskForm, exc: InvalidInput, problems: list[str]) -> None:
+def _add_service_errors(form: FlaskForm, exc: InvalidInput | ConflictError,
+                        problems: list[str]) -> None:
     """Put a service's per-field messages on the form's fields; anything else in ``problems``."""
     problems.extend(add_service_errors(form, exc.field_errors))
     if not exc.field_errors:
@@ -195,16 +196,19 @@ def archive(group_id: int) -> Any:
     group = get_review_group(group_id)
     form = ArchiveForm()
     problems: list[str] = []
+    status = 422
     if form.validate_on_submit():
         try:
             services.archive(group, form.reason.data or "", by=_admin())
-        except InvalidInput as exc:
+        except (InvalidInput, ConflictError) as exc:  # a race: 409, nothing written
             _add_service_errors(form, exc, problems)
+            status = 409 if isinstance(exc, ConflictError) else 422
+            db.session.expire_all()
             group = get_review_group(group_id)
         else:
             flash(f"Archived “{group.name}”: it is no longer public.", "success")
             return redirect(url_for("review.listing", group_id=group.id), 303)
-    return _render_listing(group, status=422, problems=problems, archive=form)
+    return _render_listing(group, status=status, problems=problems, archive=form)
 
 
 @bp.post("/groups/<int:group_id>/restore")
@@ -213,17 +217,20 @@ def restore(group_id: int) -> Any:
     group = get_review_group(group_id)
     form = RestoreForm()
     problems: list[str] = []
+    status = 422
     if form.validate_on_submit():
         try:
             services.restore(group, by=_admin(), reason=form.reason.data or "")
-        except InvalidInput as exc:
+        except (InvalidInput, ConflictError) as exc:  # a race: 409, nothing written
             _add_service_errors(form, exc, problems)
+            status = 409 if isinstance(exc, ConflictError) else 422
+            db.session.expire_all()
             group = get_review_group(group_id)
         else:
             flash(f"Restored “{group.name}” as a draft: it goes public again only after it is "
                   "submitted and approved.", "success")
             return redirect(url_for("review.listing", group_id=group.id), 303)
-    return _render_listing(group, status=422, problems=problems, restore=form)
+    return _render_listing(group, status=status, problems=problems, restore=form)
 
 
 # --- private places --------------------------------------------------------------------------
