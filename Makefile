@@ -2,10 +2,19 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN     = $(VENV)/bin
+# `make demo HOST=0.0.0.0 PORT=5101`: where the demo server listens.
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
-# Local demo only: a fixed key is fine on 127.0.0.1; production sets its own (README).
-DEMO_ENV ?= GROUPFINDER_SECRET_KEY=demo-only-not-for-production
+# The instance folder the app reads (config.instance_path): groupfinder.env, the demo database,
+# demo-accounts.txt, file mail. Git-ignored.
+INSTANCE ?= $(or $(GROUPFINDER_INSTANCE_PATH),instance)
+ENV_FILE  = $(INSTANCE)/groupfinder.env
+# Absolute links (feeds, API, mail) follow HOST and PORT unless GROUPFINDER_BASE_URL is set, in
+# the environment or in $(ENV_FILE).
+LINK_HOST = $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
+BASE_URL_SET = $(or $(GROUPFINDER_BASE_URL),$(shell grep -sqE '^[[:space:]]*(export[[:space:]]+)?GROUPFINDER_BASE_URL=' $(ENV_FILE) && echo yes))
+DEMO_ENV ?= $(if $(BASE_URL_SET),,GROUPFINDER_BASE_URL=http://$(LINK_HOST):$(PORT))
+GF = $(DEMO_ENV) GROUPFINDER_INSTANCE_PATH=$(abspath $(INSTANCE)) $(BIN)/groupfinder
 
 .PHONY: demo test install install-test bench clean
 
@@ -21,10 +30,26 @@ install-test: $(BIN)/python
 	@# ical.js, one of the three calendar engines the feed tests compare (skipped where npm is absent)
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/engines --no-audit --no-fund --silent; fi
 
-demo: install
-	$(DEMO_ENV) $(BIN)/groupfinder db upgrade
-	$(DEMO_ENV) $(BIN)/groupfinder seed-demo
-	$(DEMO_ENV) $(BIN)/groupfinder run --host $(HOST) --port $(PORT)
+# Written once, never overwritten: a generated secret key, so `.venv/bin/groupfinder …` works
+# afterwards in this checkout without exporting anything.
+$(ENV_FILE): | $(BIN)/python
+	@mkdir -p $(INSTANCE)
+	@umask 077 && { \
+	  echo '# groupfinder settings for this checkout, written once by `make demo` (never committed).'; \
+	  echo '# One GROUPFINDER_* setting a line (README, Configuration); the environment wins.'; \
+	  echo "GROUPFINDER_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))')"; \
+	  echo '# Unset, `make demo` links to http://HOST:PORT and other commands to http://127.0.0.1:5000:'; \
+	  echo '# GROUPFINDER_BASE_URL=http://127.0.0.1:5000'; \
+	  echo '# Mail (confirmation and reset links) is printed by the server; to keep it in'; \
+	  echo '# instance/mail/outbox.jsonl instead:'; \
+	  echo '# GROUPFINDER_MAIL_BACKEND=file'; \
+	} > $@.tmp && mv $@.tmp $@
+	@echo "Wrote $@ with a new secret key."
+
+demo: install $(ENV_FILE)
+	$(GF) db upgrade
+	$(GF) seed-demo --accounts
+	$(GF) run --host $(HOST) --port $(PORT)
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -32,11 +32,15 @@ _TOKEN_PATH = re.compile(r"^(/accounts/(?:confirm|reset)/)[^/?]+")
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         "groupfinder",
+        instance_path=config_module.instance_path(),
         instance_relative_config=True,
         template_folder=str(resource_dir("templates")),
         static_folder=str(resource_dir("static")),
     )
-    settings = config_module.load(app.instance_path, dict(overrides or {}))
+    overrides = dict(overrides or {})
+    # Tests say everything they need: a developer's groupfinder.env must not change them.
+    env_file = None if overrides.get("TESTING") else Path(app.instance_path) / config_module.ENV_FILE
+    settings = config_module.load(app.instance_path, overrides, env_file=env_file)
     if settings["DATABASE_URL"].startswith("sqlite:///" + app.instance_path):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(settings)
@@ -126,12 +130,13 @@ def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = _IdConverter
     from .accounts.views import bp as accounts_bp
     from .api.views import bp as api_bp
-    from .feeds.views import bp as feeds_bp
-    from .groups.views import bp as groups_bp
-    from .interop.export_views import bp as exports_bp
+
     # The organizer area: one blueprint; each feature's pages register on it when imported.
     from .facilitators import views as _facilitator_pages  # noqa: F401
+    from .feeds.views import bp as feeds_bp
     from .groups import manage_views as _listing_pages  # noqa: F401
+    from .groups.views import bp as groups_bp
+    from .interop.export_views import bp as exports_bp
     from .organizer import bp as manage_bp
     from .pages.views import bp as pages_bp
     from .review.report_views import bp as reports_bp

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -35,9 +36,14 @@ def load_reference_data_command() -> None:
 
 
 @click.command("seed-demo")
+@click.option("--accounts", is_flag=True,
+              help="Also a demo admin and a demo organizer, their passwords in the instance "
+                   "folder's demo-accounts.txt (kept on later runs).")
 @with_appcontext
-def seed_demo_command() -> None:
+def seed_demo_command(accounts: bool) -> None:
     """Load reference data and the fictional demo listings (idempotent)."""
+    from flask import current_app
+
     from .interop.demo import seed_demo
     from .interop.reference import load_gazetteer_data, load_vocabularies
 
@@ -45,6 +51,86 @@ def seed_demo_command() -> None:
     load_gazetteer_data()
     added = seed_demo()
     click.echo("demo data: added " + ", ".join(f"{v} {k}" for k, v in added.items()))
+    if accounts:
+        path = demo_accounts(Path(current_app.instance_path))
+        login = current_app.config["BASE_URL"] + "/accounts/login"
+        click.echo(f"demo accounts: {DEMO_ADMIN} (admin) and {DEMO_ORGANIZER} (organizer); their "
+                   f"passwords are in {path}. Sign in at {login}")
+
+
+DEMO_ACCOUNTS_FILE = "demo-accounts.txt"
+DEMO_ADMIN = "demo-admin@example.org"
+DEMO_ORGANIZER = "demo-organizer@example.org"
+DEMO_ORGANIZER_GROUPS = 3
+
+
+def demo_accounts(instance: Path) -> Path:
+    """A way in for each role of the demo, idempotent: the accounts get random passwords, written
+    only to ``instance/demo-accounts.txt`` (git-ignored, mode 600, never printed); a later run keeps
+    any password that still works. The organizer leads the first few published demo listings, so
+    /manage has something to edit."""
+    import secrets
+
+    import sqlalchemy as sa
+
+    from .accounts.models import Role, User
+    from .accounts.passwords import hash_password, verify_password
+    from .accounts.services import create_admin, find_user_by_email
+    from .db import now_utc
+    from .extensions import db
+    from .groups.models import Group, ListingStatus
+    from .transactions import transaction
+
+    path = instance / DEMO_ACCOUNTS_FILE
+    known: dict[str, str] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            parts = line.split()
+            if len(parts) == 3 and not line.startswith("#"):
+                known[parts[1]] = parts[2]
+    passwords: dict[str, str] = {}
+    for role, email in ((Role.admin, DEMO_ADMIN), (Role.organizer, DEMO_ORGANIZER)):
+        user = find_user_by_email(email)
+        password = known.get(email)
+        if (user is not None and password and user.role == role and user.is_enabled
+                and verify_password(user.password_hash, password)):
+            passwords[email] = password
+            continue
+        password = password or secrets.token_urlsafe(15)
+        if role == Role.admin:
+            create_admin(email, password)
+        else:
+            with transaction():
+                if user is None:
+                    user = User(email=email, display_name="Demo organizer")
+                    db.session.add(user)
+                user.role, user.is_enabled = Role.organizer, True
+                user.password_hash = hash_password(password)
+                user.email_confirmed_at = user.email_confirmed_at or now_utc()
+                user.rotate_session_token()
+        passwords[email] = password
+    with transaction():
+        organizer = find_user_by_email(DEMO_ORGANIZER)
+        leads = db.session.scalar(sa.select(sa.func.count()).select_from(Group)
+                                  .where(Group.organizers.contains(organizer)))
+        if not leads:
+            for group in db.session.scalars(
+                    sa.select(Group).where(Group.status == ListingStatus.published)
+                    .order_by(Group.id).limit(DEMO_ORGANIZER_GROUPS)):
+                group.organizers.append(organizer)
+    instance.mkdir(parents=True, exist_ok=True)
+    text = ("# Demo accounts (role, email, password), written by `groupfinder seed-demo --accounts`.\n"
+            "# Local demo only: this folder is never committed.\n"
+            + "".join(f"{role:<10} {email} {passwords[email]}\n"
+                      for role, email in (("admin", DEMO_ADMIN), ("organizer", DEMO_ORGANIZER))))
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        tmp = path.with_suffix(".tmp")
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w",
+                       encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o600)
+        tmp.replace(path)
+    return path
 
 
 @click.command("check-deploy")

@@ -1,18 +1,25 @@
-"""Settings: defaults, ``GROUPFINDER_*`` environment variables, and validation at start-up.
+"""Settings: defaults, the instance folder's ``groupfinder.env``, ``GROUPFINDER_*`` environment
+variables, and validation at start-up.
 
 Every setting is documented here, once; the README's table lists the same names. A bad value stops
-the app with one clear message per problem instead of failing later inside a request.
+the app with one clear message per problem instead of failing later inside a request. The file
+exists so that a person sets a value once (``make demo`` writes the secret key there) and every
+later ``groupfinder`` command, run from anywhere, sees it.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 PREFIX = "GROUPFINDER"
+ENV_FILE = "groupfinder.env"
+_CHECKOUT = Path(__file__).resolve().parents[2]
+_ENV_LINE = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 
 
 @dataclass(frozen=True)
@@ -23,6 +30,8 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
+    Setting("INSTANCE_PATH", None, "Folder of groupfinder.env, the default SQLite file and file mail; "
+                                   "environment only"),
     Setting("DATABASE_URL", None, "SQLAlchemy URL; default SQLite at instance/groupfinder.sqlite3"),
     Setting("SECRET_KEY", None, "Signs sessions and tokens; required unless DEBUG or TESTING"),
     Setting("BASE_URL", "http://127.0.0.1:5000", "Public origin for absolute links in feeds and API"),
@@ -57,7 +66,11 @@ _BOOL = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": 
 
 
 class ConfigError(RuntimeError):
-    """The configuration cannot work; the message lists every problem."""
+    """The configuration cannot work; the message lists every problem (also in ``problems``)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("groupfinder cannot start:\n  - " + "\n  - ".join(problems))
+        self.problems = list(problems)
 
 
 def _coerce(name: str, default: Any, raw: Any, problems: list[str]) -> Any:
@@ -75,16 +88,66 @@ def _coerce(name: str, default: Any, raw: Any, problems: list[str]) -> Any:
         return default
 
 
+def instance_path(environ: dict[str, str] | None = None) -> str | None:
+    """The instance folder: ``GROUPFINDER_INSTANCE_PATH``, else ``instance/`` at the root of a
+    source checkout (where the README, ``make demo`` and .gitignore expect it), else ``None``
+    (Flask's default for an installed package, ``<venv>/var/groupfinder-instance``)."""
+    environ = os.environ if environ is None else environ
+    chosen = environ.get(f"{PREFIX}_INSTANCE_PATH")
+    if chosen:
+        return os.path.abspath(os.path.expanduser(chosen))
+    if (_CHECKOUT / "pyproject.toml").is_file() and (_CHECKOUT / "src" / "groupfinder").is_dir():
+        return str(_CHECKOUT / "instance")
+    return None
+
+
+def read_env_file(path: Path, problems: list[str]) -> dict[str, str]:
+    """``NAME=value`` lines (``export`` allowed, so a shell can source the same file; ``#``
+    comments; one pair of quotes around a value is removed). Only settings are allowed: a typo
+    would otherwise be ignored without a word."""
+    names = {f"{PREFIX}_{s.name}" for s in SETTINGS} - {f"{PREFIX}_INSTANCE_PATH"}
+    found: dict[str, str] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return found
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(f"{path} can't be read ({exc.__class__.__name__}); fix its permissions or "
+                        "remove it.")
+        return found
+    for number, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = _ENV_LINE.match(line)
+        if not match:
+            problems.append(f"{path}, line {number}: write NAME=value, e.g. {PREFIX}_CLOCK=24h.")
+            continue
+        name, value = match.group(1), match.group(2).strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        if name not in names:
+            why = ("it says where this file is: set it in the environment"
+                   if name == f"{PREFIX}_INSTANCE_PATH" else "it is not a setting (README, Configuration)")
+            problems.append(f"{path}, line {number}: {name} can't be set here; {why}.")
+            continue
+        found[name] = value
+    return found
+
+
 def load(instance_path: str, overrides: dict[str, Any] | None = None,
-         environ: dict[str, str] | None = None) -> dict[str, Any]:
-    """Return the validated settings: defaults < environment < overrides."""
+         environ: dict[str, str] | None = None, env_file: Path | None = None) -> dict[str, Any]:
+    """Return the validated settings: defaults < ``env_file`` < environment < overrides."""
     environ = os.environ if environ is None else environ
     overrides = dict(overrides or {})
     problems: list[str] = []
+    from_file = read_env_file(env_file, problems) if env_file is not None else {}
     values: dict[str, Any] = {}
     for s in SETTINGS:
-        raw = environ.get(f"{PREFIX}_{s.name}", s.default)
+        name = f"{PREFIX}_{s.name}"
+        raw = environ.get(name, from_file.get(name, s.default))
         values[s.name] = _coerce(s.name, s.default, raw, problems)
+    values["INSTANCE_PATH"] = instance_path
     values["TESTING"] = False
     values.update(overrides)
 
@@ -98,8 +161,10 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None,
         if values["DEBUG"] or values["TESTING"]:
             values["SECRET_KEY"] = "dev-only-not-secret"
         else:
-            problems.append(f"{PREFIX}_SECRET_KEY is required (a long random string, e.g. "
-                            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`).")
+            where = env_file or Path(instance_path) / ENV_FILE
+            problems.append(f"{PREFIX}_SECRET_KEY is required: set it in the environment or in "
+                            f"{where} (`make demo` writes one), to a long random string from "
+                            "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`.")
     base = urlparse(str(values["BASE_URL"]))
     if base.scheme not in ("http", "https") or not base.netloc or base.path not in ("", "/"):
         problems.append(f"{PREFIX}_BASE_URL must be an origin like https://groups.example.org.")
@@ -130,5 +195,5 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None,
     if str(values["LOG_LEVEL"]).upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         problems.append(f"{PREFIX}_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL.")
     if problems:
-        raise ConfigError("groupfinder cannot start:\n  - " + "\n  - ".join(problems))
+        raise ConfigError(problems)
     return values
