@@ -1,25 +1,75 @@
-"""The ``groupfinder`` command: Flask's CLI with the app loaded, plus thin commands over services."""
+"""The ``groupfinder`` command: Flask's CLI with the app loaded, plus thin commands over services.
+
+Every project command is registered on the group itself, so ``groupfinder --help`` lists them
+before the configuration works; a configuration, database or Redis problem ends in one sentence
+that says what to do (``deploycheck.explain_failure``), not a traceback.
+"""
 
 from __future__ import annotations
 
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, NoAppException, with_appcontext
+
+_APP = "groupfinder.app"  # key in click's shared ctx.meta: the app the command loaded
+
+
+class ConfigProblem(NoAppException):
+    """The settings can't work. A ``NoAppException`` so that Flask's ``--help`` prints it in one
+    line and lists the commands anyway; exits 1 with the message alone (no usage text)."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, ctx=None)
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Error: {self.format_message()}", err=True)
 
 
 def _create_app() -> Flask:
     from .app import create_app
+    from .config import ConfigError
 
-    return create_app()
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        problems = exc.problems
+        if len(problems) == 1:
+            raise ConfigProblem(problems[0]) from None
+        raise ConfigProblem("groupfinder cannot start:\n  - " + "\n  - ".join(problems)) from None
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta[_APP] = app
+    return app
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app)
+class _Group(FlaskGroup):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            from .deploycheck import explain_failure
+
+            app = ctx.meta.get(_APP)
+            message = explain_failure(exc, dict(app.config) if app is not None else None)
+            if message is None:
+                raise
+            raise click.ClickException(message) from None
+
+
+@click.group(cls=_Group, create_app=_create_app)
 def main() -> None:
-    """groupfinder: find in-person mental-health support groups."""
+    """groupfinder: find in-person mental-health support groups.
+
+    Settings come from GROUPFINDER_* environment variables and the instance folder's
+    groupfinder.env (README, Configuration).
+    """
 
 
 @click.command("load-reference-data")
@@ -189,15 +239,21 @@ def import_listings_command(file: Path, dry_run: bool, publish: bool) -> None:
     click.echo(report.summary())
 
 
-def register_commands(app: Flask) -> None:
+def _project_commands() -> list[click.Command]:
+    from flask_migrate.cli import db as db_command
+
+    from .accounts.cli import create_admin_command
     from .interop.export_views import export_command
 
-    app.cli.add_command(export_command)
-    app.cli.add_command(import_listings_command)
-    app.cli.add_command(check_deploy_command)
-    app.cli.add_command(backup_command)
-    from .accounts.cli import create_admin_command
+    return [db_command, export_command, import_listings_command, check_deploy_command,
+            backup_command, create_admin_command, load_reference_data_command, seed_demo_command]
 
-    app.cli.add_command(create_admin_command)
-    app.cli.add_command(load_reference_data_command)
-    app.cli.add_command(seed_demo_command)
+
+def register_commands(app: Flask) -> None:
+    for command in _project_commands():
+        if command.name != "db":  # Flask-Migrate registers its own
+            app.cli.add_command(command)
+
+
+for _command in _project_commands():
+    main.add_command(_command)

@@ -134,7 +134,8 @@ def check(config: dict[str, Any], environ: dict[str, str], *, engine: Any = None
             with engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
         except Exception as exc:  # noqa: BLE001 - reported, not raised
-            error("GF-E014", f"The database does not answer ({type(exc).__name__}).")
+            error("GF-E014", explain_failure(exc, config)
+                  or f"The database does not answer ({type(exc).__name__}).")
         else:
             behind = _migrations_behind(engine)
             if behind:
@@ -146,8 +147,7 @@ def check(config: dict[str, Any], environ: dict[str, str], *, engine: Any = None
 
             redis.Redis.from_url(storage, socket_connect_timeout=2).ping()
         except Exception as exc:  # noqa: BLE001
-            error("GF-E016", f"Rate-limit storage at {_redact_url(storage)} does not answer "
-                             f"({type(exc).__name__}).")
+            error("GF-E016", _redis_sentence(storage, exc))
     if not int(config.get("PROXY_HOPS", 0)) and environ.get("FORWARDED_ALLOW_IPS"):
         warn("GF-W017", "gunicorn trusts forwarded headers but GROUPFINDER_PROXY_HOPS is 0: rate "
                         "limits would count the proxy, not each client.")
@@ -156,6 +156,90 @@ def check(config: dict[str, Any], environ: dict[str, str], *, engine: Any = None
 
 def _redact_url(url: str) -> str:
     return re.sub(r"//[^@/]*@", "//…@", url)
+
+
+def _redis_sentence(storage: str, exc: BaseException) -> str:
+    return (f"Redis at {_redact_url(storage)} does not answer ({type(exc).__name__}): start it, "
+            "or correct GROUPFINDER_RATELIMIT_STORAGE_URI.")
+
+
+_NO_DATABASE = re.compile(r'database "([^"]+)" does not exist')
+_NO_ROLE = re.compile(r'role "([^"]+)" does not exist')
+_BAD_PASSWORD = re.compile(r'password authentication failed for user "([^"]+)"')
+_PEER = re.compile(r'Peer authentication failed for user "([^"]+)"')
+_UNREACHABLE = ("Connection refused", "could not translate host name", "timeout expired",
+                "No such file or directory", "Name or service not known", "No route to host",
+                "could not connect", "Network is unreachable")
+_NO_TABLE = re.compile(r'no such table|relation "[^"]+" does not exist')
+
+
+def _database_errors() -> tuple[type[BaseException], ...]:
+    """SQLAlchemy's wrappers, and the drivers' own errors (a raw connection, as for SQLite's WAL
+    pragma during ``db upgrade``, raises those unwrapped)."""
+    import sqlite3
+
+    found: list[type[BaseException]] = [sa.exc.OperationalError, sa.exc.ProgrammingError,
+                                        sa.exc.InterfaceError, sqlite3.OperationalError]
+    try:
+        import psycopg
+
+        found += [psycopg.OperationalError, psycopg.errors.UndefinedTable]
+    except ImportError:  # SQLite-only installs
+        pass
+    return tuple(found)
+
+
+def explain_failure(exc: BaseException, config: dict[str, Any] | None = None) -> str | None:
+    """One sentence saying what went wrong and what to do, for the failures an operator meets
+    (database missing, refusing or unreachable; schema not created; Redis down); ``None`` for
+    anything else, which is a bug and keeps its traceback."""
+    config = config or {}
+    try:
+        import redis
+
+        if isinstance(exc, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
+            storage = str(config.get("RATELIMIT_STORAGE_URI")
+                          or os.environ.get("GROUPFINDER_RATELIMIT_STORAGE_URI", "redis://"))
+            return _redis_sentence(storage, exc)
+    except ImportError:  # pragma: no cover - a dependency of flask-limiter[redis]
+        pass
+    if not isinstance(exc, _database_errors()):
+        return None
+    text = str(getattr(exc, "orig", None) or exc)
+    raw_url = str(config.get("DATABASE_URL") or os.environ.get("GROUPFINDER_DATABASE_URL", ""))
+    try:
+        url = sa.engine.make_url(raw_url)
+    except Exception:  # noqa: BLE001 - only for wording
+        url = None
+    where = (f"{url.host or 'the local socket'}" + (f":{url.port}" if url and url.port else "")
+             if url is not None else "the configured server")
+    if (m := _NO_DATABASE.search(text)):
+        name = m.group(1)
+        owner = url.username if url is not None and url.username else "USER"
+        return (f'The database "{name}" does not exist on {where}: create it with `createdb {name}` '
+                f"(e.g. `sudo -u postgres createdb --owner {owner} {name}`), then run "
+                "`groupfinder db upgrade`.")
+    if (m := _NO_ROLE.search(text)):
+        return (f'PostgreSQL on {where} has no user "{m.group(1)}": create it with '
+                f"`sudo -u postgres createuser {m.group(1)}`, or correct GROUPFINDER_DATABASE_URL.")
+    if (m := _BAD_PASSWORD.search(text)):
+        return (f'PostgreSQL on {where} refused the password of "{m.group(1)}": correct the '
+                "password in GROUPFINDER_DATABASE_URL.")
+    if (m := _PEER.search(text)):
+        return (f'PostgreSQL refused "{m.group(1)}" (peer authentication): run the command as the '
+                f"system user {m.group(1)} (`sudo -u {m.group(1)} …`), or give a host and password "
+                "in GROUPFINDER_DATABASE_URL.")
+    if "unable to open database file" in text:
+        path = url.database if url is not None else "the SQLite file"
+        return (f"SQLite can't open {path}: make sure its folder exists and is writable by this "
+                "user, or correct GROUPFINDER_DATABASE_URL.")
+    if _NO_TABLE.search(text):
+        return ("The database has no tables yet, or an older schema: run `groupfinder db upgrade` "
+                "first.")
+    if not isinstance(exc, sa.exc.ProgrammingError) and any(m in text for m in _UNREACHABLE):
+        return (f"The database server at {where} does not answer: start PostgreSQL there, or "
+                "correct GROUPFINDER_DATABASE_URL.")
+    return None
 
 
 def _migrations_behind(engine: Any) -> str | None:
