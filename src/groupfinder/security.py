@@ -62,6 +62,9 @@ FORM_LIMITS = {
 API_LIMIT = "120 per minute"
 API_BLUEPRINTS = ("api", "exports")  # API_LIMIT on every request, per client address
 LIMIT_EXEMPT = ("pages.healthz", "pages.readyz")  # probes are never limited
+# ... nor sent to https: a load balancer or systemd probe calls gunicorn directly over plain HTTP,
+# and a 302 would read as "down". They carry no cookie and no personal data.
+PROBES = LIMIT_EXEMPT
 
 # Sign-in per account, without letting a stranger lock the owner out (ASVS 6.1.1/6.3.1):
 # attempts count per account *and* client address, so failures from elsewhere never use up the
@@ -157,6 +160,15 @@ def _from_known_address() -> bool:
         return False
 
 
+class _Talisman(Talisman):
+    """Talisman whose https redirect leaves the health probes alone (``PROBES``)."""
+
+    def _force_https(self) -> Any:
+        if request.endpoint in PROBES:
+            return None
+        return super()._force_https()
+
+
 def init_security(app: Flask) -> None:
     https = app.config["BASE_URL"].startswith("https://")
     hops = int(app.config["PROXY_HOPS"])
@@ -174,7 +186,7 @@ def init_security(app: Flask) -> None:
         REMEMBER_COOKIE_DURATION=dt.timedelta(days=14),
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=12),
     )
-    Talisman(
+    _Talisman(
         app,
         force_https=https and not app.config["TESTING"] and not app.config["DEBUG"],
         strict_transport_security=True,
