@@ -58,6 +58,7 @@ bench: install-test
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/feeds.py
 	$(BIN)/python bench/suggest.py
+	$(BIN)/python bench/cache_memory.py
 
 clean:
 	rm -rf $(VENV) instance dist build .pytest_cache
