@@ -197,10 +197,28 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         _pg_outcomes[report.outcome] = _pg_outcomes.get(report.outcome, 0) + 1
 
 
+_SKIP_HINTS = {  # what to do about the commonest reasons (README, "Tests")
+    "GROUPFINDER_TEST_DATABASE_URL is not set":
+        "set it to e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test, or run .ci/run",
+}
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
     terminalreporter.write_line(
         f"postgres tests: {_pg_outcomes['passed']} passed, {_pg_outcomes['skipped']} skipped, "
         f"{_pg_outcomes['failed']} failed")
+    # One line per reason, however many tests it skipped: "what didn't run here, and why".
+    reasons: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    if reasons:
+        terminalreporter.write_line(f"skipped {sum(reasons.values())} test(s), by reason:")
+        for reason, count in sorted(reasons.items(), key=lambda item: (-item[1], item[0])):
+            hint = _SKIP_HINTS.get(reason)
+            terminalreporter.write_line(f"  {count:>5}  {reason}" + (f" ({hint})" if hint else ""))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
