@@ -342,3 +342,22 @@ def test_query_text_never_reaches_the_logs(factory, caplog):
     service.resolve("EH1 1")
     assert "Secret" not in caplog.text and "EH1" not in caplog.text
     assert logging.getLogger("geopy").getEffectiveLevel() >= logging.INFO
+
+
+def test_point_labels_follow_a_gazetteer_reload(service, monkeypatch):
+    """A reload (another process's load-reference-data) changes the gazetteer's data version;
+    the per-process cache of point labels is dropped at the next check, not kept forever."""
+    from types import SimpleNamespace
+
+    from groupfinder.geo import gazetteer
+
+    service.LABELS_CHECK_SECONDS = 0.0
+    first = service.resolve(lat="53.4801", lng="-2.2402")
+    key = (53.48, -2.24)
+    stale = service._labels[key]
+    assert stale and first.label
+    service._labels[key] = SimpleNamespace(row=stale.row, label="Stale Label")
+    assert service.resolve(lat="53.4801", lng="-2.2402").label == "Stale Label"  # (control)
+    monkeypatch.setattr(gazetteer, "data_version", lambda session: ("reloaded",))
+    again = service.resolve(lat="53.4801", lng="-2.2402")
+    assert again.label == first.label and service._labels_version == ("reloaded",)

@@ -431,6 +431,8 @@ class GeocodingService:
         self._blocked_until = 0.0
         self._lock = threading.Lock()
         self._labels: dict[tuple[float, float], Any] = {}
+        self._labels_version: Any = None
+        self._labels_checked = 0.0
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], session_factory: SessionFactory, *,
@@ -484,14 +486,30 @@ class GeocodingService:
 
     # -- coordinates
 
+    # A point's label changes only when the gazetteer is reloaded (``load-reference-data``, maybe
+    # in another process): its data version is looked at once a minute, not per request.
+    LABELS_CHECK_SECONDS = 60.0
+
+    def _fresh_labels(self) -> None:
+        now = time.monotonic()
+        if now - self._labels_checked < self.LABELS_CHECK_SECONDS:
+            return
+        with self.session_factory() as session:
+            version = gazetteer.data_version(session)
+        with self._lock:
+            if version != self._labels_version:
+                self._labels.clear()
+                self._labels_version = version
+            self._labels_checked = now
+
     def _from_point(self, lat: float, lng: float) -> Origin:
         key = (round(lat, 3), round(lng, 3))
+        self._fresh_labels()
         with self._lock:
             near = self._labels.get(key)
         if near is None:
             with self.session_factory() as session:
                 near = gazetteer.nearest_label(session, lat, lng, self.countries)
-            # The gazetteer is reference data: a point's label never changes while serving.
             with self._lock:
                 self._labels[key] = near or False
                 if len(self._labels) > 4096:
