@@ -245,3 +245,21 @@ def test_a_public_change_recreates_a_missing_row(app):
     make_group()
     db.session.commit()
     assert db.session.get(DataGeneration, 1) is not None
+
+
+def test_a_group_summary_cached_on_another_local_day_is_rebuilt(app, client, fresh_cache):
+    """Search results reuse each group's cached summary; its schedule texts ("paused until …")
+    depend on the group's local date, so one cached on another day is a miss."""
+    group = make_group(schedules=[make_schedule()])
+    db.session.commit()
+    first = client.get("/api/v1/groups", query_string=HERE).get_json()["results"]
+    assert [r["id"] for r in first] == [group.id]
+    key = ("group-summary", group.id)
+    token = readcache.current_token()
+    summary, upcoming, day = fresh_cache.get(key, token)
+    fresh_cache.put(key, token, ({**summary, "schedules": ["STALE"]}, upcoming, day))
+    assert client.get("/api/v1/groups", query_string=HERE).get_json()["results"][0]["schedules"] == ["STALE"]
+    fresh_cache.put(key, token, ({**summary, "schedules": ["STALE"]}, upcoming,
+                                 day - dt.timedelta(days=1)))
+    again = client.get("/api/v1/groups", query_string=HERE).get_json()["results"]
+    assert again[0]["schedules"] == summary["schedules"] != ["STALE"]

@@ -88,21 +88,29 @@ def dump_hit(hit: SearchHit) -> dict[str, Any]:
     return dump_group(hit.group, distance_km=hit.distance_km, next_meeting=hit.next_meeting)
 
 
+def _local_day(zone: str | None, now: dt.datetime) -> dt.date:
+    return now.astimezone(ZoneInfo(zone or "UTC")).date()
+
+
 def dump_rows(rows: list[tuple[int, float]], now: dt.datetime) -> list[dict[str, Any]]:
     """Search results from cached summaries; only groups not cached (or whose cached next
     meeting has started) are loaded, in one batch."""
     store, token = cache(), current_token()
-    summaries: dict[int, tuple[dict[str, Any], Meeting | None]] = {}
+    summaries: dict[int, tuple[dict[str, Any], Meeting | None, dt.date]] = {}
     missing = []
     for gid, _ in rows:
         item = store.get(("group-summary", gid), token)
-        if item is None or (item[1] is not None and item[1].starts_at <= now):
+        # Stale when its next meeting has started, or when its local day has ended (the
+        # schedule texts say "paused until …", "until …" relative to today).
+        if item is None or (item[1] is not None and item[1].starts_at <= now) \
+                or item[2] != _local_day(item[0]["timezone"], now):
             missing.append(gid)
         else:
             summaries[gid] = item
     for gid, group in load_groups(missing).items():
         upcoming = next_meeting(group, now)
-        item = (dump_group(group, distance_km=None, next_meeting=upcoming), upcoming)
+        summary = dump_group(group, distance_km=None, next_meeting=upcoming)
+        item = (summary, upcoming, _local_day(summary["timezone"], now))
         store.put(("group-summary", gid), token, item)
         summaries[gid] = item
     return [{**summaries[gid][0], "distance_km": round(d, 1)} for gid, d in rows]
