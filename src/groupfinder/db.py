@@ -2,7 +2,7 @@
 
 SQLite is made to behave like PostgreSQL where it matters: foreign keys on, a busy timeout, and
 transactions that take the write lock up front (``BEGIN IMMEDIATE``) when the unit of work writes,
-so several gunicorn workers never answer "database is locked" (security-privacy.md §3.2).
+so several gunicorn workers never answer "database is locked" (docs/security-privacy.md §3.2).
 """
 
 from __future__ import annotations

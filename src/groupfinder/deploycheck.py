@@ -1,4 +1,4 @@
-"""``groupfinder check-deploy``: the deployment risks security-privacy.md lists, each as a check
+"""``groupfinder check-deploy``: the deployment risks docs/security-privacy.md lists, each as a check
 with an id and a message (like Django's ``check --deploy``). Errors fail the command.
 
 Reads the app's configuration and the process environment (gunicorn's worker count comes from

@@ -1,6 +1,6 @@
 """The one decider of what the public may see: locations, contacts, and log redaction.
 
-Pure; no Flask, no session. Privacy belongs to the *place* (security-privacy.md §2.3a): a venue
+Pure; no Flask, no session. Privacy belongs to the *place* (docs/security-privacy.md §2.3a): a venue
 that hosts any sensitive listing is private, and every listing that meets there, sensitive or
 not, shows only its area; its public point is the centre of the venue's H3 resolution-7 cell,
 computed once when the venue's address or privacy changes and stored on the group. Every public

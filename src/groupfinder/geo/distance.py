@@ -66,7 +66,7 @@ def to_unit(km: float, unit: str) -> float:
 
 
 def display_distance(km: float, unit: str = "km") -> str:
-    """'about 3.5 km': half steps under 10, whole numbers beyond (security-privacy.md §2.3.5)."""
+    """'about 3.5 km': half steps under 10, whole numbers beyond (docs/security-privacy.md §2.3.5)."""
     value = to_unit(km, unit)
     if value < 0.5:
         return f"under 0.5 {unit}"

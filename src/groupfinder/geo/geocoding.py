@@ -1,6 +1,6 @@
 """The geocoding port: turn what people type (or a "near me" point) into an ``Origin``.
 
-Three geopy ``Geocoder`` layers (geo.md §1.5):
+Three geopy ``Geocoder`` layers (docs/geo.md §1.5):
 
 - ``GazetteerGeocoder``: offline, reads the ``gazetteer`` table; its adapter refuses the network.
 - ``CachedGeocoder``: wraps any geopy geocoder with the ``geocode_cache`` table (30 days for

@@ -3,7 +3,7 @@
 Pure: no Flask, no database. ``classify`` decides the *kind* of query (coordinates, a UK full,
 sector or district postcode, a US ZIP, a place name with qualifiers); looking it up is
 ``gazetteer``'s job and choosing an answer is ``geocoding``'s. Rules are country-aware
-(geo.md §4.2): a partial UK postcode keeps its space, because ``EH1 1`` (a sector of EH1) and
+(docs/geo.md §4.2): a partial UK postcode keeps its space, because ``EH1 1`` (a sector of EH1) and
 ``EH11`` (another district) differ by that space alone.
 """
 

@@ -136,7 +136,7 @@ class Group(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
-        # Nearest-first search: expanding bounding box over the public point (geo.md §3.6).
+        # Nearest-first search: expanding bounding box over the public point (docs/geo.md §3.6).
         sa.Index("ix_groups_status_public_lat_lng", "status", "public_lat", "public_lng"),
     )
 

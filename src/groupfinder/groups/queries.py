@@ -1,7 +1,7 @@
 """Read-only queries for groups: nearest-first search and the public group page.
 
 Search is exact k-nearest by an expanding bounding box over each group's *public* point
-(geo.md §3.6): the radius grows 2 → 4 → 8 … km, capped at the requested radius, until k + 1 rows
+(docs/geo.md §3.6): the radius grows 2 → 4 → 8 … km, capped at the requested radius, until k + 1 rows
 lie inside the circle. Results and everything a page or the API shows of them load in a fixed
 number of statements, whatever the number of results.
 """

@@ -1,4 +1,4 @@
-"""Every published group in the Meeting Guide JSON format (code4recovery/spec; landscape.md §1).
+"""Every published group in the Meeting Guide JSON format (code4recovery/spec; docs/landscape.md §1).
 
 The document is a JSON array of *meetings*. The spec is weekly-meeting-centric, so:
 
@@ -17,7 +17,7 @@ The document is a JSON array of *meetings*. The spec is weekly-meeting-centric, 
   written at the top of ``notes``; a pause is written there too ("Not meeting until …") and adds
   the type ``TC`` (temporarily closed) while it lasts.
 
-Privacy (security-privacy.md §2.4): every location comes from ``privacy.public_location``. A
+Privacy (docs/security-privacy.md §2.4): every location comes from ``privacy.public_location``. A
 sensitive group has ``approximate: "yes"``, ``location`` and ``formatted_address`` = its area
 name, ``latitude``/``longitude`` = the centre of its cell, no ``region`` (the venue's town could
 be narrower than the area the organizer chose) and ``location_notes`` saying the organizer
@@ -95,7 +95,7 @@ TEMPORARILY_CLOSED = "TC"
 TYPE_CODES = {"audiences": AUDIENCE_CODES, "access": ACCESS_CODES, "languages": LANGUAGE_CODES}
 
 _TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
-# The spec's fields this export writes (landscape.md §1.2), as a JSON Schema (2020-12) for one entry.
+# The spec's fields this export writes (docs/landscape.md §1.2), as a JSON Schema (2020-12) for one entry.
 ENTRY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["name", "slug"],

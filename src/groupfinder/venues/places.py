@@ -1,4 +1,4 @@
-"""Which places are private, decided once for every write path (security-privacy.md §2.3a).
+"""Which places are private, decided once for every write path (docs/security-privacy.md §2.3a).
 
 A venue is *private* when any sensitive listing uses it, moves a meeting to it, or proposes it
 in a pending revision; two venue records at the same postcode within 100 m are one place. Every

@@ -4,7 +4,7 @@ Revision ID: 4b7e2f9a1c30
 Revises: dc531a0a0145
 Create Date: 2026-12-03 14:20:00
 
-The data step applies the rule to existing data (security-privacy.md §2.3a) with a frozen copy
+The data step applies the rule to existing data (docs/security-privacy.md §2.3a) with a frozen copy
 of the rule, not the app's code (which will change after this revision): every venue that a
 sensitive listing uses, moves a meeting to or proposes in a pending revision becomes private,
 with every venue at the same postcode within 100 m; every listing at a private venue gets the
