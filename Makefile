@@ -16,7 +16,7 @@ BASE_URL_SET = $(or $(GROUPFINDER_BASE_URL),$(shell grep -sqE '^[[:space:]]*(exp
 DEMO_ENV ?= $(if $(BASE_URL_SET),,GROUPFINDER_BASE_URL=http://$(LINK_HOST):$(PORT))
 GF = $(DEMO_ENV) GROUPFINDER_INSTANCE_PATH=$(abspath $(INSTANCE)) $(BIN)/groupfinder
 
-.PHONY: demo test install install-test bench clean
+.PHONY: demo test install install-test bench tour clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ bench: install-test
 	$(BIN)/python bench/feeds.py
 	$(BIN)/python bench/suggest.py
 	$(BIN)/python bench/cache_memory.py
+
+# The README's tour screenshots (docs/tour/*.jpg), taken from a throwaway demo with Chromium.
+tour: install-test
+	$(BIN)/python docs/tour/screenshots.py
 
 clean:
 	rm -rf $(VENV) instance dist build .pytest_cache
