@@ -184,22 +184,42 @@ def demo_accounts(instance: Path) -> Path:
 
 
 @click.command("check-deploy")
-@with_appcontext
-def check_deploy_command() -> None:
-    """Check the configuration for deployment risks; exit 1 on any error."""
+@click.option("--url", metavar="URL",
+              help="Check the deployment at URL from outside instead (HTTP requests only, so it "
+                   "runs from any machine, without settings), e.g. https://groups.example.org.")
+@click.pass_context
+def check_deploy_command(ctx: click.Context, url: str | None) -> None:
+    """Check the configuration (or, with --url, a running site) for deployment risks; exit 1 on
+    any error."""
     from flask import current_app
 
-    from .deploycheck import check, environ_snapshot
+    from . import deploycheck
+
+    if url:
+        _report(deploycheck.check_url(url), ok=f"No deployment errors found at {url}.",
+                failed=f"error(s) at {url}.")
+        return
+    if not current_app:  # what @with_appcontext does: --url must work without the app's settings
+        from flask.cli import ScriptInfo
+
+        ctx.with_resource(ctx.ensure_object(ScriptInfo).load_app().app_context())
     from .extensions import db
 
-    findings = check(dict(current_app.config), environ_snapshot(), engine=db.engine)
+    findings = deploycheck.check(dict(current_app.config), deploycheck.environ_snapshot(),
+                                 engine=db.engine)
+    _report(findings, ok="No deployment errors found.", failed="error(s): not ready to deploy.")
+
+
+def _report(findings: list[Any], *, ok: str, failed: str) -> None:
+    """One line per finding (errors on stderr), then a summary; exit 1 on any error."""
     for finding in findings:
         click.echo(str(finding), err=finding.level == "error")
     errors = [f for f in findings if f.level == "error"]
     if errors:
-        click.echo(f"{len(errors)} error(s): not ready to deploy.", err=True)
+        click.echo(f"{len(errors)} {failed}", err=True)
         raise SystemExit(1)
-    click.echo("No deployment errors found." + (f" {len(findings)} warning(s)." if findings else ""))
+    warnings = [f for f in findings if f.level == "warning"]
+    click.echo(ok + (f" {len(warnings)} warning(s)." if warnings else ""))
 
 
 @click.command("backup")

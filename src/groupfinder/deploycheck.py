@@ -4,16 +4,26 @@ with an id and a message (like Django's ``check --deploy``). Errors fail the com
 Reads the app's configuration and the process environment (gunicorn's worker count comes from
 ``WEB_CONCURRENCY`` or ``GUNICORN_CMD_ARGS``); touches the database and Redis only to see that
 they answer.
+
+``check-deploy --url`` (``check_url``) looks at a running deployment from outside instead, over
+HTTP only: what the proxy, TLS and the app's headers actually send, which no configuration
+check can see (a proxy that drops a header or forgets ``X-Forwarded-Proto``, a leaked ``.git``).
 """
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import re
 import shlex
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
@@ -25,7 +35,7 @@ NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smbfs", "smb3", "fuse.sshfs", "9p
 @dataclass(frozen=True)
 class Finding:
     id: str
-    level: str  # "error" | "warning"
+    level: str  # "error" | "warning" | "info" (a check skipped, and why)
     message: str
 
     def __str__(self) -> str:
@@ -263,3 +273,277 @@ def _alembic_config(config_class: Any, folder: Path) -> Any:
 
 def environ_snapshot() -> dict[str, str]:
     return dict(os.environ)
+
+
+
+# --- check-deploy --url: the deployment seen from outside ------------------------------------
+
+SAMPLE_WHERE = "M1+1AE"  # a postcode the shipped gazetteer knows
+HSTS_MIN_AGE = 31536000  # one year, what security.py sends
+TIMEOUT_S = 10.0
+MAX_BODY = 4_000_000
+LEAKY_REFERRER_POLICIES = {"unsafe-url", "no-referrer-when-downgrade"}
+
+
+@dataclass(frozen=True)
+class Response:
+    """What ``check_url`` needs of an answer: status, every header (Set-Cookie repeats), body."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        found = self.all(name)
+        return found[0] if found else None
+
+    def all(self, name: str) -> list[str]:
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+    @property
+    def media_type(self) -> str:
+        return (self.header("Content-Type") or "").split(";")[0].strip().lower()
+
+    def json(self) -> Any:
+        """The parsed body, or None when it isn't JSON."""
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+
+Fetch = Callable[[str, Mapping[str, str]], Response]
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect comes back as the answer: some checks are about the redirect itself, and
+    following one blindly could take the checker off the site being checked."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def fetch_url(url: str, headers: Mapping[str, str] | None = None, *,
+              timeout: float = TIMEOUT_S) -> Response:
+    """One GET with the standard library (nothing to install on the checking machine); any
+    status is returned, not raised. Raises ``OSError`` (or ``http.client.HTTPException``) when
+    nothing answers."""
+    opener = urllib.request.build_opener(_NoRedirect)
+    request = urllib.request.Request(url, headers={"User-Agent": "groupfinder-check-deploy",
+                                                   **dict(headers or {})})
+    try:
+        with opener.open(request, timeout=timeout) as answer:
+            return Response(answer.status, tuple(answer.headers.items()), answer.read(MAX_BODY))
+    except urllib.error.HTTPError as answer:  # 3xx, 4xx, 5xx: an answer all the same
+        with answer:
+            body = answer.read(MAX_BODY) if answer.fp is not None else b""
+            return Response(answer.code, tuple(answer.headers.items()), body)
+
+
+def _is_local(host: str) -> bool:
+    return host in ("localhost", "::1", "0.0.0.0") or host.startswith("127.") \
+        or host.endswith(".localhost")
+
+
+def _reason(exc: BaseException) -> str:
+    reason = getattr(exc, "reason", None) or exc
+    return f"{type(reason).__name__}: {reason}" if str(reason) else type(reason).__name__
+
+
+def _parse_cookie(line: str) -> tuple[str, dict[str, str]]:
+    first, *attributes = [part.strip() for part in line.split(";")]
+    name = first.split("=", 1)[0].strip()
+    attrs = {}
+    for attribute in attributes:
+        key, _, value = attribute.partition("=")
+        attrs[key.strip().lower()] = value.strip()
+    return name, attrs
+
+
+def _answered(response: Response) -> str:
+    where = response.header("Location")
+    return f"{response.status}" + (f" (to {where})" if where else "")
+
+
+def check_url(base_url: str, fetch: Fetch | None = None) -> list[Finding]:
+    """Findings about the deployment at ``base_url``, from about a dozen GETs: https and the
+    http redirect, security headers, cookies, probes, feeds, the API's errors, ``/.git``.
+
+    ``fetch(url, headers) -> Response`` does the requests (``fetch_url`` unless given; tests pass
+    their own). Plain http is accepted only for this machine, whose https checks are skipped."""
+    fetch = fetch or fetch_url
+    out: list[Finding] = []
+
+    def error(fid: str, message: str) -> None:
+        out.append(Finding(fid, "error", message))
+
+    def warn(fid: str, message: str) -> None:
+        out.append(Finding(fid, "warning", message))
+
+    def info(fid: str, message: str) -> None:
+        out.append(Finding(fid, "info", message))
+
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        error("GF-E100", f"{base_url!r} is not an http(s) URL such as https://groups.example.org.")
+        return out
+    base = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+    https, local = parts.scheme == "https", _is_local(parts.hostname)
+    failed: dict[str, str] = {}
+
+    def get(path: str, headers: Mapping[str, str] | None = None, *,
+            root: str | None = None) -> Response | None:
+        try:
+            return fetch((root or base) + path, dict(headers or {}))
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            failed[path] = _reason(exc)
+            return None
+
+    def broken(path: str, response: Response | None) -> str:
+        return f"does not answer ({failed.get(path, '?')})" if response is None \
+            else f"answered {_answered(response)}"
+
+    home = get("/")
+    if home is None:
+        error("GF-E101", f"{base}/ does not answer ({failed['/']}).")
+        return out
+    if not https:
+        if local:
+            info("GF-I102", f"{base} is plain http on this machine: the https checks (redirect, "
+                            "HSTS, Secure and __Host- cookies) are skipped.")
+        else:
+            error("GF-E102", f"{base} is not https: serve the site over https only.")
+    if home.status != 200:
+        error("GF-E103", f"GET / answered {_answered(home)}, not 200"
+              + (" (behind a proxy: is X-Forwarded-Proto sent, and GROUPFINDER_PROXY_HOPS set?)"
+                 if 300 <= home.status < 400 else "") + ".")
+
+    # https, and plain http sent there
+    if https and local:
+        info("GF-I104", f"{parts.hostname} is this machine: the http → https redirect is not "
+                        "checked.")
+    elif https:
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        plain = get("/", root=f"http://{host}")
+        location = (plain.header("Location") or "") if plain is not None else ""
+        if plain is None:
+            warn("GF-W104", f"http://{host}/ does not answer ({failed['/']}): people typing the "
+                            "bare name get nothing; redirect port 80 to https.")
+        elif plain.status not in (301, 302, 307, 308) \
+                or not location.startswith(f"https://{host}"):
+            error("GF-E104", f"http://{host}/ answered {_answered(plain)}: it should redirect to "
+                             f"https://{host}/.")
+
+    # security headers on the home page
+    if https:
+        hsts = home.header("Strict-Transport-Security") or ""
+        age = re.search(r"max-age\s*=\s*\"?(\d+)", hsts, re.I)
+        if not age or int(age.group(1)) < HSTS_MIN_AGE:
+            error("GF-E105", "Strict-Transport-Security is "
+                  + (f"{hsts!r}" if hsts else "missing")
+                  + f": browsers need max-age ≥ {HSTS_MIN_AGE} (one year) to stay on https.")
+    csp = (home.header("Content-Security-Policy") or "").lower()
+    directives = {d.strip().split(" ", 1)[0]: d.strip() for d in csp.split(";") if d.strip()}
+    if directives.get("default-src") != "default-src 'none'" or "frame-ancestors" not in directives:
+        error("GF-E106", "Content-Security-Policy is " + (f"{csp!r}" if csp else "missing")
+              + ": expected default-src 'none' and frame-ancestors.")
+    if (home.header("X-Content-Type-Options") or "").strip().lower() != "nosniff":
+        error("GF-E107", "X-Content-Type-Options: nosniff is missing.")
+    referrer = (home.header("Referrer-Policy") or "").strip().lower()
+    if not referrer or referrer in LEAKY_REFERRER_POLICIES:
+        error("GF-E108", "Referrer-Policy is " + (f"{referrer!r}" if referrer else "missing")
+              + ": search URLs (postcodes) would reach other sites.")
+    server = home.header("Server") or ""
+    if re.search(r"\d", server):
+        warn("GF-W109", f"The Server header names a version ({server!r}); in nginx, set "
+                        "`server_tokens off;`.")
+
+    # cookies: none on public pages; the sign-in page's as strict as a session cookie can be
+    search = get(f"/search?where={SAMPLE_WHERE}")
+    for path, response in (("/", home), (f"/search?where={SAMPLE_WHERE}", search)):
+        if response is None:
+            error("GF-E110", f"GET {path} {broken(path, response)}.")
+        elif response.all("Set-Cookie"):
+            names = ", ".join(_parse_cookie(c)[0] for c in response.all("Set-Cookie"))
+            error("GF-E110", f"GET {path} sets a cookie ({names}): public pages must set none.")
+    login = get("/accounts/login")
+    if login is None or login.status != 200:
+        error("GF-E111", f"GET /accounts/login {broken('/accounts/login', login)}, not 200.")
+    elif not login.all("Set-Cookie"):
+        warn("GF-W111", "GET /accounts/login set no cookie: its flags were not checked.")
+    else:
+        for line in login.all("Set-Cookie"):
+            name, attrs = _parse_cookie(line)
+            missing = [flag for flag, ok in (
+                ("Secure", "secure" in attrs or not https),
+                ("HttpOnly", "httponly" in attrs),
+                ("SameSite=Lax", attrs.get("samesite", "").lower() == "lax"),
+                ("the __Host- prefix (Path=/, no Domain)",
+                 not https or (name.startswith("__Host-") and attrs.get("path") == "/"
+                               and "domain" not in attrs)),
+            ) if not ok]
+            if missing:
+                error("GF-E112", f"The sign-in page's cookie {name} lacks {', '.join(missing)}.")
+
+    # health probes
+    health = get("/healthz")
+    if health is None or health.status != 200 or health.media_type != "application/json" \
+            or not isinstance(health.json(), dict):
+        error("GF-E113", f"GET /healthz {broken('/healthz', health)}"
+              + (f" as {health.media_type or 'no type'}" if health is not None else "")
+              + ": expected 200 JSON.")
+    ready = get("/readyz")
+    body = ready.json() if ready is not None else None
+    if ready is None or ready.status != 200 or not isinstance(body, dict) \
+            or body.get("status") != "ok":
+        checks = body.get("checks") if isinstance(body, dict) else None
+        failing = [f"{k}: {v}" for k, v in checks.items() if v != "ok"] \
+            if isinstance(checks, dict) else []
+        error("GF-E114", f"GET /readyz {broken('/readyz', ready)}"
+              + (f"; failing: {', '.join(failing)}" if failing else "")
+              + ": expected 200 with status ok.")
+
+    # feeds
+    guide = get("/api/meeting-guide.json")
+    etag = guide.header("ETag") if guide is not None else None
+    if guide is None or guide.status != 200 or guide.media_type != "application/json" or not etag:
+        error("GF-E115", f"GET /api/meeting-guide.json {broken('/api/meeting-guide.json', guide)}"
+              + (f" as {guide.media_type or 'no type'}, ETag {etag or 'missing'}"
+                 if guide is not None else "") + ": expected 200 application/json with an ETag.")
+    if etag:
+        again = get("/api/meeting-guide.json", {"If-None-Match": etag})
+        if again is None or again.status != 304:
+            error("GF-E116", "GET /api/meeting-guide.json with If-None-Match "
+                  f"{broken('/api/meeting-guide.json', again)}, not 304: feed readers download "
+                  "it in full every time (does the proxy drop ETag or If-None-Match?).")
+    feed_path = f"/search/calendar.ics?where={SAMPLE_WHERE}"
+    feed = get(feed_path)
+    feed_type = re.sub(r"\s+", "", (feed.header("Content-Type") or "").lower()) if feed else ""
+    if feed is None or feed.status != 200 or feed_type != "text/calendar;charset=utf-8":
+        error("GF-E117", f"GET {feed_path} {broken(feed_path, feed)}"
+              + (f" as {feed_type or 'no type'}" if feed is not None else "")
+              + ": expected 200 text/calendar; charset=utf-8.")
+
+    # the API, and its errors
+    api_path = f"/api/v1/groups?where={SAMPLE_WHERE}"
+    api = get(api_path)
+    if api is None or api.status != 200 or api.media_type != "application/json" \
+            or api.json() is None:
+        error("GF-E118", f"GET {api_path} {broken(api_path, api)}"
+              + (f" as {api.media_type or 'no type'}" if api is not None else "")
+              + ": expected 200 JSON.")
+    bad_path = "/api/v1/groups?lat=abc&lng=0"
+    bad = get(bad_path)
+    if bad is None or not 400 <= bad.status < 500 or bad.media_type != "application/problem+json":
+        error("GF-E119", f"GET {bad_path} {broken(bad_path, bad)}"
+              + (f" as {bad.media_type or 'no type'}" if bad is not None else "")
+              + ": expected 4xx application/problem+json.")
+
+    # nothing of the checkout
+    git = get("/.git/HEAD")
+    if git is None:
+        error("GF-E120", f"GET /.git/HEAD {broken('/.git/HEAD', git)}: expected 404.")
+    elif git.status not in (403, 404, 410):
+        error("GF-E120", f"GET /.git/HEAD answered {_answered(git)}, not 404: the repository "
+                         "may be exposed.")
+    return out
