@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Search benchmark: nearest-first search on synthetic data, SQLite and PostgreSQL, plus HTTP.
 
-Prints medians, p95s and ratios measured in the same run (geo.md §3 and §5). This machine is
+Prints medians, p95s and ratios measured in the same run (docs/geo.md §3 and §5). This machine is
 shared and noisy: read the ratios, never assert on the timings. Not a test; never run by pytest.
 
     python bench/search.py --quick                       # smoke run: 10k only, 100 queries, 3 s HTTP
@@ -16,9 +16,9 @@ PostgreSQL is skipped with a note.
 What is measured, per size and backend, over the same query points (interleaved, so drift on
 the shared machine hits every method alike):
 
-* ``nearest_group_ids`` — the DB part: the expanding box 2 → 4 → … → 25 km (geo.md §3.6);
+* ``nearest_group_ids`` — the DB part: the expanding box 2 → 4 → … → 25 km (docs/geo.md §3.6);
 * ``fixed 25 km box`` — the same statement run once at the full radius (no expansion), the
-  alternative geo.md §3.3 rejected;
+  alternative docs/geo.md §3.3 rejected;
 * ``search_groups`` — DB + loading every relationship + next-meeting computation;
 
 each unfiltered, with one condition, and with one condition + one weekday. The HTTP run serves

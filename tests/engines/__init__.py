@@ -1,4 +1,4 @@
-"""Three independent iCalendar engines, standing in for the calendar apps (calendar-feeds.md).
+"""Three independent iCalendar engines, standing in for the calendar apps (docs/calendar-feeds.md).
 
 Each engine takes feed bytes and a window [start, end) of aware instants and returns the meetings
 a subscriber would see: ``Occurrence(uid, start, end)`` with both instants in UTC, sorted, one

@@ -1,6 +1,6 @@
 """Errors under stress: the database unavailable or locked answers 503 with Retry-After, a request
 over MAX_CONTENT_LENGTH 413, and no error page shows a traceback, a file path, configuration or
-SQL (security-privacy.md §3.2 error mapping; ASVS 16.5.1)."""
+SQL (docs/security-privacy.md §3.2 error mapping; ASVS 16.5.1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The attacker of security-privacy.md §2.1: query the public search from points of their
+"""The attacker of docs/security-privacy.md §2.1: query the public search from points of their
 choice, binary-search the radius at which a group appears, and trilaterate.
 
 ``attack`` only uses what the API answers (the rounded origin it echoes, result ids,

@@ -1,5 +1,5 @@
 """The shape of the code, checked: dependencies between feature packages point one way, and the
-pure cores know nothing of Flask (architecture.md: views → services/queries → models).
+pure cores know nothing of Flask (docs/architecture.md: views → services/queries → models).
 
 Read from the source with ``ast`` (every ``import``, at module level or inside a function; not
 those under ``if TYPE_CHECKING:``, which never run). The exceptions are listed here, once, each

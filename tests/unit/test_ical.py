@@ -1,4 +1,4 @@
-"""The feed builder, without the app: the bytes follow calendar-feeds.md §0, and three independent
+"""The feed builder, without the app: the bytes follow docs/calendar-feeds.md §0, and three independent
 engines (recurring_ical_events, ical.js, libical) expand every kind of schedule to exactly the
 meetings ``recurrence.meetings`` gives, over two years crossing both DST changes, in three zones.
 """
@@ -306,7 +306,7 @@ def test_body_reading_engines_refuse_a_tzid_without_vtimezone(engine_name: str):
 
 @pytest.mark.parametrize("engine_name", ENGINE_NAMES)
 def test_an_exdate_off_by_the_dst_hour_is_noticed(engine_name: str):
-    """EXDATE in UTC computed without DST (calendar-feeds.md §1.5): libical and ical.js keep the
+    """EXDATE in UTC computed without DST (docs/calendar-feeds.md §1.5): libical and ical.js keep the
     meeting (RFC exact-instant match); recurring_ical_events is lenient and drops it."""
     eng = engine(engine_name)
     body, want = _london_feed()
@@ -322,7 +322,7 @@ def test_an_exdate_off_by_the_dst_hour_is_noticed(engine_name: str):
         assert got == want
 
 
-# --- the bytes: calendar-feeds.md §0 rules 3-15 ---------------------------------------------------
+# --- the bytes: docs/calendar-feeds.md §0 rules 3-15 ---------------------------------------------------
 
 @dataclasses.dataclass
 class Line:

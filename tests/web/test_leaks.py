@@ -1,6 +1,6 @@
 """Nothing public, and nothing another organizer sees, reveals a sensitive group's venue or a
 facilitator's private contact; nor do the logs, or what seekers searched for
-(security-privacy.md §2.3–2.5).
+(docs/security-privacy.md §2.3–2.5).
 
 The scenario (tests/leakcheck/scenario.py) gives every secret a unique marker string. The
 crawler starts from every public GET route of ``app.url_map`` built with the real ids, plus

@@ -1,6 +1,6 @@
 """``GET /api/meeting-guide.json`` and ``groupfinder export meeting-guide``: every published
-group in the Meeting Guide JSON format (landscape.md §1), through the privacy rule
-(security-privacy.md §2.4), on both backends.
+group in the Meeting Guide JSON format (docs/landscape.md §1), through the privacy rule
+(docs/security-privacy.md §2.4), on both backends.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ URL = "/api/meeting-guide.json"
 JSON_TYPE = "application/json; charset=utf-8"
 GROUP_URL = re.compile(r"^https://groups\.example\.test/groups/(\d+)/")
 
-# --- the spec, written down independently of the code (landscape.md §1.2 and §1.3) ------------
+# --- the spec, written down independently of the code (docs/landscape.md §1.2 and §1.3) ------------
 
 SPEC_TYPE_CODES = set(
     "11 12x12 A ABSI AF AL AL-AN AM AR ASL B BA BE BG BI BRK C CAN CF D DA DB DD DE DR EL EN FA "

@@ -1,4 +1,4 @@
-"""Privacy belongs to the place (security-privacy.md §2.3a), through HTTP with CSRF on.
+"""Privacy belongs to the place (docs/security-privacy.md §2.3a), through HTTP with CSRF on.
 
 A venue that any sensitive listing uses, moves a meeting to or proposes is private: every listing
 there shows only its area. Two venue records at the same postcode within 100 m are one place.

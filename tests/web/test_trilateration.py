@@ -1,5 +1,5 @@
 """Repeated searches from several points cannot narrow a sensitive group below its published
-cell (security-privacy.md §2.1–2.3): the public point never changes between requests, every
+cell (docs/security-privacy.md §2.1–2.3): the public point never changes between requests, every
 distance, radius filter and "nearest outside" answer is computed from it, so an attacker who
 binary-searches the radius from four points and trilaterates recovers the H3 cell centre,
 about a kilometre from the venue, never the venue.

@@ -4,7 +4,7 @@ Rules (decided here): a facilitator belongs to the organizer who created them (`
 Name and bio are public once a group they lead is published; email and phone are private unless
 the matching ``show_*`` box is ticked (``privacy.public_contact`` decides what is shown). A bio is
 public text of every sensitive group the facilitator leads, so it must not locate that group's
-venue (security-privacy.md §2.3 rule 8). Facilitator changes publish at once, like schedules.
+venue (docs/security-privacy.md §2.3 rule 8). Facilitator changes publish at once, like schedules.
 Each public service is one transaction; on a domain error nothing was written.
 """
 

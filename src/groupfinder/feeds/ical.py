@@ -1,6 +1,6 @@
 """Pure iCalendar builder: series in, feed bytes out. No Flask, no session.
 
-Follows calendar-feeds.md §0: one VEVENT per schedule with an RRULE, cancellations as EXDATE in
+Follows docs/calendar-feeds.md §0: one VEVENT per schedule with an RRULE, cancellations as EXDATE in
 the series' own TZID and wall time, moves as RECURRENCE-ID overrides with the same UID, an
 Outlook-shaped VTIMEZONE (one STANDARD and one DAYLIGHT with yearly RRULEs) for every TZID,
 DTSTAMP from the data (never "now"), so unchanged data gives byte-identical output. No ORGANIZER
@@ -147,7 +147,7 @@ def series_components(series: Series) -> list[Event]:
     return out
 
 
-# --- VTIMEZONE in the shape Outlook, libical and ical.js read alike (calendar-feeds.md §2.3) ----
+# --- VTIMEZONE in the shape Outlook, libical and ical.js read alike (docs/calendar-feeds.md §2.3) ----
 
 def _changes(zone: ZoneInfo, year: int) -> Iterable[tuple[dt.datetime, dt.timedelta, dt.timedelta, str, bool]]:
     t = dt.datetime(year, 1, 1, tzinfo=UTC)

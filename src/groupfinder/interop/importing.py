@@ -1,6 +1,6 @@
 """Import listings from the CSV format of ``interop.csvformat``: every row or none.
 
-Contract (security-privacy.md §3.1):
+Contract (docs/security-privacy.md §3.1):
 
 1. Read, parse and check the whole file first: the format, the vocabularies, the app's own rules
    for listings, venues, facilitators and schedules, the offline placing of venues without
