@@ -206,7 +206,7 @@ def check_deploy_command(ctx: click.Context, url: str | None) -> None:
     from .extensions import db
 
     findings = deploycheck.check(dict(current_app.config), deploycheck.environ_snapshot(),
-                                 engine=db.engine)
+                                 engine=db.engine, probe_smtp=True)
     _report(findings, ok="No deployment errors found.", failed="error(s): not ready to deploy.")
 
 
@@ -259,6 +259,34 @@ def import_listings_command(file: Path, dry_run: bool, publish: bool) -> None:
     click.echo(report.summary())
 
 
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Worker threads.")
+@with_appcontext
+def worker_command(workers: int) -> None:
+    """Run the background-job consumer (mail delivery and its retries, periodic jobs) until
+    stopped; production runs it beside gunicorn (README, Deployment)."""
+    from flask import current_app
+
+    from .tasks import huey_for
+
+    if current_app.config["TASKS_IMMEDIATE"]:
+        click.echo("Background jobs run immediately here (GROUPFINDER_TASKS_IMMEDIATE): there is "
+                   "nothing for a worker to do. Set GROUPFINDER_TASKS_IMMEDIATE=false in the web "
+                   "app's and the worker's settings.", err=True)
+        raise SystemExit(1)
+    import logging
+
+    huey_log = logging.getLogger("huey")  # its start, each task and each error, to the journal
+    if not huey_log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        huey_log.addHandler(handler)
+        huey_log.setLevel(logging.INFO)
+        huey_log.propagate = False
+    huey_for(current_app).create_consumer(workers=workers, worker_type="thread",
+                                          periodic=True).run()
+
+
 def _project_commands() -> list[click.Command]:
     from flask_migrate.cli import db as db_command
 
@@ -266,7 +294,8 @@ def _project_commands() -> list[click.Command]:
     from .interop.export_views import export_command
 
     return [db_command, export_command, import_listings_command, check_deploy_command,
-            backup_command, create_admin_command, load_reference_data_command, seed_demo_command]
+            backup_command, create_admin_command, load_reference_data_command, seed_demo_command,
+            worker_command]
 
 
 def register_commands(app: Flask) -> None:

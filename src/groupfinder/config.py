@@ -57,6 +57,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_USERNAME", None, "SMTP user name, if the server needs one"),
     Setting("SMTP_PASSWORD", None, "SMTP password"),
     Setting("SMTP_STARTTLS", True, "Use STARTTLS with the SMTP server"),
+    Setting("TASKS_URL", None, "Task queue: empty for SQLite at instance/tasks.sqlite3, or redis://host:6379/1"),
+    Setting("TASKS_IMMEDIATE", "auto", "true: background jobs run at once in the request, no worker; "
+                                      "auto: true in DEBUG, TESTING, or when MAIL_BACKEND is not smtp"),
     Setting("LOG_LEVEL", "INFO", "Python logging level of the application's loggers"),
     Setting("DEBUG", False, "Flask debug mode; never in production"),
 )
@@ -192,6 +195,21 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None,
         problems.append(f"{PREFIX}_PROXY_HOPS must be a whole number from 0 to 5.")
     if values["MAIL_BACKEND"] not in ("console", "file", "smtp", "memory"):
         problems.append(f"{PREFIX}_MAIL_BACKEND must be console, file, smtp or memory.")
+    tasks_url = values["TASKS_URL"]
+    if tasks_url and not str(tasks_url).startswith(("redis://", "rediss://", "unix://")):
+        problems.append(f"{PREFIX}_TASKS_URL must be empty (SQLite) or a redis:// URL.")
+    immediate = values["TASKS_IMMEDIATE"]
+    if isinstance(immediate, str):
+        if immediate.strip().lower() == "auto":
+            # Development mail (console, file, memory) means no worker runs: `make demo` stays
+            # one command. Production mail (smtp) goes through `groupfinder worker`.
+            immediate = bool(values["DEBUG"] or values["TESTING"]
+                             or values["MAIL_BACKEND"] != "smtp")
+        else:
+            immediate = _BOOL.get(immediate.strip().lower())
+            if immediate is None:
+                problems.append(f"{PREFIX}_TASKS_IMMEDIATE must be auto, true or false.")
+    values["TASKS_IMMEDIATE"] = bool(immediate)
     if str(values["LOG_LEVEL"]).upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         problems.append(f"{PREFIX}_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL.")
     if problems:

@@ -85,7 +85,7 @@ def weak_secret(key: str | None) -> str | None:
 
 
 def check(config: dict[str, Any], environ: dict[str, str], *, engine: Any = None,
-          mounts_file: str = "/proc/mounts") -> list[Finding]:
+          mounts_file: str = "/proc/mounts", probe_smtp: bool = False) -> list[Finding]:
     out: list[Finding] = []
 
     def error(fid: str, message: str) -> None:
@@ -161,7 +161,30 @@ def check(config: dict[str, Any], environ: dict[str, str], *, engine: Any = None
     if not int(config.get("PROXY_HOPS", 0)) and environ.get("FORWARDED_ALLOW_IPS"):
         warn("GF-W017", "gunicorn trusts forwarded headers but GROUPFINDER_PROXY_HOPS is 0: rate "
                         "limits would count the proxy, not each client.")
+    if probe_smtp and config.get("MAIL_BACKEND") == "smtp":
+        problem = smtp_problem(str(config.get("SMTP_HOST", "")), int(config.get("SMTP_PORT", 587)))
+        if problem:
+            # A warning: mail waits in the outbox and goes out once the server answers.
+            warn("GF-W018", f"The SMTP server {config.get('SMTP_HOST')}:{config.get('SMTP_PORT')} "
+                            f"does not answer ({problem}): mail waits in the outbox until it does.")
+    if config.get("TASKS_IMMEDIATE"):
+        warn("GF-W019", "Background jobs run immediately (GROUPFINDER_TASKS_IMMEDIATE): mail is "
+                        "sent inside requests and failed mail is retried only when new mail is "
+                        "written. Set it to false and run `groupfinder worker`.")
     return out
+
+
+def smtp_problem(host: str, port: int, timeout: float = 3.0) -> str | None:
+    """``None`` when an SMTP server at host:port greets us (220), else why not, in a few words.
+    Only connects and says QUIT: no login, nothing sent."""
+    import smtplib
+
+    try:
+        with smtplib.SMTP(host, port, timeout=timeout) as smtp:
+            smtp.noop()
+    except (OSError, smtplib.SMTPException) as exc:
+        return type(exc).__name__
+    return None
 
 
 def _redact_url(url: str) -> str:

@@ -13,6 +13,7 @@ from .groups.models import (
     ListingStatus,
     RevisionStatus,
 )
+from .mail import OutboxMail
 from .readcache import DataGeneration
 from .review.models import ProblemReport
 from .schedules.models import Cancellation, MeetingChange, Schedule
@@ -21,6 +22,6 @@ from .venues.models import AccessFeature, Venue
 __all__ = [
     "AccessFeature", "AuditEntry", "Audience", "DataGeneration", "ListingRevision", "ProblemReport",
     "RevisionStatus", "Cancellation", "Condition", "Facilitator", "GazetteerEntry",
-    "GeocodeCache", "Group", "Language", "ListingStatus", "MeetingChange", "Role", "Schedule",
+    "GeocodeCache", "Group", "Language", "ListingStatus", "MeetingChange", "OutboxMail", "Role", "Schedule",
     "User", "Venue",
 ]

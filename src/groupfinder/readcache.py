@@ -72,7 +72,8 @@ def _bump(session: Session) -> None:
 # "public": a spare new token costs one rebuild, a kept one serves stale data.
 
 _PUBLISHED = "published"  # ListingStatus.published (a StrEnum, so equal to its value)
-_NEVER_PUBLIC = frozenset({"User", "AuditEntry", "ProblemReport", "ListingRevision", "GeocodeCache"})
+_NEVER_PUBLIC = frozenset({"User", "AuditEntry", "ProblemReport", "ListingRevision", "GeocodeCache",
+                           "OutboxMail"})
 # A published group's columns and links no public output shows: who organizes it, the
 # reviewer's note, and the row's bookkeeping (filing a pending edit only moves these).
 _GROUP_PRIVATE_ATTRS = frozenset({"organizers", "review_reason", "updated_at", "version"})

@@ -10,10 +10,9 @@ Rules (decided here, nowhere else):
   normal form, lower-cased), so ``Ann@Example.org`` and ``ann@example.org`` are one account.
 - Resetting or changing a password, and signing out, rotate ``User.session_token``, which ends
   every session and remember-me cookie of the account (Flask-Login's id embeds the token).
-- Every public service is one transaction; on a domain error nothing was written. Mail that is
-  part of the outcome (a confirmation or reset link) is sent before the commit, so when the mail
-  server fails nothing is written either; a notice after the fact ("your password was changed")
-  is sent after the commit and its failure only logged.
+- Every public service is one transaction; on a domain error nothing was written. Mail is
+  queued in the outbox in the same transaction as the change it tells of (``mail.send``), so it
+  goes out if and only if that change commits, and a mail server that is down only delays it.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from .. import mail, validation
-from ..db import now_utc, writing
+from ..db import now_utc
 from ..exceptions import GroupfinderError, InvalidInput
 from ..extensions import db
 from ..transactions import transaction
@@ -163,15 +162,12 @@ def _send_no_account(email: str) -> None:
 
 
 def _notify_password_changed(user: User) -> None:
-    try:
-        mail.send(user.email, "Your groupfinder password was changed", (
-            f"{_greeting(user)}\n\n"
-            "The password of your groupfinder account was just changed, and every device that "
-            "was signed in has been signed out.\n\n"
-            "If this wasn't you, set a new password straight away:\n\n"
-            f"{absolute_url('accounts.reset_request')}\n"))
-    except mail.MailUnavailable:
-        log.warning("password-change notice not sent (user %s)", user.id)
+    mail.send(user.email, "Your groupfinder password was changed", (
+        f"{_greeting(user)}\n\n"
+        "The password of your groupfinder account was just changed, and every device that "
+        "was signed in has been signed out.\n\n"
+        "If this wasn't you, set a new password straight away:\n\n"
+        f"{absolute_url('accounts.reset_request')}\n"))
 
 
 # --- services -------------------------------------------------------------------------------
@@ -182,7 +178,7 @@ def register_user(email: str, password: str, display_name: str = "") -> None:
     If the address already has an account, that person gets a "someone tried to register with
     your address" mail instead; the caller sees the same outcome either way (nothing returned).
     Raises ``InvalidInput`` per field (email, password, display_name) before anything is written
-    or sent, and ``mail.MailUnavailable`` (nothing written) when the mail server fails.
+    or queued; the mail waits in the outbox when the mail server is down.
     """
     display_name = (display_name or "").strip()
     errors: dict[str, list[str]] = {}
@@ -198,8 +194,10 @@ def register_user(email: str, password: str, display_name: str = "") -> None:
     if errors:
         raise InvalidInput("Please correct the marked fields.", field_errors=errors)
 
-    with writing():
-        try:
+    # The mail is queued in the same transaction as the account: it goes out after the commit,
+    # so a mail server that is down delays the mail, never the registration.
+    try:
+        with transaction():
             existing = find_user_by_email(email)
             if existing is None:
                 user = User(email=email, display_name=display_name, role=Role.organizer,
@@ -210,21 +208,12 @@ def register_user(email: str, password: str, display_name: str = "") -> None:
             else:
                 hash_password(password)  # the work a new account costs, so timing tells nothing
                 _send_already_registered(existing)
-            db.session.commit()
-        except IntegrityError:
-            # Someone registered the same address at the same moment: now it is an existing one.
-            db.session.rollback()
-            try:
-                existing = find_user_by_email(email)
-                if existing is not None:
-                    _send_already_registered(existing)
-                db.session.commit()
-            except Exception:
-                db.session.rollback()
-                raise
-        except Exception:
-            db.session.rollback()
-            raise
+    except IntegrityError:
+        # Someone registered the same address at the same moment: now it is an existing one.
+        with transaction():
+            existing = find_user_by_email(email)
+            if existing is not None:
+                _send_already_registered(existing)
     log.info("account.register")
 
 
@@ -266,14 +255,9 @@ def authenticate(email: str, password: str) -> User:
                               "mistake, please contact the site's team.")
     if user.email_confirmed_at is None:
         log.info("auth.login.refused user=%s reason=unconfirmed", user.id)
-        try:
-            _send_confirmation(user)
-            detail = ("Please confirm your email address first. We have sent you a new link; "
-                      "open it, then sign in.")
-        except mail.MailUnavailable:
-            detail = ("Please confirm your email address first, with the link we sent you. "
-                      "We couldn't send a new one just now.")
-        raise EmailNotConfirmed(detail)
+        _send_confirmation(user)  # queued in its own short transaction
+        raise EmailNotConfirmed("Please confirm your email address first. We have sent you a "
+                                "new link; open it, then sign in.")
     if check_needs_rehash(user.password_hash):
         with transaction():
             user.password_hash = hash_password(password)
@@ -283,8 +267,8 @@ def authenticate(email: str, password: str) -> User:
 
 def request_password_reset(email: str) -> None:
     """Mail a reset link to the account with this address, or a "no account here" note to the
-    address when there is none: the caller sees the same outcome either way. Writes nothing.
-    Raises ``mail.MailUnavailable`` when the mail server fails (in both cases alike)."""
+    address when there is none: the caller sees the same outcome either way. Writes only the
+    mail, queued in the outbox (one short write)."""
     try:
         address = validation.normalize_email(email)
     except validation.InvalidEmail:
@@ -324,8 +308,8 @@ def reset_password(token: str, new_password: str) -> User:
         if user.email_confirmed_at is None:
             user.email_confirmed_at = now_utc()
         user.rotate_session_token()
+        _notify_password_changed(user)
     log.info("account.password_reset user=%s", user.id)
-    _notify_password_changed(user)
     return user
 
 
@@ -351,8 +335,8 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     with transaction():
         user.password_hash = hash_password(new_password)
         user.rotate_session_token()
+        _notify_password_changed(user)
     log.info("account.password_changed user=%s", user.id)
-    _notify_password_changed(user)
 
 
 def sign_out_everywhere(user: User) -> None:

@@ -47,11 +47,9 @@ def _reason(text: str, *, required: bool) -> str:
 
 
 def _tell_organizers(group: Group, subject: str, body: str) -> None:
+    """Queued in the decision's transaction: sent if and only if the decision commits."""
     for organizer in group.organizers:
-        try:
-            mail.send(organizer.email, subject, body)
-        except mail.MailUnavailable:
-            log.warning("review mail to an organizer of group %s not sent", group.id)
+        mail.send(organizer.email, subject, body)
 
 
 def _transaction(fn: Any) -> Any:
@@ -193,18 +191,15 @@ def report_problem(group: Group, kind: str, message: str) -> ProblemReport:
         errors["message"] = ["Tell us a little about the problem."]
     if errors:
         raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+    body = (f"Someone reported a problem with \"{group.name}\": {REPORT_KINDS[kind]}.\n\n"
+            f"{text}\n\n{absolute_url('groups.detail', group_id=group.id, slug=group.slug)}\n")
     with transaction():
         report = ProblemReport(group=group, kind=kind, message=text)
         db.session.add(report)
-    body = (f"Someone reported a problem with \"{group.name}\": {REPORT_KINDS[kind]}.\n\n"
-            f"{text}\n\n{absolute_url('groups.detail', group_id=group.id, slug=group.slug)}\n")
-    recipients = {u.email for u in group.organizers if u.is_enabled} | set(db.session.scalars(
-        sa.select(User.email).where(User.role == Role.admin, User.is_enabled)))
-    for address in sorted(recipients):
-        try:
+        recipients = {u.email for u in group.organizers if u.is_enabled} | set(db.session.scalars(
+            sa.select(User.email).where(User.role == Role.admin, User.is_enabled)))
+        for address in sorted(recipients):
             mail.send(address, f"Problem reported: {group.name}", body)
-        except mail.MailUnavailable:
-            log.warning("problem report mail not sent for group %s", group.id)
     return report
 
 

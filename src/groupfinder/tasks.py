@@ -1,0 +1,75 @@
+"""Background and periodic jobs on Huey: embedded on one machine (``SqliteHuey`` at
+instance/tasks.sqlite3) or on Redis at scale (``RedisHuey``, ``GROUPFINDER_TASKS_URL``).
+Huey was chosen because it runs both ways with the same code, has crontab-style periodic tasks
+built in, and needs no broker for a single-server deployment.
+
+``groupfinder worker`` runs the consumer. When tasks are immediate (``GROUPFINDER_TASKS_IMMEDIATE``,
+by default in DEBUG and TESTING and with development mail: ``make demo`` and the tests) a task runs in the calling thread
+at once and periodic tasks don't run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+
+_KEY = "groupfinder.tasks"
+
+
+def make_huey(config: Any, instance_path: str) -> Huey:
+    url = config.get("TASKS_URL")
+    immediate = bool(config["TASKS_IMMEDIATE"])
+    if url:
+        huey: Huey = RedisHuey("groupfinder", url=url, immediate=immediate)
+    else:
+        path = Path(instance_path) / "tasks.sqlite3"
+        if not immediate:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        # Immediate mode keeps its (empty) queue in memory: no file is created.
+        huey = SqliteHuey("groupfinder", filename=str(path), immediate=immediate)
+    return huey
+
+
+def init_app(app: Flask) -> None:
+    """One Huey per app, its tasks bound to that app (the worker has no request context)."""
+    huey = make_huey(app.config, app.instance_path)
+
+    def in_app(fn: Any) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                return fn(*args, **kwargs)
+        run.__name__ = fn.__name__
+        run.__qualname__ = fn.__qualname__
+        return run
+
+    @huey.task(name="deliver_mail")
+    @in_app
+    def deliver_mail() -> int:
+        """Send what the outbox holds (queued after each commit that wrote mail)."""
+        from . import mail
+
+        return mail.deliver_pending()
+
+    @huey.periodic_task(crontab(minute="*"), name="retry_mail")
+    @in_app
+    def retry_mail() -> int:
+        """Every minute: mail whose backoff has passed, or whose sender died mid-send."""
+        from . import mail
+
+        return mail.deliver_pending()
+
+    app.extensions[_KEY] = huey
+    app.extensions[_KEY + ".deliver_mail"] = deliver_mail
+    app.extensions[_KEY + ".retry_mail"] = retry_mail
+
+
+def huey_for(app: Flask | None = None) -> Huey:
+    return (app or current_app).extensions[_KEY]
+
+
+def schedule_mail_delivery() -> None:
+    """Queue a delivery (immediate mode: deliver now, in this thread)."""
+    current_app.extensions[_KEY + ".deliver_mail"]()
