@@ -244,6 +244,15 @@ def _render_places(*, status: int = 200, problems: list[str] | None = None) -> A
                            problems=problems or [], form=ReleasePlaceForm(formdata=None)), status
 
 
+@bp.get("/mail")
+@admin_required
+def mail_problems() -> Any:
+    from .. import mail
+
+    return render_template("review/mail.html", items=mail.troubled(),
+                           mask=mail.mask_address, max_attempts=mail.MAX_ATTEMPTS)
+
+
 @bp.get("/places")
 @admin_required
 def places() -> Any:
