@@ -193,3 +193,25 @@ def test_a_bad_tasks_setting_is_refused(tmp_path):
     with pytest.raises(config_module.ConfigError, match="TASKS_IMMEDIATE"):
         config_module.load(str(tmp_path), environ={"GROUPFINDER_SECRET_KEY": "x" * 64,
                                                    "GROUPFINDER_TASKS_IMMEDIATE": "maybe"})
+
+
+def test_with_a_worker_the_commit_queues_a_job_that_delivers(app, tmp_path, monkeypatch):
+    """Queued mode, as in production: the request only enqueues; the consumer's job sends."""
+    from ..conftest import make_app
+
+    monkeypatch.setenv("GROUPFINDER_INSTANCE_PATH", str(tmp_path))
+    worker_app = make_app(app.config["DATABASE_URL"], TASKS_IMMEDIATE=False)
+    huey = tasks.huey_for(worker_app)
+    try:
+        with worker_app.app_context():
+            with transaction():
+                mail.send("ann@example.org", "Hello", "body")
+            assert mail.outbox() == [] and huey.pending_count() == 1
+            assert (tmp_path / "tasks.sqlite3").exists()
+            job = huey.dequeue()
+            assert job.name.endswith("deliver_mail") and huey.execute(job) == 1
+            assert [m.to for m in mail.outbox()] == ["ann@example.org"]
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        huey.storage.flush_all()
