@@ -24,7 +24,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .db import UTCDateTime, now_utc, writing
+from .db import UTCDateTime, now_utc, reading, writing
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -115,6 +115,10 @@ def claim(limit: int, now: dt.datetime) -> list[tuple[int, Mail]]:
     them. Each row is taken with a conditional UPDATE, so of two deliveries racing only one
     gets it (on PostgreSQL the second UPDATE re-checks the condition after the first commits)."""
     claimed: list[tuple[int, Mail]] = []
+    with reading(), Session(db.engine) as session:
+        # Most runs find nothing due: they need not queue for SQLite's write lock.
+        if session.scalar(sa.select(OutboxMail.id).where(_due(now)).limit(1)) is None:
+            return claimed
     with writing(), Session(db.engine) as session, session.begin():
         ids = session.scalars(sa.select(OutboxMail.id).where(_due(now))
                               .order_by(OutboxMail.id).limit(limit)).all()

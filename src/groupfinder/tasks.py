@@ -23,13 +23,14 @@ def make_huey(config: Any, instance_path: str) -> Huey:
     url = config.get("TASKS_URL")
     immediate = bool(config["TASKS_IMMEDIATE"])
     if url:
-        huey: Huey = RedisHuey("groupfinder", url=url, immediate=immediate)
+        huey: Huey = RedisHuey("groupfinder", url=url, immediate=immediate, results=False)
     else:
         path = Path(instance_path) / "tasks.sqlite3"
         if not immediate:
             path.parent.mkdir(parents=True, exist_ok=True)
-        # Immediate mode keeps its (empty) queue in memory: no file is created.
-        huey = SqliteHuey("groupfinder", filename=str(path), immediate=immediate)
+        # Immediate mode keeps its (empty) queue in memory: no file is created. No results are
+        # kept: nothing reads them, and in immediate mode they would pile up in memory.
+        huey = SqliteHuey("groupfinder", filename=str(path), immediate=immediate, results=False)
     return huey
 
 
