@@ -150,7 +150,9 @@ def test_register_refuses_bad_input_per_field_and_writes_nothing(app, ctx):
     assert users() == [] and mail.outbox() == []
 
 
-def test_register_writes_nothing_when_mail_fails(app, ctx, monkeypatch):
+def test_register_writes_nothing_when_its_mail_cannot_be_queued(app, ctx, monkeypatch):
+    """The account and its confirmation mail are one transaction (the outbox): both or neither.
+    A mail server that is down is another matter: the mail waits (test_mail_outbox)."""
     def down(*_a: object) -> None:
         raise mail.MailUnavailable("down")
 
