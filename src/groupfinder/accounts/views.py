@@ -24,7 +24,6 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 
 from ..exceptions import InvalidInput
-from ..mail import MailUnavailable
 from ..permissions import organizer_required, public
 from ..security import remember_address
 from . import services
@@ -40,10 +39,6 @@ from .forms import (
 )
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
-
-MAIL_DOWN = ("We couldn't send email just now, so nothing was saved. Please try again in a few "
-             "minutes.")
-
 
 @bp.after_request
 def _no_store(response: Any) -> Any:
@@ -90,20 +85,17 @@ def _start_session(user: Any, *, remember: bool) -> None:
 @public
 def register() -> Any:
     form = RegistrationForm()
-    problem = None
     status = 200
     if form.validate_on_submit():
-        try:
+        try:  # (the confirmation mail waits in the outbox: SMTP being down loses nothing)
             services.register_user(form.email.data, form.password.data,
                                    form.display_name.data or "")
         except InvalidInput as exc:
             add_errors(form, exc.field_errors)
             status = 422
-        except MailUnavailable:
-            problem, status = MAIL_DOWN, 503
         else:
             return redirect(url_for("accounts.check_email", sent="register"))
-    return _page("accounts/register.html", form, status, problem=problem)
+    return _page("accounts/register.html", form, status)
 
 
 @bp.get("/check-email")
@@ -190,16 +182,10 @@ def logout() -> Any:
 @public
 def reset_request() -> Any:
     form = PasswordResetRequestForm()
-    problem = None
-    status = 200
     if form.validate_on_submit():
-        try:
-            services.request_password_reset(form.email.data)
-        except MailUnavailable:
-            problem, status = MAIL_DOWN.replace(", so nothing was saved", ""), 503
-        else:
-            return redirect(url_for("accounts.check_email", sent="reset"))
-    return _page("accounts/reset_request.html", form, status, problem=problem)
+        services.request_password_reset(form.email.data)  # (the mail waits in the outbox)
+        return redirect(url_for("accounts.check_email", sent="reset"))
+    return _page("accounts/reset_request.html", form, 200)
 
 
 @bp.route("/new-password", methods=["GET", "POST"])
