@@ -51,8 +51,12 @@ demo: install $(ENV_FILE)
 	$(GF) seed-demo --accounts
 	$(GF) run --host $(HOST) --port $(PORT)
 
+# One pytest process per core (pytest-xdist), each file kept in one process (module caches, and
+# the Redis tests that reset their database, stay together). PYTEST_WORKERS= runs in one process.
+PYTEST_WORKERS ?= -n auto --maxprocesses=4 --dist loadfile
+
 test: install-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 bench: install-test
 	$(BIN)/python bench/search.py
