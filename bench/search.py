@@ -375,6 +375,20 @@ def build(backend: str, url: str, size: int, args: argparse.Namespace, towns: li
 # --- PostgreSQL scratch databases --------------------------------------------------------------
 
 
+def open_pg(args: Any) -> tuple[PgServer | None, str]:
+    """The PostgreSQL server the options name, connected; or ``None`` and the line saying why
+    it was skipped (``--no-pg``, no URL, unreachable)."""
+    if args.no_pg:
+        return None, "PostgreSQL: skipped (--no-pg)"
+    if not args.pg:
+        return None, "PostgreSQL: skipped (set GROUPFINDER_BENCH_DATABASE_URL or --pg)"
+    pg = PgServer(args.pg)
+    reason = pg.connect()
+    if reason:
+        return None, f"PostgreSQL: skipped, unreachable ({reason})"
+    return pg, ""
+
+
 class PgServer:
     def __init__(self, url: str) -> None:
         u = make_url(url)
@@ -915,20 +929,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{SENSITIVE_SHARE:.0%} sensitive; queries weighted by population")
 
     backends = [] if args.no_sqlite else ["sqlite"]
-    pg: PgServer | None = None
-    pg_note = ""
-    if args.no_pg:
-        pg_note = "PostgreSQL: skipped (--no-pg)"
-    elif not args.pg:
-        pg_note = "PostgreSQL: skipped (set GROUPFINDER_BENCH_DATABASE_URL or --pg)"
-    else:
-        pg = PgServer(args.pg)
-        reason = pg.connect()
-        if reason:
-            pg_note = f"PostgreSQL: skipped, unreachable ({reason})"
-            pg = None
-        else:
-            backends.append("postgres")
+    pg, pg_note = open_pg(args)
+    if pg is not None:
+        backends.append("postgres")
     if pg_note:
         log(pg_note)
 

@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from search import PgServer, log, ms, p50, pct, ratio  # noqa: E402
+from search import log, ms, open_pg, p50, pct, ratio  # noqa: E402
 
 COUNTRIES = ("GB", "US")
 # (typed, the place meant): letters dropped, doubled, swapped and misheard, GB and US.
@@ -192,24 +192,15 @@ def main(argv: list[str] | None = None) -> int:
     results.append(run("sqlite (memory)", engine, args.rounds))
     engine.dispose()
 
-    pg_note = ""
-    if args.no_pg:
-        pg_note = "PostgreSQL: skipped (--no-pg)"
-    elif not args.pg:
-        pg_note = "PostgreSQL: skipped (set GROUPFINDER_BENCH_DATABASE_URL or --pg)"
-    else:
-        pg = PgServer(args.pg)
-        reason = pg.connect()
-        if reason:
-            pg_note = f"PostgreSQL: skipped, unreachable ({reason})"
-        else:
-            try:
-                engine = sa.create_engine(pg.scratch("suggest"))  # type: ignore[arg-type]
-                GazetteerEntry.__table__.create(engine)
-                results.append(run(f"postgres {pg.version}", engine, args.rounds))
-                engine.dispose()
-            finally:
-                pg.close()
+    pg, pg_note = open_pg(args)
+    if pg is not None:
+        try:
+            engine = sa.create_engine(pg.scratch("suggest"))  # type: ignore[arg-type]
+            GazetteerEntry.__table__.create(engine)
+            results.append(run(f"postgres {pg.version}", engine, args.rounds))
+            engine.dispose()
+        finally:
+            pg.close()
 
     for res in results:
         report(res)

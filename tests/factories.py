@@ -11,11 +11,12 @@ from groupfinder.accounts.models import Role, User
 from groupfinder.db import now_utc
 from groupfinder.extensions import db
 from groupfinder.groups.models import Group, ListingStatus
-from groupfinder.groups.services import apply_public_location, slugify
+from groupfinder.groups.services import slugify
 from groupfinder.schedules.models import Schedule
 from groupfinder.schedules.recurrence import Frequency
 from groupfinder.schedules.services import days_mask
 from groupfinder.venues.models import Venue
+from groupfinder.venues.places import apply_public_location
 
 _n = itertools.count(1)
 

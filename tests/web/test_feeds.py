@@ -20,11 +20,11 @@ from groupfinder.extensions import db
 from groupfinder.facilitators.models import Facilitator
 from groupfinder.feeds.ical import Series
 from groupfinder.groups.models import Group, ListingStatus
-from groupfinder.groups.services import apply_public_location
 from groupfinder.schedules.models import Cancellation, MeetingChange, Schedule
 from groupfinder.schedules.recurrence import Frequency, next_meetings
 from groupfinder.schedules.services import days_mask
 from groupfinder.venues.models import Venue
+from groupfinder.venues.places import apply_public_location
 from tests.conftest import DEMO_TODAY
 from tests.engines import (
     ENGINE_NAMES,

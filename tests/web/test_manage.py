@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
 
 from groupfinder.accounts.models import User
 from groupfinder.extensions import db
@@ -20,26 +19,9 @@ from groupfinder.review.models import ListingRevision
 from groupfinder.schedules.models import Schedule
 from groupfinder.venues.models import Venue
 
-from .. import factories
 from ..factories import make_group, make_schedule, make_venue, sign_in
 
 LONDON = ZoneInfo("Europe/London")
-
-
-def make_user(email: str) -> User:
-    user = factories.make_user(email)
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
-def alice(app: Flask) -> User:
-    return make_user("alice@example.org")
-
-
-@pytest.fixture
-def bob(app: Flask) -> User:
-    return make_user("bob@example.org")
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 import h3
 import pytest
 import sqlalchemy as sa
-from flask import Flask
 
 from groupfinder.accounts.models import Role, User
 from groupfinder.extensions import db
@@ -41,16 +40,6 @@ def make_user(email: str, role: Role = Role.organizer) -> User:
     user = factories.make_user(email, role)
     db.session.commit()
     return user
-
-
-@pytest.fixture
-def alice(app: Flask) -> User:
-    return make_user("alice@example.org")
-
-
-@pytest.fixture
-def bob(app: Flask) -> User:
-    return make_user("bob@example.org")
 
 
 def text_of(response) -> str:  # type: ignore[no-untyped-def]

@@ -22,8 +22,8 @@ from groupfinder.extensions import db
 from groupfinder.geo.distance import display_distance, haversine_km
 from groupfinder.groups import queries
 from groupfinder.groups.models import Group
-from groupfinder.groups.services import apply_public_location
 from groupfinder.venues.models import Venue
+from groupfinder.venues.places import apply_public_location
 
 from ..factories import make_group, make_schedule, make_venue
 from ..leakcheck.scenario import VENUE_LAT, VENUE_LNG

@@ -32,6 +32,7 @@ from ..schedules.words import describe
 from . import organizer_queries as queries
 from .forms import SENSITIVE_HINT, ConfirmForm, CoOrganizerForm, GroupForm
 from .models import Group, status_label
+from .queries import find_pending_revision
 from .services import (
     ListingData,
     add_co_organizer,
@@ -90,7 +91,7 @@ def group_new() -> Any:
 def _render_group(group: Group, form: GroupForm, *, errors: Errors | None = None,
                   co_form: CoOrganizerForm | None = None, co_errors: Errors | None = None,
                   conflict: str | None = None, status: int = 200) -> Any:
-    pending = queries.find_pending_revision(group)
+    pending = find_pending_revision(group)
     return render_template(
         "manage/group_form.html", form=form, errors=errors or {}, group=group,
         co_form=co_form or CoOrganizerForm(formdata=None), co_errors=co_errors or {},
@@ -106,7 +107,7 @@ def group_edit(group_id: int) -> Any:
     group = get_group_for_editor(group_id, current_user)
     form = GroupForm().load_choices(current_user, group)
     if request.method == "GET":
-        pending = queries.find_pending_revision(group)
+        pending = find_pending_revision(group)
         form.fill(ListingData.from_json(pending.proposed) if pending else ListingData.of(group))
         form.version.data = group.version
         return _render_group(group, form)

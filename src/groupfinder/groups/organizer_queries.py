@@ -20,7 +20,6 @@ from ..schedules.recurrence import Meeting, next_meetings
 from ..schedules.services import group_timezone
 from ..venues.models import Venue
 from .models import Group, ListingRevision, RevisionStatus, group_organizers
-from .queries import find_pending_revision  # noqa: F401  (the views use it from here)
 
 
 @dataclass(frozen=True)

@@ -35,8 +35,6 @@ from ..venues.places import apply_public_location, private_places_known_to, show
 from .models import Audience, Condition, Group, Language, ListingStatus
 from .queries import pending_revisions
 
-__all__ = ["apply_public_location"]  # re-exported for callers that place listings
-
 CONTENT_FIELDS = ("name", "description", "what_to_expect", "cost", "contact_email", "website")
 
 

@@ -23,7 +23,6 @@ from ..exceptions import NotFound
 from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..groups.models import Audience, Condition, Group, Language, ListingStatus
-from ..groups.queries import find_pending_revision  # noqa: F401  (the views use it from here)
 from ..groups.services import ListingData
 from ..venues.models import AccessFeature, Venue
 from .models import ListingRevision, ProblemReport, RevisionStatus

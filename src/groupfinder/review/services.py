@@ -19,7 +19,7 @@ from ..db import now_utc
 from ..exceptions import InvalidInput, NotFound
 from ..extensions import db
 from ..groups.models import Group, ListingStatus
-from ..groups.queries import pending_revisions
+from ..groups.queries import find_pending_revision
 from ..groups.services import ListingData, apply_listing, check_listing_version
 from ..transactions import conflicts, transaction
 from ..urls import absolute_url
@@ -71,10 +71,6 @@ def _decision() -> contextlib.AbstractContextManager[None]:
                      "decided: check it and decide again.")
 
 
-def pending_revision(group: Group) -> ListingRevision | None:
-    return db.session.scalars(pending_revisions(group.id).limit(1)).first()
-
-
 def approve(group: Group, *, by: User, reason: str = "", expected_version: int | None = None) -> str:
     """Publish a pending listing, or apply its pending edit. Returns what was approved.
 
@@ -84,7 +80,7 @@ def approve(group: Group, *, by: User, reason: str = "", expected_version: int |
     note = _reason(reason, required=False)
     with _decision():
         check_listing_version(group, expected_version)
-        revision = pending_revision(group)
+        revision = find_pending_revision(group)
         if group.status == ListingStatus.pending_review:
             group.status = ListingStatus.published
             group.published_at = group.published_at or now_utc()
@@ -117,7 +113,7 @@ def reject(group: Group, reason: str, *, by: User, expected_version: int | None 
     note = _reason(reason, required=True)
     with _decision():
         check_listing_version(group, expected_version)
-        revision = pending_revision(group)
+        revision = find_pending_revision(group)
         if group.status == ListingStatus.pending_review:
             group.status = ListingStatus.rejected
             what = "listing"

@@ -19,6 +19,7 @@ from ..exceptions import ConflictError, InvalidInput, NotFound
 from ..extensions import db
 from ..formfields import add_service_errors
 from ..groups.models import ListingStatus, status_label
+from ..groups.queries import find_pending_revision
 from ..groups.services import ListingData
 from ..permissions import admin_required
 from ..venues.models import Venue
@@ -38,7 +39,6 @@ from .queries import (
     action_label,
     describe_listing,
     diff_listing,
-    find_pending_revision,
     get_report,
     get_review_group,
     get_user,

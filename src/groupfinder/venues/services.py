@@ -81,7 +81,7 @@ class VenueData:
     access: tuple[str, ...] = ()
 
 
-def _venue_errors(data: VenueData, venue: Any = None, by: Any = None) -> dict[str, list[str]]:
+def validate_venue(data: VenueData, venue: Any = None, by: Any = None) -> dict[str, list[str]]:
     """Per-field messages. A public venue's name changes without review, so it must not locate
     a private place its organizer knows (``venue``: the one being edited, if any)."""
     errors: dict[str, list[str]] = {}
@@ -163,11 +163,6 @@ def _write_venue(venue: Any, data: VenueData) -> None:
     venue.access_features = _venue_access(data.access)
 
 
-def validate_venue(data: VenueData) -> dict[str, list[str]]:
-    """The per-field rules of a venue, for a caller that checks before writing (the importer)."""
-    return _venue_errors(data)
-
-
 def _invalid(errors: dict[str, list[str]]) -> InvalidInput:
     return InvalidInput("Please correct the marked fields.", field_errors=errors)
 
@@ -177,7 +172,7 @@ def create_venue(data: VenueData, *, by: Any, external_key: str | None = None) -
     is the seeder's or an importer's stable key). Raises ``InvalidInput`` per field; nothing
     written then."""
     with transaction():
-        errors = _venue_errors(data, None, by)
+        errors = validate_venue(data, None, by)
         if errors:
             raise _invalid(errors)
         venue = Venue(owner_id=getattr(by, "id", None), external_key=external_key)
@@ -208,7 +203,7 @@ def update_venue(venue: Any, data: VenueData, *, by: Any, expected_version: int 
         check_version(venue, expected_version,
                       "Someone else saved this venue while you were editing. Your changes are "
                       "below; check them against the current version and save again.")
-        errors = _venue_errors(data, venue, by)
+        errors = validate_venue(data, venue, by)
         if errors:
             raise _invalid(errors)
         before = tuple(getattr(venue, f) for f in LOCATION_FIELDS)
