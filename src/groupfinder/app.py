@@ -18,7 +18,7 @@ from flask import Flask, abort, g, request
 from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
-from .db import configure_engine, reset_writing, set_writing
+from .db import configure_engine
 from .resources import resource_dir
 
 log = logging.getLogger("groupfinder.request")
@@ -166,8 +166,6 @@ def _register_request_hooks(app: Flask) -> None:
         # A proxy's id is kept only if it is plainly an id: error pages and logs repeat it.
         g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else secrets.token_hex(8)
         g.started = time.perf_counter()
-        # SQLite: a request that may write takes the write lock when its transaction begins.
-        g.writing_token = set_writing(request.method not in ("GET", "HEAD", "OPTIONS"))
         # A NUL can't be typed into a form, and PostgreSQL text refuses one: a bad request.
         if request.method == "POST" and any(
                 "\x00" in key or "\x00" in value
@@ -184,12 +182,6 @@ def _register_request_hooks(app: Flask) -> None:
                  ("?" + redact_query_string(request.query_string.decode("latin-1")))
                  if request.query_string else "", response.status_code, elapsed)
         return response
-
-    @app.teardown_request
-    def _reset(_exc: BaseException | None) -> None:
-        token = g.pop("writing_token", None)
-        if token is not None:
-            reset_writing(token)
 
 
 class _NoResultRows(logging.Filter):

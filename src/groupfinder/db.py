@@ -68,10 +68,6 @@ def is_writing() -> bool:
     return _writing.get()
 
 
-def set_writing(value: bool) -> contextvars.Token[bool]:
-    return _writing.set(value)
-
-
 @contextlib.contextmanager
 def reading() -> Iterator[None]:
     """Mark the transactions begun inside as readers (a plain ``BEGIN``), even inside a write
@@ -82,10 +78,6 @@ def reading() -> Iterator[None]:
         yield
     finally:
         _writing.reset(token)
-
-
-def reset_writing(token: contextvars.Token[bool]) -> None:
-    _writing.reset(token)
 
 
 @contextlib.contextmanager

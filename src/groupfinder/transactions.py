@@ -2,6 +2,11 @@
 back everything on any exception (after which nothing was written), and on SQLite takes the
 write lock up front (``BEGIN IMMEDIATE``) so concurrent writers wait instead of failing.
 
+The lock is held only while writing: the request's reads run in a plain read transaction
+(readers never block a writer in WAL mode), which ``transaction()`` ends before it begins the
+write one; callers hash passwords and render templates before or after, never inside. Objects
+loaded earlier are expired by that, so the write sees the rows as they are now.
+
 A ``transaction()`` opened inside another joins it: the outermost one commits. So a bulk caller
 (the demo seeder) calls the same services as a form does, all in one unit of work.
 
@@ -18,12 +23,15 @@ import contextvars
 from collections.abc import Iterator
 from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.exc import StaleDataError
 
 from .db import writing
 from .exceptions import ConflictError
 from .extensions import db
 
+_FLUSHED = "groupfinder.flushed"  # the session's transaction has written (flushed) something
 _depth: contextvars.ContextVar[int] = contextvars.ContextVar("groupfinder_tx_depth", default=0)
 
 
@@ -39,6 +47,7 @@ def transaction() -> Iterator[None]:
         return
     token = _depth.set(1)
     try:
+        _end_read_transaction()
         with writing():
             try:
                 yield
@@ -48,6 +57,28 @@ def transaction() -> Iterator[None]:
                 raise
     finally:
         _depth.reset(token)
+
+
+def _end_read_transaction() -> None:
+    """End the session's read transaction so the write one begins afresh (SQLite cannot safely
+    upgrade a read transaction to a writer: after another commit it fails at once, without the
+    busy timeout). Changes made before ``transaction()`` (flushed or not) are kept and written
+    in the transaction they began in."""
+    session = db.session()  # the request's Session (the scoped proxy lacks in_transaction)
+    if (session.in_transaction() and not session.info.get(_FLUSHED)
+            and not (session.new or session.dirty or session.deleted)):
+        session.rollback()
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _context: Any) -> None:
+    session.info[_FLUSHED] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_flush(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost: committed or rolled back
+        session.info.pop(_FLUSHED, None)
 
 
 def check_version(item: Any, expected_version: int | None, message: str) -> None:

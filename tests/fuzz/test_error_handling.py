@@ -148,7 +148,7 @@ def test_locked_database_is_503_and_writes_nothing(app: Flask, client: Any,
     try:
         holder.execute("BEGIN IMMEDIATE")  # another process is writing
         response = client.post(f"/groups/{group.id}/report", data={
-            "csrf_token": token.group(1), "kind": "wrong-time", "message": "It moved."})
+            "csrf_token": token.group(1), "kind": "details_wrong", "message": "It moved."})
     finally:
         holder.execute("ROLLBACK")
         holder.close()

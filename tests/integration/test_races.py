@@ -22,11 +22,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from groupfinder.accounts.models import Role
+from groupfinder.audit.models import AuditEntry
 from groupfinder.db import now_utc
 from groupfinder.extensions import db
 from groupfinder.groups.models import Condition, Group, Language, ListingStatus
 from groupfinder.groups.services import submit_for_review
-from groupfinder.audit.models import AuditEntry
 from groupfinder.mail import outbox
 from groupfinder.schedules.models import Cancellation, MeetingChange, Schedule
 from groupfinder.schedules.services import cancel_meeting

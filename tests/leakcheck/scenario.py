@@ -24,12 +24,12 @@ import h3
 
 from groupfinder.accounts.models import Role, User
 from groupfinder.db import now_utc
+from groupfinder.errors import InvalidInput
 from groupfinder.extensions import db
 from groupfinder.facilitators.models import Facilitator
 from groupfinder.geo.distance import haversine_km
 from groupfinder.groups.models import Audience, Condition, Group, Language, ListingStatus
 from groupfinder.schedules.recurrence import next_meetings
-from groupfinder.errors import InvalidInput
 from groupfinder.schedules.services import cancel_meeting, move_meeting
 from groupfinder.venues.models import AccessFeature
 

@@ -196,17 +196,18 @@ def register_user(email: str, password: str, display_name: str = "") -> None:
 
     # The mail is queued in the same transaction as the account: it goes out after the commit,
     # so a mail server that is down delays the mail, never the registration.
+    # Hashed before the write transaction: SQLite's write lock is never held through Argon2.
+    password_hash = hash_password(password)  # also the work either branch costs: timing tells nothing
     try:
         with transaction():
             existing = find_user_by_email(email)
             if existing is None:
                 user = User(email=email, display_name=display_name, role=Role.organizer,
-                            password_hash=hash_password(password))
+                            password_hash=password_hash)
                 db.session.add(user)
                 db.session.flush()
                 _send_confirmation(user)
             else:
-                hash_password(password)  # the work a new account costs, so timing tells nothing
                 _send_already_registered(existing)
     except IntegrityError:
         # Someone registered the same address at the same moment: now it is an existing one.
@@ -259,8 +260,9 @@ def authenticate(email: str, password: str) -> User:
         raise EmailNotConfirmed("Please confirm your email address first. We have sent you a "
                                 "new link; open it, then sign in.")
     if check_needs_rehash(user.password_hash):
+        new_hash = hash_password(password)
         with transaction():
-            user.password_hash = hash_password(password)
+            user.password_hash = new_hash
     log.info("auth.login.success user=%s", user.id)
     return user
 
@@ -297,14 +299,14 @@ def reset_password(token: str, new_password: str) -> User:
     proves the person reads the mailbox, an unconfirmed address becomes confirmed.
     Raises ``InvalidToken`` or ``InvalidInput`` on ``password``; nothing written then.
     """
+    user = check_reset_token(token)
+    problems = password_problems(new_password, email=user.email, context=[user.display_name])
+    if problems:
+        raise InvalidInput("Please correct the marked fields.", field_errors={"password": problems})
+    new_hash = hash_password(new_password)  # before the write lock is taken
     with transaction():
-        user = check_reset_token(token)
-        problems = password_problems(new_password, email=user.email,
-                                     context=[user.display_name])
-        if problems:
-            raise InvalidInput("Please correct the marked fields.",
-                               field_errors={"password": problems})
-        user.password_hash = hash_password(new_password)
+        user = check_reset_token(token)  # again, inside: the link may have been used meanwhile
+        user.password_hash = new_hash
         if user.email_confirmed_at is None:
             user.email_confirmed_at = now_utc()
         user.rotate_session_token()
@@ -332,8 +334,9 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         errors["new_password"] = ["Choose a password that is different from your current one."]
     if errors:
         raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+    new_hash = hash_password(new_password)
     with transaction():
-        user.password_hash = hash_password(new_password)
+        user.password_hash = new_hash
         user.rotate_session_token()
         _notify_password_changed(user)
     log.info("account.password_changed user=%s", user.id)
@@ -366,6 +369,7 @@ def create_admin(email: str, password: str) -> tuple[User, bool]:
         errors["password"] = problems
     if errors:
         raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+    new_hash = hash_password(password)
     with transaction():
         user = find_user_by_email(email)
         created = user is None
@@ -374,7 +378,7 @@ def create_admin(email: str, password: str) -> tuple[User, bool]:
             db.session.add(user)
         user.role = Role.admin
         user.is_enabled = True
-        user.password_hash = hash_password(password)
+        user.password_hash = new_hash
         if user.email_confirmed_at is None:
             user.email_confirmed_at = now_utc()
         user.rotate_session_token()
