@@ -60,6 +60,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TASKS_URL", None, "Task queue: empty for SQLite at instance/tasks.sqlite3, or redis://host:6379/1"),
     Setting("TASKS_IMMEDIATE", "auto", "true: background jobs run at once in the request, no worker; "
                                       "auto: true in DEBUG, TESTING, or when MAIL_BACKEND is not smtp"),
+    Setting("CONFIRM_EVERY_DAYS", 90, "Days after which a listing's organizers are asked to confirm it"),
+    Setting("CONFIRM_REMINDER_GAP_DAYS", 14, "Days from the first reminder to the second, and from the "
+                                             "second to \"may be out of date\""),
+    Setting("CONFIRM_GRACE_DAYS", 30, "Days a listing shows \"may be out of date\" before it leaves "
+                                      "search results (its page stays)"),
+    Setting("BACKUP_DIR", None, "Folder for the worker's nightly database backup; empty: none"),
+    Setting("BACKUP_KEEP", 14, "How many nightly backups the worker keeps in BACKUP_DIR"),
     Setting("LOG_LEVEL", "INFO", "Python logging level of the application's loggers"),
     Setting("DEBUG", False, "Flask debug mode; never in production"),
 )
@@ -210,6 +217,12 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None,
             if immediate is None:
                 problems.append(f"{PREFIX}_TASKS_IMMEDIATE must be auto, true or false.")
     values["TASKS_IMMEDIATE"] = bool(immediate)
+    for name in ("CONFIRM_EVERY_DAYS", "CONFIRM_REMINDER_GAP_DAYS", "CONFIRM_GRACE_DAYS",
+                 "BACKUP_KEEP"):
+        if isinstance(values[name], int) and not 1 <= values[name] <= 3650:
+            problems.append(f"{PREFIX}_{name} must be a whole number of days from 1 to 3650."
+                            if name != "BACKUP_KEEP" else
+                            f"{PREFIX}_{name} must be from 1 to 3650.")
     if str(values["LOG_LEVEL"]).upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         problems.append(f"{PREFIX}_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL.")
     if problems:
