@@ -62,6 +62,35 @@ def init_app(app: Flask) -> None:
 
         return mail.deliver_pending()
 
+    # --- housekeeping: nightly, in quiet hours (times in UTC, Huey's default) ---------------
+    @huey.periodic_task(crontab(minute="30", hour="2"), name="nightly_backup")
+    @in_app
+    def nightly_backup() -> str | None:
+        """02:30: a verified backup into BACKUP_DIR, the oldest removed beyond BACKUP_KEEP (a
+        failure is logged as an error, never raised)."""
+        from . import housekeeping
+
+        return housekeeping.run_nightly_backup(app)
+
+    @huey.periodic_task(crontab(minute="15", hour="3"), name="purge_sent_mail")
+    @in_app
+    def purge_sent_mail() -> int:
+        """03:15: sent mail after 30 days, given-up mail after 90."""
+        from . import housekeeping
+        from .db import now_utc
+
+        return housekeeping.purge_sent_mail(now_utc())
+
+    @huey.periodic_task(crontab(minute="20", hour="3"), name="purge_expired_geocodes")
+    @in_app
+    def purge_expired_geocodes() -> int:
+        """03:20: geocoder answers past their expiry."""
+        from . import housekeeping
+        from .db import now_utc
+
+        return housekeeping.purge_expired_geocodes(now_utc())
+    # --- end of housekeeping ------------------------------------------------------------------
+
     app.extensions[_KEY] = huey
     app.extensions[_KEY + ".deliver_mail"] = deliver_mail
     app.extensions[_KEY + ".retry_mail"] = retry_mail
