@@ -63,6 +63,7 @@ bench: install-test
 	$(BIN)/python bench/feeds.py
 	$(BIN)/python bench/suggest.py
 	$(BIN)/python bench/cache_memory.py
+	$(BIN)/python bench/sqlite_writers.py
 
 # The README's tour screenshots (docs/tour/*.jpg), taken from a throwaway demo with Chromium.
 tour: install-test
