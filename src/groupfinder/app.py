@@ -138,6 +138,7 @@ def _register_blueprints(app: Flask) -> None:
     from .facilitators import views as _facilitator_pages  # noqa: F401
     from .feeds.views import bp as feeds_bp
     from .groups import manage_views as _listing_pages  # noqa: F401
+    from .groups.confirm_views import bp as confirm_bp
     from .groups.views import bp as groups_bp
     from .interop.export_views import bp as exports_bp
     from .organizer import bp as manage_bp
@@ -153,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(confirm_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(manage_bp)
 

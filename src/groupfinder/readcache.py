@@ -73,7 +73,7 @@ def _bump(session: Session) -> None:
 
 _PUBLISHED = "published"  # ListingStatus.published (a StrEnum, so equal to its value)
 _NEVER_PUBLIC = frozenset({"User", "AuditEntry", "ProblemReport", "ListingRevision", "GeocodeCache",
-                           "OutboxMail"})
+                           "OutboxMail", "ListingReminder"})
 # A published group's columns and links no public output shows: who organizes it, the
 # reviewer's note, and the row's bookkeeping (filing a pending edit only moves these).
 _GROUP_PRIVATE_ATTRS = frozenset({"organizers", "review_reason", "updated_at", "version"})

@@ -40,7 +40,8 @@ def init_app(app: Flask) -> None:
 
     def in_app(fn: Any) -> Any:
         def run(*args: Any, **kwargs: Any) -> Any:
-            with app.app_context():
+            # A request context too, so jobs can build links (absolute_url prefixes BASE_URL).
+            with app.test_request_context("/"):
                 return fn(*args, **kwargs)
         run.__name__ = fn.__name__
         run.__qualname__ = fn.__qualname__
@@ -90,6 +91,15 @@ def init_app(app: Flask) -> None:
 
         return housekeeping.purge_expired_geocodes(now_utc())
     # --- end of housekeeping ------------------------------------------------------------------
+
+    @huey.periodic_task(crontab(minute="0", hour="9"), name="listing_reminders")
+    @in_app
+    def listing_reminders() -> dict[str, int]:
+        """09:00: the day's confirmation reminders, "may be out of date" flags and hidings
+        (groups.freshness); sent in the morning, when organizers read mail."""
+        from .groups.confirmation import run_reminders
+
+        return dict(run_reminders())
 
     app.extensions[_KEY] = huey
     app.extensions[_KEY + ".deliver_mail"] = deliver_mail

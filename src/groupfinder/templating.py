@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from . import __version__, privacy
 from .geo.distance import display_distance
 from .schedules.recurrence import Meeting
-from .schedules.words import describe_current, format_date, format_time_range
+from .schedules.words import describe_current, describe_meeting
 from .urls import absolute_url, google_subscribe_url, webcal_url
 
 
@@ -20,10 +20,7 @@ def _distance(km: float) -> str:
 
 
 def _meeting_when(meeting: Meeting) -> str:
-    clock = current_app.config["CLOCK"]
-    start, end = meeting.starts_at, meeting.ends_at
-    times = format_time_range(start.time(), end.time(), clock)
-    return f"{format_date(start.date())}, {times} {start.tzname()}"
+    return describe_meeting(meeting, clock=current_app.config["CLOCK"])
 
 
 def _schedule_texts(group: Any) -> list[str]:

@@ -33,6 +33,7 @@ from groupfinder.accounts.tokens import Purpose, make_token
 from groupfinder.db import now_utc
 from groupfinder.extensions import db
 from groupfinder.facilitators.models import Facilitator
+from groupfinder.groups.confirmation import make_confirm_token
 from groupfinder.review.models import ProblemReport
 
 from ..factories import make_group, make_schedule, make_venue
@@ -87,6 +88,7 @@ class World:
     report_id: int
     confirm_token: str
     reset_token: str
+    listing_token: str
 
 
 @functools.cache
@@ -119,7 +121,7 @@ def build_world() -> World:
     db.session.flush()
     world = World(organizer.id, admin.id, other.id, group.id, venue.id, schedule.id, person.id,
                   report.id, make_token(unconfirmed, Purpose.confirm_email),
-                  make_token(other, Purpose.reset_password))
+                  make_token(other, Purpose.reset_password), make_confirm_token(group, organizer))
     db.session.commit()
     return world
 
@@ -151,6 +153,8 @@ TARGETS: dict[str, Target] = {
                                       lambda w: f"/accounts/new-password?token={w.reset_token}"),
     "accounts.change_password": Target("organizer", lambda w: "/accounts/password"),
     "reports.report": Target("anon", lambda w: f"/groups/{w.group_id}/report"),
+    "confirm.confirm": Target("anon", lambda w: "/listings/confirm",
+                              lambda w: f"/listings/confirm?token={w.listing_token}"),
     "manage.group_new": Target("organizer", lambda w: "/manage/groups/new"),
     "manage.group_edit": Target("organizer", _group()),
     "manage.group_submit": Target("organizer", _group("/submit"), _group()),

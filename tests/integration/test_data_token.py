@@ -148,8 +148,8 @@ def test_a_draft_made_and_edited_through_the_manage_forms_changes_no_public_etag
 def test_a_problem_report_changes_no_public_etag(client, published):
     before = public_etags(client, published.id)
     url = f"/groups/{published.id}/report"
-    r = client.post(url, data={"csrf_token": csrf(client, url), "kind": "did_not_happen",
-                               "message": "Nobody came."})
+    r = client.post(url, data={"csrf_token": csrf(client, url), "kind": "details_wrong",
+                               "message": "The phone number is out of date."})
     assert r.status_code == 303
     assert public_etags(client, published.id) == before
 

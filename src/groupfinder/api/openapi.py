@@ -87,6 +87,12 @@ def _group_properties() -> dict[str, Any]:
         "facilitators": {"type": "array", "items": _ref("Facilitator")},
         "cost": {"type": "string", "description": "What it costs, in the organizer's words "
                                                   "(\"Free\" unless they say otherwise)."},
+        "details_confirmed_on": {"type": "string", "format": "date",
+                                 "description": "When an organizer (or the listing's source) last "
+                                                "confirmed these details (UTC date)."},
+        "may_be_out_of_date": {"type": "boolean",
+                               "description": "Nobody confirmed the listing after two reminders: "
+                                              "check with the group before going."},
     }
 
 
@@ -260,6 +266,8 @@ def _example_group(base: str) -> dict[str, Any]:
                           "years and has run this group since 2019.", "email": None, "phone": None,
                           "url": f"{base}/facilitators/7"}],
         "cost": "Free",
+        "details_confirmed_on": "2026-11-20",
+        "may_be_out_of_date": False,
     }
 
 

@@ -81,6 +81,8 @@ def dump_group(group: Group, *, distance_km: float | None, next_meeting: Meeting
         "schedules": schedule_texts(group),
         "facilitators": [dump_facilitator(f) for f in group.facilitators],
         "cost": group.cost,
+        "details_confirmed_on": group.confirmed_at.date().isoformat(),
+        "may_be_out_of_date": group.out_of_date_since is not None,
     }
 
 

@@ -17,6 +17,9 @@ class AuditAction(enum.StrEnum):
     group_co_organizer_added = "group.co_organizer_added"
     group_imported = "group.imported"
     group_published = "group.published"
+    group_confirmed = "group.confirmed"
+    group_flagged_out_of_date = "group.flagged_out_of_date"
+    group_hidden_unconfirmed = "group.hidden_unconfirmed"
     import_applied = "import.applied"
     schedule_added = "schedule.added"
     schedule_edited = "schedule.edited"
@@ -49,6 +52,9 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.group_co_organizer_added: "Added a co-organizer",
     AuditAction.group_imported: "Imported a listing",
     AuditAction.group_published: "Published a listing directly (no review)",
+    AuditAction.group_confirmed: "Confirmed a listing is still correct",
+    AuditAction.group_flagged_out_of_date: "Marked a listing \"may be out of date\" (no answer to two reminders)",
+    AuditAction.group_hidden_unconfirmed: "Took an unconfirmed listing out of search results",
     AuditAction.import_applied: "Imported a file of listings",
     AuditAction.schedule_added: "Added meeting times",
     AuditAction.schedule_edited: "Changed meeting times",

@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 from flask import current_app
 
 from .. import privacy
+from ..groups.freshness import confirmed_note
 from ..groups.models import Group
 from ..schedules.words import describe
 from ..urls import absolute_url
@@ -31,8 +32,9 @@ def group_series(group: Group) -> list[Series]:
     out = []
     for schedule in group.schedules:
         spec = schedule.spec(zone)
-        text = [describe(spec, clock=clock), "", group.description.strip(), "", url]
-        stamps = [group.updated_at, schedule.updated_at]
+        text = [describe(spec, clock=clock), "", group.description.strip(), "",
+                 confirmed_note(group), url]
+        stamps = [group.updated_at, group.confirmed_at, schedule.updated_at]
         stamps += [c.created_at for c in schedule.cancellations]
         stamps += [c.created_at for c in schedule.changes]
         out.append(Series(

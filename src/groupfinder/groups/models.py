@@ -118,6 +118,12 @@ class Group(db.Model):
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # The admin's reason when the listing (or its last edit) was rejected; shown to organizers.
     review_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    # Freshness (groups.freshness): when an organizer (or its source's refresh) last said the
+    # details are right; set when nobody answered two reminders ("may be out of date"); set
+    # when it then left search results. Public: pages, API, feeds and exports show them.
+    confirmed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now_utc)
+    out_of_date_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    hidden_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     venue: Mapped[Venue | None] = relationship()
     conditions: Mapped[list[Condition]] = relationship(
@@ -139,6 +145,23 @@ class Group(db.Model):
         # Nearest-first search: expanding bounding box over the public point (docs/geo.md §3.6).
         sa.Index("ix_groups_status_public_lat_lng", "status", "public_lat", "public_lng"),
     )
+
+
+class ListingReminder(db.Model):
+    """The reminders sent since a listing was last confirmed. Private bookkeeping, in its own
+    row so that sending a reminder neither bumps the listing's version (an organizer's open
+    edit form stays valid) nor counts as a public change."""
+
+    __tablename__ = "listing_reminders"
+
+    group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True)
+    sent: Mapped[int] = mapped_column(default=0)
+    last_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Asked for before the usual time (reports that meetings did not happen).
+    requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    group: Mapped[Group] = relationship()
 
 
 class RevisionStatus(enum.StrEnum):

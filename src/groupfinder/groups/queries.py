@@ -105,9 +105,14 @@ def decode_cursor(cursor: str) -> tuple[float, int]:
     return d, gid
 
 
+_ALWAYS = 2  # the filters every search has (published, not hidden): the rest are the person's
+
+
 def _filters(c: SearchCriteria, today: dt.date) -> list[sa.ColumnElement[bool]]:
     g = Group.__table__.c
-    out: list[sa.ColumnElement[bool]] = [g.status == ListingStatus.published.value]
+    # A listing nobody confirmed in a long time leaves search (its page stays): groups.freshness.
+    out: list[sa.ColumnElement[bool]] = [g.status == ListingStatus.published.value,
+                                         g.hidden_since.is_(None)]
 
     def linked(link: sa.Table, right: type, column: str, slugs: Sequence[str]) -> sa.ColumnElement[bool]:
         return sa.exists().where(
@@ -180,7 +185,7 @@ def nearest_group_ids(c: SearchCriteria, today: dt.date, *,
     if c.after:
         radius = min(c.radius_km, max(radius, c.after[0] * 1.25 + 1))
     # Without filters the statement is the same for every search: build it once per process.
-    statements = _UNFILTERED if len(filters) == 1 else {}
+    statements = _UNFILTERED if len(filters) == _ALWAYS else {}
     params: dict[str, Any] = {"lat": c.latitude, "lng": c.longitude, "k": k}
     if c.after:
         params.update(d0=c.after[0], id0=c.after[1])
@@ -232,6 +237,23 @@ def upcoming_meetings(group: Group, now: dt.datetime, count: int) -> list[Meetin
         merged.extend(next_meetings(spec, now, count, exceptions))
     merged.sort(key=lambda m: (m.starts_at, m.original_start))
     return merged[:count]
+
+
+RECENT_MEETING_DAYS = 28  # how far back someone can say "nobody was there"
+
+
+def recent_meetings(group: Group, now: dt.datetime) -> list[Meeting]:
+    """Meetings that should have happened in the last four weeks (not cancelled), latest
+    first: the ones a person can report as not having happened."""
+    if group.venue is None:
+        return []
+    found: list[Meeting] = []
+    for schedule in group.schedules:
+        spec = schedule.spec(group.venue.timezone)
+        exceptions = privacy.public_exceptions(group, schedule.exceptions())
+        found += [m for m in meetings(spec, now - dt.timedelta(days=RECENT_MEETING_DAYS), now,
+                                      exceptions) if m.status != "cancelled"]
+    return sorted(found, key=lambda m: m.starts_at, reverse=True)
 
 
 NEXT_MEETING_FIRST = 6  # meetings looked at first: enough unless several in a row are cancelled

@@ -32,6 +32,7 @@ from ..facilitators.models import Facilitator
 from ..transactions import check_version, transaction
 from ..venues.models import AccessFeature, Venue
 from ..venues.places import apply_public_location, private_places_known_to, shown_publicly
+from .confirmation import mark_confirmed
 from .models import Audience, Condition, Group, Language, ListingStatus
 from .queries import pending_revisions
 
@@ -282,6 +283,9 @@ def update_group(group: Group, data: ListingData, *, by: Any,
             flag_modified(group, "updated_at")  # (its own value, so onupdate stays off)
         else:
             group.updated_at = now_utc()
+            # An organizer who saves it as it stands has looked: the public details are right.
+            # (A pending edit says they aren't yet; its approval confirms, via apply_listing.)
+            mark_confirmed(group)
         audit("group.edited", by=by, group=group, details={"outcome": outcome})
     return outcome
 
@@ -313,6 +317,7 @@ def apply_listing(group: Group, data: ListingData, *, by: Any) -> None:
             raise InvalidInput("Please correct the marked fields.", field_errors=errors)
         _apply(group, data, by)
         group.updated_at = now_utc()
+        mark_confirmed(group)
         audit("group.edited", by=by, group=group, details={"outcome": "applied"})
 
 

@@ -13,6 +13,7 @@ from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..permissions import public_blueprint
 from ..urls import absolute_url
+from .freshness import confirmed_note
 from .queries import (
     get_public_group,
     list_facilitator_groups,
@@ -63,7 +64,10 @@ def detail(group_id: int, slug: str | None = None) -> Any:
     if slug != group.slug:
         return redirect(url_for("groups.detail", group_id=group.id, slug=group.slug), 301)
     meetings = upcoming_meetings(group, dt.datetime.now(dt.UTC), 8)
-    return render_template("groups/detail.html", group=group, meetings=meetings)
+    return render_template("groups/detail.html", group=group, meetings=meetings,
+                           confirmed=confirmed_note(group),
+                           out_of_date=group.out_of_date_since is not None,
+                           hidden_from_search=group.hidden_since is not None)
 
 
 @bp.get("/facilitators/<int:facilitator_id>")

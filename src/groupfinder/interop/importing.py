@@ -63,6 +63,7 @@ from ..facilitators.services import (
     validate_facilitator,
 )
 from ..geo.geocoding import GeocodingService
+from ..groups.confirmation import mark_confirmed
 from ..groups.models import Audience, Condition, Group, Language, ListingStatus
 from ..groups.services import ListingData, apply_listing, create_group, submit_for_review, validate_listing
 from ..groups.services import publish as publish_listing
@@ -542,11 +543,14 @@ def _reconcile(parsed: ParsedFile, places: dict[str, _Place], report: ImportRepo
         report.schedules.deleted += len(plan.deleted)
         if not (listing_changed or public_changed or publishes or people_changed or schedules_changed):
             report.groups.unchanged += 1
+            if apply:
+                mark_confirmed(group)  # the source still lists it as it is: a refresh confirms
             continue
         report.groups.updated += 1
         if not apply:
             continue
         with _at(record):
+            mark_confirmed(group)
             if listing_changed or public_changed or people_changed:
                 # What the app would review was refused above unless ``publish``: at once.
                 people_ids = ([people[record.facilitator_key].id] if record.facilitator_key else []) \

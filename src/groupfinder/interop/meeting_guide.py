@@ -267,7 +267,7 @@ def group_entries(group: Any, ctx: ExportContext) -> list[dict[str, Any]]:
     location = privacy.public_location(group)
     base = _base(group, ctx, location)
     expect = _trim(group.what_to_expect)
-    group_stamps = [group.updated_at]
+    group_stamps = [group.updated_at, group.confirmed_at]  # "updated": confirmed counts
     if group.venue is not None and location is not None and not location.approximate:
         group_stamps.append(group.venue.updated_at)
     entries: list[dict[str, Any]] = []
@@ -366,7 +366,9 @@ def export_meeting_guide(*, today: dt.date | None = None) -> list[dict[str, Any]
         clock=current_app.config.get("CLOCK", "12h"),
     )
     ids = list(db.session.scalars(
-        sa.select(Group.id).where(Group.status == ListingStatus.published).order_by(Group.id)))
+        sa.select(Group.id).where(Group.status == ListingStatus.published,
+                                  Group.hidden_since.is_(None))  # out of search: out of feeds too
+        .order_by(Group.id)))
     out: list[dict[str, Any]] = []
     for i in range(0, len(ids), BATCH):
         chunk = ids[i:i + BATCH]

@@ -97,6 +97,8 @@ class ReportProblemForm(FlaskForm):
                       validate_choice=False,
                       validators=[InputRequired("Choose what the problem is."),
                                   AnyOf(list(REPORT_KINDS), message="Choose what the problem is.")])
+    meeting = SelectField("Which meeting didn't happen?", choices=[], validate_choice=False,
+                          validators=[Optional()])
     message = TextAreaField("Tell us more (optional)", filters=[_strip],
                             validators=[Optional(), Length(max=2000, message="Keep it under 2,000 characters."),
                                         MultiLine()])

@@ -22,6 +22,8 @@ class ProblemReport(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(sa.ForeignKey("groups.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(40))
+    # For "did not happen": the meeting's local date (which one was missed).
+    meeting_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     message: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now_utc)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

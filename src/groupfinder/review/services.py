@@ -6,11 +6,13 @@ one message per recipient (nobody sees anyone else's address).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import logging
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from .. import mail
 from ..accounts.models import Role, User
@@ -18,9 +20,12 @@ from ..audit import audit
 from ..db import now_utc
 from ..exceptions import InvalidInput, NotFound
 from ..extensions import db
+from ..groups.confirmation import request_confirmation
 from ..groups.models import Group, ListingStatus
-from ..groups.queries import find_pending_revision
+from ..groups.queries import find_pending_revision, recent_meetings
 from ..groups.services import ListingData, apply_listing, check_listing_version
+from ..schedules.recurrence import Meeting
+from ..schedules.words import describe_meeting
 from ..transactions import conflicts, transaction
 from ..urls import absolute_url
 from .models import ListingRevision, ProblemReport, RevisionStatus
@@ -171,12 +176,21 @@ def set_role(user: User, role: Role | str, *, by: User, reason: str = "") -> Non
     user.rotate_session_token()
 
 
-def report_problem(group: Group, kind: str, message: str) -> ProblemReport:
+NO_SHOW_REPORTS = 3  # "nobody was there" reports, from different days, that ask for confirmation
+
+
+def report_problem(group: Group, kind: str, message: str, meeting: str = "", *,
+                   now: dt.datetime | None = None) -> ProblemReport:
     """Anyone may report a problem with a public listing. Stores no reporter identity; tells the
     group's organizers and every admin, one message each. ``NotFound`` for a listing that is
-    not public (nobody may learn it exists)."""
+    not public (nobody may learn it exists).
+
+    ``meeting`` (for "did not happen") is the reported meeting's original start as the form
+    offers it (``recent_meetings``). Three such reports made on different days since the
+    listing was last confirmed ask its organizers to confirm it at once."""
     if group.status != ListingStatus.published:
         raise NotFound("We couldn't find that group. It may no longer be listed.")
+    now = now or now_utc()
     text = (message or "").strip()
     errors: dict[str, list[str]] = {}
     if kind not in REPORT_KINDS:
@@ -185,18 +199,43 @@ def report_problem(group: Group, kind: str, message: str) -> ProblemReport:
         errors["message"] = ["Keep it under 2,000 characters."]
     if kind == "other" and not text:
         errors["message"] = ["Tell us a little about the problem."]
+    missed = None
+    if kind == "did_not_happen":
+        recent = {meeting_key(m): m for m in recent_meetings(group, now)}
+        if recent and meeting not in recent:
+            errors["meeting"] = ["Choose the meeting that didn't happen."]
+        missed = recent.get(meeting)
     if errors:
         raise InvalidInput("Please correct the marked fields.", field_errors=errors)
-    body = (f"Someone reported a problem with \"{group.name}\": {REPORT_KINDS[kind]}.\n\n"
+    clock = current_app.config["CLOCK"]
+    when = f"\nMeeting: {describe_meeting(missed, clock=clock)}\n" if missed else ""
+    body = (f"Someone reported a problem with \"{group.name}\": {REPORT_KINDS[kind]}.\n{when}\n"
             f"{text}\n\n{absolute_url('groups.detail', group_id=group.id, slug=group.slug)}\n")
     with transaction():
-        report = ProblemReport(group=group, kind=kind, message=text)
+        report = ProblemReport(group=group, kind=kind, message=text, created_at=now,
+                               meeting_on=missed.starts_at.date() if missed else None)
         db.session.add(report)
         recipients = {u.email for u in group.organizers if u.is_enabled} | set(db.session.scalars(
             sa.select(User.email).where(User.role == Role.admin, User.is_enabled)))
         for address in sorted(recipients):
             mail.send(address, f"Problem reported: {group.name}", body)
+        if kind == "did_not_happen" and _no_show_days(group) >= NO_SHOW_REPORTS:
+            request_confirmation(group, now)
     return report
+
+
+def meeting_key(meeting: Meeting) -> str:
+    """How a form names a meeting: its original local start, minute precision."""
+    return meeting.original_start.strftime("%Y-%m-%dT%H%M")
+
+
+def _no_show_days(group: Group) -> int:
+    """Different days on which someone said a meeting did not happen, since the listing was
+    last confirmed (and not dismissed by an admin)."""
+    days = db.session.scalars(sa.select(ProblemReport.created_at).where(
+        ProblemReport.group_id == group.id, ProblemReport.kind == "did_not_happen",
+        ProblemReport.resolved_at.is_(None), ProblemReport.created_at >= group.confirmed_at))
+    return len({d.date() for d in days})
 
 
 @_transaction

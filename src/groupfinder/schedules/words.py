@@ -10,7 +10,7 @@ times share it ("7:00–8:30 pm") and on both when they differ ("11:30 am–1:00
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from .recurrence import Frequency, RecurrenceSpec
 
@@ -145,3 +145,9 @@ def describe_current(spec: RecurrenceSpec, today: dt.date, *, clock: Clock = "12
     text = describe(spec, clock=clock)
     pause = describe_pause(spec, today)
     return f"{text} ({pause[0].lower()}{pause[1:]})" if pause else text
+
+
+def describe_meeting(meeting: Any, *, clock: Clock = "12h") -> str:
+    """One meeting, e.g. "Tuesday 1 December 2026, 7:00–8:30 pm GMT" (its local time)."""
+    start, end = meeting.starts_at, meeting.ends_at
+    return f"{format_date(start.date())}, {format_time_range(start.time(), end.time(), clock)} {start.tzname()}"

@@ -1,0 +1,251 @@
+"""Listings stay current: reminders on the right days (fake clock), the one-click link that
+confirms once, "may be out of date", out of search and back, and "nobody was there" reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from groupfinder import mail
+from groupfinder.audit.models import AuditEntry
+from groupfinder.extensions import db
+from groupfinder.groups.confirmation import run_reminders
+from groupfinder.groups.models import Condition, Group, Language, ListingReminder
+from groupfinder.groups.queries import recent_meetings
+from groupfinder.review.services import meeting_key, report_problem
+
+from ..factories import make_group, make_user
+
+T0 = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
+
+
+def day(n: float) -> dt.datetime:
+    return T0 + dt.timedelta(days=n)
+
+
+@pytest.fixture
+def listing(app: Flask) -> Group:
+    org = make_user("org@example.org")
+    group = make_group(name="Tuesday Anxiety Circle", confirmed_at=T0)
+    group.organizers = [org]
+    db.session.commit()
+    return group
+
+
+def run(app: Flask, now: dt.datetime) -> dict[str, int]:
+    with app.test_request_context("/"):
+        done = dict(run_reminders(now))
+    db.session.expire_all()
+    return done
+
+
+def mails_to(address: str) -> list[mail.Mail]:
+    return [m for m in mail.outbox() if m.to == address]
+
+
+def link_in(message: mail.Mail) -> str:
+    found = re.search(r"https?://[^/\s]+(/listings/confirm\?token=\S+)", message.body)
+    assert found, message.body
+    return found.group(1)
+
+
+def in_search(client: Any, group: Group) -> bool:
+    r = client.get("/api/v1/groups?lat=53.4771&lng=-2.2346&radius_km=5")
+    assert r.status_code == 200
+    return group.id in [g["id"] for g in r.get_json()["results"]]
+
+
+def page(client: Any, group: Group) -> str:
+    r = client.get(f"/groups/{group.id}/{group.slug}")
+    assert r.status_code == 200
+    return html.unescape(r.get_data(as_text=True))
+
+
+def confirm_through(client: Any, path: str) -> Any:
+    landing = client.get(path)
+    assert landing.status_code == 303 and landing.location.endswith("/listings/confirm")
+    form = client.get("/listings/confirm")
+    if form.status_code != 200:
+        return form
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form.get_data(as_text=True))
+    return client.post("/listings/confirm", data={"csrf_token": token.group(1)})
+
+
+def test_reminders_then_flag_then_hidden_then_back_on_confirmation(app, client, listing):
+    assert run(app, day(89)) == {}
+    assert "Details confirmed on 5 January 2026." in page(client, listing)
+
+    assert run(app, day(90)) == {"first_reminder": 1}
+    first = mails_to("org@example.org")
+    assert len(first) == 1 and "Is \"Tuesday Anxiety Circle\" still correct?" in first[0].subject
+    assert "/manage/groups/" in first[0].body  # and a link to edit
+    assert run(app, day(91)) == {}  # once a step, never twice
+    assert run(app, day(103)) == {}
+    assert run(app, day(104)) == {"second_reminder": 1}
+    assert len(mails_to("org@example.org")) == 2
+    assert in_search(client, listing)
+    assert run(app, day(117)) == {}
+
+    assert run(app, day(118)) == {"mark_out_of_date": 1}
+    group = db.session.get(Group, listing.id)
+    assert group.out_of_date_since == day(118)
+    text = page(client, group)
+    assert "May be out of date: last confirmed on 5 January 2026." in text
+    assert client.get(f"/api/v1/groups/{group.id}").get_json()["may_be_out_of_date"] is True
+    assert in_search(client, group)  # flagged, still found
+    assert run(app, day(147)) == {}
+
+    assert run(app, day(148)) == {"hide": 1}
+    group = db.session.get(Group, listing.id)
+    assert group.hidden_since == day(148)
+    assert not in_search(client, group)
+    assert "no longer appears in search results" in page(client, group)  # the page stays
+    assert "no longer appears in search results" in mails_to("org@example.org")[-1].subject
+    assert run(app, day(400)) == {}  # nothing more: nothing is ever deleted
+
+    r = confirm_through(client, link_in(first[0]))  # the first reminder's link still works
+    assert r.status_code == 200 and "Thank you" in r.get_data(as_text=True)
+    group = db.session.get(Group, listing.id)
+    assert group.hidden_since is None and group.out_of_date_since is None
+    assert db.session.get(ListingReminder, group.id) is None
+    assert in_search(client, group)
+    assert "Details confirmed on" in page(client, group)
+    assert client.get(f"/api/v1/groups/{group.id}").get_json()["may_be_out_of_date"] is False
+    entry = db.session.scalars(db.select(AuditEntry).where(
+        AuditEntry.action == "group.confirmed")).one()
+    assert entry.actor_id == group.organizers[0].id
+
+
+def test_step_names(app, listing):
+    """The run reports its steps by the names the README lists."""
+    for n, expected in ((90, "first_reminder"), (104, "second_reminder"),
+                        (118, "mark_out_of_date"), (148, "hide")):
+        assert run(app, day(n)) == {expected: 1}
+
+
+def test_the_link_confirms_once_and_resets_the_clock(app, client, listing):
+    run(app, day(90))
+    path = link_in(mails_to("org@example.org")[0])
+    opened = client.get(path)  # a mail scanner opening the link writes nothing
+    client.get("/listings/confirm")
+    assert db.session.get(Group, listing.id).confirmed_at == T0
+    assert opened.status_code == 303
+
+    before = dt.datetime.now(dt.UTC)
+    assert confirm_through(client, path).status_code == 200
+    confirmed = db.session.get(Group, listing.id).confirmed_at
+    assert confirmed >= before - dt.timedelta(seconds=1)
+
+    again = confirm_through(client, path)
+    assert again.status_code == 400
+    assert "expired or has already been used" in html.unescape(again.get_data(as_text=True))
+    # The clock restarted: nothing is due until N days after the confirmation.
+    assert run(app, confirmed + dt.timedelta(days=89)) == {}
+    assert run(app, confirmed + dt.timedelta(days=90)) == {"first_reminder": 1}
+
+
+@pytest.mark.parametrize("token", ["", "nonsense", "x" * 2000])
+def test_a_bad_link_is_a_clear_400(client, listing, token):
+    r = confirm_through(client, f"/listings/confirm?token={token}") if token else \
+        client.get("/listings/confirm")
+    assert r.status_code == 400
+    assert "doesn't work any more" in html.unescape(r.get_data(as_text=True))
+
+
+def test_a_disabled_or_removed_organizer_cannot_confirm(app, client, listing):
+    run(app, day(90))
+    path = link_in(mails_to("org@example.org")[0])
+    listing.organizers = []
+    db.session.commit()
+    assert confirm_through(client, path).status_code == 400
+    assert db.session.get(Group, listing.id).confirmed_at == T0
+
+
+def test_saving_the_listing_confirms_it(app, client, listing):
+    from groupfinder.groups.services import ListingData, update_group
+
+    run(app, day(90))
+    group = db.session.get(Group, listing.id)
+    group.conditions = [db.session.scalar(sa.select(Condition).where(Condition.slug == "anxiety"))]
+    group.languages = [db.session.scalar(sa.select(Language).where(Language.slug == "en"))]
+    group.venue.owner_id = group.organizers[0].id
+    db.session.commit()
+    update_group(group, ListingData.of(group), by=group.organizers[0])
+    assert group.confirmed_at > T0
+    assert db.session.get(ListingReminder, group.id) is None
+
+
+def test_an_imported_listing_gets_no_mail_but_the_same_flags(app, client, listing):
+    listing.external_key = "source-42"
+    db.session.commit()
+    for n in (90, 104, 118, 148):
+        run(app, day(n))
+    assert mails_to("org@example.org")[-1:] and all(
+        "still correct" not in m.subject for m in mails_to("org@example.org"))
+    assert db.session.get(Group, listing.id).hidden_since == day(148)
+
+
+def test_the_worker_down_for_months_still_reminds_before_hiding(app, listing):
+    assert run(app, day(400)) == {"first_reminder": 1}
+    assert run(app, day(401)) == {}
+    assert db.session.get(Group, listing.id).hidden_since is None
+
+
+# --- "nobody was there" -----------------------------------------------------------------------
+
+def report_no_show(app: Flask, group: Group, now: dt.datetime) -> None:
+    with app.test_request_context("/"):
+        group = db.session.get(Group, group.id)
+        missed = recent_meetings(group, now)[0]
+        report_problem(group, "did_not_happen", "", meeting_key(missed), now=now)
+    db.session.expire_all()
+
+
+def test_three_no_show_reports_on_different_days_ask_for_confirmation_at_once(app, listing):
+    now = dt.datetime.now(dt.UTC)
+    listing.confirmed_at = now - dt.timedelta(days=20)
+    db.session.commit()
+    for n in (2, 1):
+        report_no_show(app, listing, now - dt.timedelta(days=n))
+    assert db.session.get(ListingReminder, listing.id) is None
+    before = len(mails_to("org@example.org"))
+    report_no_show(app, listing, now)
+    reminder = db.session.get(ListingReminder, listing.id)
+    assert reminder is not None and reminder.sent == 1
+    sent = mails_to("org@example.org")[before:]
+    assert any("still correct" in m.subject for m in sent)  # the reminder, at once
+    assert any(m.subject.startswith("Problem reported") and "Meeting: " in m.body for m in sent)
+
+
+def test_three_reports_on_one_day_are_one_day(app, listing):
+    now = dt.datetime.now(dt.UTC)
+    listing.confirmed_at = now - dt.timedelta(days=20)
+    db.session.commit()
+    for _ in range(3):
+        report_no_show(app, listing, now)
+    assert db.session.get(ListingReminder, listing.id) is None
+
+
+def test_the_report_form_asks_which_meeting(app, client, listing):
+    url = f"/groups/{listing.id}/report?kind=did_not_happen"
+    text = page(client, listing)
+    assert "Went to a meeting and nobody was there?" in text
+    form = client.get(url).get_data(as_text=True)
+    assert 'value="did_not_happen" checked' in form
+    options = re.findall(r'<option value="(\d{4}-\d\d-\d\dT\d{4})"', form)
+    assert options, "recent meetings are offered"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    missing = client.post(f"/groups/{listing.id}/report",
+                          data={"csrf_token": token, "kind": "did_not_happen", "message": "Dark."})
+    assert missing.status_code == 422
+    body = html.unescape(missing.get_data(as_text=True))
+    assert "Choose the meeting that didn't happen." in body and "Dark." in body  # input kept
+    ok = client.post(f"/groups/{listing.id}/report", data={
+        "csrf_token": token, "kind": "did_not_happen", "meeting": options[0], "message": ""})
+    assert ok.status_code == 303
