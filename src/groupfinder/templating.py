@@ -40,6 +40,7 @@ def _access_names(group: Any) -> list[str]:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["distance"] = _distance
     app.jinja_env.filters["meeting_when"] = _meeting_when
+    app.jinja_env.filters["long_date"] = lambda value: f"{value:%-d %B %Y}"
     app.jinja_env.globals.update(
         public_location=privacy.public_location,
         public_contact=privacy.public_contact,

@@ -158,6 +158,7 @@ TARGETS: dict[str, Target] = {
     "manage.group_new": Target("organizer", lambda w: "/manage/groups/new"),
     "manage.group_edit": Target("organizer", _group()),
     "manage.group_submit": Target("organizer", _group("/submit"), _group()),
+    "manage.group_confirm": Target("organizer", _group("/confirm"), _group()),
     "manage.co_organizer": Target("organizer", _group("/co-organizers"), _group()),
     "manage.venue_new": Target("organizer", lambda w: "/manage/venues/new"),
     "manage.venue_edit": Target("organizer", lambda w: f"/manage/venues/{w.venue_id}"),

@@ -249,3 +249,54 @@ def test_the_report_form_asks_which_meeting(app, client, listing):
     ok = client.post(f"/groups/{listing.id}/report", data={
         "csrf_token": token, "kind": "did_not_happen", "meeting": options[0], "message": ""})
     assert ok.status_code == 303
+
+
+def test_an_organizer_confirms_from_the_listing_page(app, client, listing):
+    from ..factories import sign_in
+
+    run(app, day(90))
+    run(app, day(104))
+    run(app, day(118))
+    group = db.session.get(Group, listing.id)
+    sign_in(client, group.organizers[0])
+    edit = html.unescape(client.get(f"/manage/groups/{group.id}").get_data(as_text=True))
+    assert "May be out of date: last confirmed on 5 January 2026." in edit
+    token = re.search(r'name="csrf_token" value="([^"]+)"', edit).group(1)
+    r = client.post(f"/manage/groups/{group.id}/confirm", data={"csrf_token": token})
+    assert r.status_code == 302
+    group = db.session.get(Group, listing.id)
+    assert group.out_of_date_since is None and group.confirmed_at > T0
+    forged = client.post(f"/manage/groups/{group.id}/confirm", data={"csrf_token": "forged"})
+    assert forged.status_code in (302, 400)
+
+
+def test_another_organizer_cannot_confirm(app, client, listing):
+    from ..factories import sign_in
+
+    other = make_user("other@example.org")
+    db.session.commit()
+    sign_in(client, other)
+    page_ = client.get("/manage/")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page_.get_data(as_text=True))
+    r = client.post(f"/manage/groups/{listing.id}/confirm",
+                    data={"csrf_token": token.group(1) if token else ""})
+    assert r.status_code == 404
+    assert db.session.get(Group, listing.id).confirmed_at == T0
+
+
+def test_the_confirm_page_of_a_private_place_shows_only_its_area(app, client, listing):
+    """A forwarded reminder must not tell where a sensitive group meets."""
+    from groupfinder.venues.places import apply_public_location
+
+    group = db.session.get(Group, listing.id)
+    group.is_sensitive, group.area_name = True, "Manchester (M1)"
+    apply_public_location(group)
+    db.session.commit()
+    run(app, day(90))
+    landing = client.get(link_in(mails_to("org@example.org")[0]))
+    assert landing.status_code == 303
+    text = html.unescape(client.get("/listings/confirm").get_data(as_text=True))
+    assert "Is “Tuesday Anxiety Circle” still correct?" in text
+    venue = db.session.get(Group, listing.id).venue
+    assert venue.name not in text and venue.address not in text and venue.postcode not in text
+    assert "Manchester" in text

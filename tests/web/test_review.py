@@ -451,8 +451,10 @@ def test_a_visitors_report_reaches_organizers_and_admins_without_any_address(cli
     assert r.status_code == 422 and "Tell us a little about the problem." in text(r)
     assert outbox() == []
 
+    meeting = re.search(r'<option value="(\d{4}-[^"]+)"', page).group(1)  # a recent meeting
     r = client.post(f"/groups/{group.id}/report",
-                 data={"csrf_token": token, "kind": "did_not_happen", "message": "Nobody came on Tuesday."})
+                 data={"csrf_token": token, "kind": "did_not_happen", "meeting": meeting,
+                       "message": "Nobody came on Tuesday."})
     assert r.status_code == 303
     thanks = client.get(r.headers["Location"])
     assert thanks.status_code == 200 and "Thank you" in text(thanks)

@@ -50,5 +50,4 @@ def confirm() -> Any:
     except InvalidConfirmLink as exc:
         session.pop(TOKEN_KEY, None)
         return render_template("groups/confirm_invalid.html", detail=exc.detail), 400
-    return render_template("groups/confirm.html", group=group, form=form,
-                           confirmed=confirmed_note(group))
+    return render_template("groups/confirm.html", group=group, form=form)

@@ -30,8 +30,10 @@ from ..schedules.services import (
 )
 from ..schedules.words import describe
 from . import organizer_queries as queries
+from .confirmation import confirm_signed_in
 from .forms import SENSITIVE_HINT, ConfirmForm, CoOrganizerForm, GroupForm
-from .models import Group, status_label
+from .freshness import confirmed_note
+from .models import Group, ListingStatus, status_label
 from .queries import find_pending_revision
 from .services import (
     ListingData,
@@ -97,6 +99,7 @@ def _render_group(group: Group, form: GroupForm, *, errors: Errors | None = None
         co_form=co_form or CoOrganizerForm(formdata=None), co_errors=co_errors or {},
         confirm_form=ConfirmForm(formdata=None), pending=pending, conflict=conflict,
         current=ListingData.of(group) if conflict else None, sensitive_hint=SENSITIVE_HINT,
+        confirmed=confirmed_note(group) if group is not None and group.id else "",
         schedules=[(s, describe(s.spec(group_timezone(group)), clock=current_app.config["CLOCK"]))
                    for s in group.schedules]), status
 
@@ -150,6 +153,16 @@ def group_submit(group_id: int) -> Any:
                     flash(message, "error")
         else:
             flash("Submitted for review. We'll email you when it's decided.", "success")
+    return redirect(url_for(".group_edit", group_id=group.id))
+
+
+@bp.post("/groups/<int:group_id>/confirm")
+@organizer_required
+def group_confirm(group_id: int) -> Any:
+    group = get_group_for_editor(group_id, current_user)
+    if ConfirmForm().validate() and group.status == ListingStatus.published:
+        confirm_signed_in(group, by=current_user)
+        flash("Thank you: the listing now says its details were confirmed today.", "success")
     return redirect(url_for(".group_edit", group_id=group.id))
 
 
