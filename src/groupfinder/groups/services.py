@@ -14,6 +14,7 @@ Rules (decided here, nowhere else):
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -226,9 +227,10 @@ def check_listing_version(group: Group, expected_version: int | None) -> None:
 
 
 def create_group(data: ListingData, *, by: Any, accept_public_venue: bool = False,
-                 external_key: str | None = None) -> Group:
+                 external_key: str | None = None, confirmed_at: dt.datetime | None = None) -> Group:
     """A new draft listing owned by ``by`` (``None``: the system, with no organizer). Raises
-    ``InvalidInput`` per field.
+    ``InvalidInput`` per field. ``confirmed_at``: when a source last said the details were
+    right (default: now, its author has just written them).
 
     ``accept_public_venue``: the organizer was told that the sensitive listing's venue already
     shows its address publicly, and goes ahead (the review diff flags it)."""
@@ -237,7 +239,7 @@ def create_group(data: ListingData, *, by: Any, accept_public_venue: bool = Fals
         if errors:
             raise InvalidInput("Please correct the marked fields.", field_errors=errors)
         group = Group(status=ListingStatus.draft, organizers=[by] if by is not None else [],
-                      external_key=external_key)
+                      external_key=external_key, confirmed_at=min(confirmed_at or now_utc(), now_utc()))
         db.session.add(group)
         _apply(group, data, by)
         audit("group.created", by=by, group=group)

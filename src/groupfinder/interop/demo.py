@@ -8,6 +8,7 @@ Relative dates ("+18") and cancellations of "the 2nd upcoming meeting" resolve a
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,13 @@ def seed_demo(path: Path | None = None, *, today: dt.date | None = None) -> dict
     return added
 
 
+def _confirmed(key: str, today: dt.date) -> dt.datetime:
+    """A believable "last confirmed" spread over the 80 days before ``today`` (from the key, so
+    every seeding agrees); the real timeline then ages the demo like any site."""
+    days = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % 80
+    return dt.datetime.combine(today - dt.timedelta(days=days), dt.time(10), dt.UTC)
+
+
 def _group(item: dict[str, Any], venues: dict[str, Venue],
            facilitators: dict[str, Facilitator], today: dt.date) -> Group:
     venue = venues[item["venue"]]
@@ -95,7 +103,8 @@ def _group(item: dict[str, Any], venues: dict[str, Venue],
         languages=tuple(item.get("languages", ["en"])), access=tuple(item.get("access", [])),
         is_sensitive=bool(item.get("is_sensitive")), area_name=item.get("area_name"),
         venue_id=venue.id, facilitator_ids=tuple(facilitators[k].id for k in item.get("facilitators", []))),
-        by=None, accept_public_venue=True, external_key=item["key"])
+        by=None, accept_public_venue=True, external_key=item["key"],
+        confirmed_at=_confirmed(item["key"], today))
     schedules = [add_schedule(group, _schedule(s, today), by=None) for s in item["schedules"]]
     publish(group, by=None)
     now = dt.datetime.combine(today, dt.time(0), ZoneInfo(venue.timezone))
