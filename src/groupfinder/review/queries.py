@@ -1,5 +1,5 @@
 """Read-only queries for the admin review pages: the queue, a listing's diff, the audit log,
-problem reports and accounts.
+problem reports, accounts and the listings' freshness.
 
 Admin-only: unlike every public output, these show exact venue addresses and account emails.
 Nothing here may be used by a public page. Each query loads what its page shows in a fixed
@@ -22,7 +22,16 @@ from ..audit import AuditAction, AuditEntry, label_of
 from ..exceptions import NotFound
 from ..extensions import db
 from ..facilitators.models import Facilitator
-from ..groups.models import Audience, Condition, Group, Language, ListingStatus
+from ..groups.freshness import Facts, Freshness, Policy
+from ..groups.freshness import state as freshness_state
+from ..groups.models import (
+    Audience,
+    Condition,
+    Group,
+    Language,
+    ListingReminder,
+    ListingStatus,
+)
 from ..groups.services import ListingData
 from ..venues.models import AccessFeature, Venue
 from .models import ListingRevision, ProblemReport, RevisionStatus
@@ -359,3 +368,86 @@ def get_user(user_id: int) -> User:
         raise NotFound("There is no account with that number.")
     return user
 
+
+
+# --- freshness: which published listings nobody has confirmed lately ----------------------------
+
+STALE_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Organizer:
+    user: User
+    last_active_at: dt.datetime | None  # the newest audit entry they wrote, of any kind
+
+
+@dataclass(frozen=True)
+class StaleListing:
+    """A published listing that is "may be out of date" or hidden from search."""
+
+    group: Group
+    state: Freshness
+    organizers: list[Organizer]
+
+
+@dataclass(frozen=True)
+class FreshnessOverview:
+    counts: dict[Freshness, int]  # every state, zero included
+    stale: list[StaleListing]     # out of date or hidden, oldest confirmation first, capped
+    limit: int
+
+    @property
+    def stale_total(self) -> int:
+        return self.counts[Freshness.out_of_date] + self.counts[Freshness.hidden]
+
+    @property
+    def capped(self) -> bool:
+        return self.stale_total > len(self.stale)
+
+
+def freshness_counts(now: dt.datetime, policy: Policy) -> dict[Freshness, int]:
+    """Published listings per state. One statement over the few columns ``freshness.state``
+    reads (the listing's three dates and its reminder row), decided by ``state`` itself so this
+    page and the daily run never disagree about what "due" means."""
+    counts = dict.fromkeys(Freshness, 0)
+    rows = db.session.execute(
+        sa.select(Group.confirmed_at, Group.out_of_date_since, Group.hidden_since,
+                  ListingReminder.sent, ListingReminder.last_sent_at, ListingReminder.requested_at)
+        .outerjoin(ListingReminder, ListingReminder.group_id == Group.id)
+        .where(Group.status == ListingStatus.published))
+    for row in rows:
+        facts = Facts(confirmed_at=row.confirmed_at, reminders_sent=row.sent or 0,
+                      last_reminded_at=row.last_sent_at, requested_at=row.requested_at,
+                      out_of_date_since=row.out_of_date_since, hidden_since=row.hidden_since)
+        counts[freshness_state(facts, now, policy)] += 1
+    return counts
+
+
+def last_activity(user_ids: Iterable[int]) -> dict[int, dt.datetime]:
+    """When each of these accounts last did anything the audit log records (one statement);
+    accounts that never did are absent."""
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    return dict(db.session.execute(
+        sa.select(AuditEntry.actor_id, sa.func.max(AuditEntry.at))
+        .where(AuditEntry.actor_id.in_(ids)).group_by(AuditEntry.actor_id)).all())
+
+
+def freshness_overview(now: dt.datetime, policy: Policy, *,
+                       limit: int = STALE_LIMIT) -> FreshnessOverview:
+    """The counts, and the out-of-date and hidden listings (at most ``limit``, oldest
+    confirmation first) with their organizers' last activity. Four statements."""
+    counts = freshness_counts(now, policy)
+    groups = list(db.session.scalars(
+        sa.select(Group)
+        .where(Group.status == ListingStatus.published,
+               sa.or_(Group.out_of_date_since.is_not(None), Group.hidden_since.is_not(None)))
+        .order_by(Group.confirmed_at, Group.id).limit(limit)
+        .options(selectinload(Group.organizers))))
+    active = last_activity(u.id for g in groups for u in g.organizers)
+    stale = [StaleListing(g, Freshness.hidden if g.hidden_since else Freshness.out_of_date,
+                          [Organizer(u, active.get(u.id))
+                           for u in sorted(g.organizers, key=lambda u: u.id)])
+             for g in groups]
+    return FreshnessOverview(counts, stale, limit)

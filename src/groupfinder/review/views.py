@@ -1,5 +1,6 @@
 """Admin review pages: the queue, one listing (approve, reject, archive, restore), the audit log,
-accounts and roles, problem reports. Thin: load → authorize → validate → one service → redirect.
+accounts and roles, problem reports, listings nobody has confirmed lately. Thin: load →
+authorize → validate → one service → redirect.
 
 Every view is ``admin_required`` (organizers get 403, anonymous visitors go to sign-in), and
 every response is ``Cache-Control: no-store, private``: these pages hold exact addresses and
@@ -15,9 +16,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
+from ..db import now_utc
 from ..exceptions import ConflictError, InvalidInput, NotFound
 from ..extensions import db
 from ..formfields import add_service_errors
+from ..groups.confirmation import policy as confirmation_policy
 from ..groups.models import ListingStatus, status_label
 from ..groups.queries import find_pending_revision
 from ..groups.services import ListingData
@@ -39,6 +42,7 @@ from .queries import (
     action_label,
     describe_listing,
     diff_listing,
+    freshness_overview,
     get_report,
     get_review_group,
     get_user,
@@ -383,3 +387,13 @@ def resolve_report(report_id: int) -> Any:
             flash("Marked the report as resolved.", "success")
             return redirect(url_for("review.reports"), 303)
     return _render_reports(failed=(report_id, form), problems=problems, status=422)
+
+
+# --- freshness -----------------------------------------------------------------------------------
+
+@bp.get("/freshness")
+@admin_required
+def freshness() -> Any:
+    p = confirmation_policy()
+    return render_template("review/freshness.html", overview=freshness_overview(now_utc(), p),
+                           policy=p)
