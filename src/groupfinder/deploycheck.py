@@ -169,8 +169,13 @@ def check(config: dict[str, Any], environ: dict[str, str], *, engine: Any = None
                             f"does not answer ({problem}): mail waits in the outbox until it does.")
     if config.get("TASKS_IMMEDIATE"):
         warn("GF-W019", "Background jobs run immediately (GROUPFINDER_TASKS_IMMEDIATE): mail is "
-                        "sent inside requests and failed mail is retried only when new mail is "
-                        "written. Set it to false and run `groupfinder worker`.")
+                        "sent inside requests, failed mail is retried only when new mail is "
+                        "written, and periodic jobs (confirmation reminders, the nightly backup) "
+                        "never run. Set it to false and run `groupfinder worker`.")
+    if not config.get("BACKUP_DIR"):
+        warn("GF-W020", "No nightly backup: GROUPFINDER_BACKUP_DIR is empty. Set it (the worker "
+                        "then keeps GROUPFINDER_BACKUP_KEEP verified copies) or back the database "
+                        "up another way.")
     return out
 
 

@@ -395,13 +395,13 @@ def test_another_organizer_gets_404_for_every_manage_url_of_a_group(client, alic
     gid, sid = group.id, schedule.id
     urls = [
         f"/manage/groups/{gid}", f"/manage/groups/{gid}/submit", f"/manage/groups/{gid}/co-organizers",
-        f"/manage/venues/{group.venue_id}", f"/manage/groups/{gid}/schedules/new",
+        f"/manage/groups/{gid}/confirm", f"/manage/venues/{group.venue_id}", f"/manage/groups/{gid}/schedules/new",
         f"/manage/groups/{gid}/schedules/{sid}", f"/manage/groups/{gid}/schedules/{sid}/delete",
         f"/manage/groups/{gid}/meetings", f"/manage/facilitators/{person.id}",
     ]
     covered = {rule.endpoint for rule in client.application.url_map.iter_rules()
                if rule.endpoint.startswith("manage.") and rule.arguments}
-    assert covered == {"manage.group_edit", "manage.group_submit", "manage.co_organizer",
+    assert covered == {"manage.group_edit", "manage.group_submit", "manage.co_organizer", "manage.group_confirm",
                        "manage.venue_edit", "manage.schedule_new", "manage.schedule_edit",
                        "manage.schedule_delete", "manage.meetings", "manage.facilitator_edit"}
     post = {"csrf_token": tok, "name": "Hijacked", "email": "bob@example.org", "version": "1",
@@ -411,7 +411,7 @@ def test_another_organizer_gets_404_for_every_manage_url_of_a_group(client, alic
             "original_start": _next_tuesday().isoformat(), "address": "1 X St", "town": "Y",
             "country": "GB", "latitude": "53.4", "longitude": "-2.2"}
     for url in urls:
-        if not url.endswith(("/submit", "/co-organizers", "/delete")):
+        if not url.endswith(("/submit", "/co-organizers", "/delete", "/confirm")):
             assert client.get(url).status_code == 404, url
         assert client.post(url, data=post).status_code == 404, url
     # The organizer's own groups and venues exist, and someone else's id in a form is refused.
