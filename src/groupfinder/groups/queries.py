@@ -226,15 +226,18 @@ def _load_groups(ids: Sequence[int]) -> dict[int, Group]:
     return {grp.id: grp for grp in db.session.scalars(stmt)}
 
 
-def upcoming_meetings(group: Group, now: dt.datetime, count: int) -> list[Meeting]:
-    """The next ``count`` meetings over all schedules, cancelled ones included (marked)."""
+def _public_series(group: Group) -> list[tuple[Any, list[Any]]]:
+    """Each schedule's recurrence in the venue's zone, with the exceptions the public sees."""
     if group.venue is None:
         return []
-    merged: list[Meeting] = []
-    for schedule in group.schedules:
-        spec = schedule.spec(group.venue.timezone)
-        exceptions = privacy.public_exceptions(group, schedule.exceptions())
-        merged.extend(next_meetings(spec, now, count, exceptions))
+    return [(s.spec(group.venue.timezone), privacy.public_exceptions(group, s.exceptions()))
+            for s in group.schedules]
+
+
+def upcoming_meetings(group: Group, now: dt.datetime, count: int) -> list[Meeting]:
+    """The next ``count`` meetings over all schedules, cancelled ones included (marked)."""
+    merged = [m for spec, exceptions in _public_series(group)
+              for m in next_meetings(spec, now, count, exceptions)]
     merged.sort(key=lambda m: (m.starts_at, m.original_start))
     return merged[:count]
 
@@ -245,14 +248,9 @@ RECENT_MEETING_DAYS = 28  # how far back someone can say "nobody was there"
 def recent_meetings(group: Group, now: dt.datetime) -> list[Meeting]:
     """Meetings that should have happened in the last four weeks (not cancelled), latest
     first: the ones a person can report as not having happened."""
-    if group.venue is None:
-        return []
-    found: list[Meeting] = []
-    for schedule in group.schedules:
-        spec = schedule.spec(group.venue.timezone)
-        exceptions = privacy.public_exceptions(group, schedule.exceptions())
-        found += [m for m in meetings(spec, now - dt.timedelta(days=RECENT_MEETING_DAYS), now,
-                                      exceptions) if m.status != "cancelled"]
+    since = now - dt.timedelta(days=RECENT_MEETING_DAYS)
+    found = [m for spec, exceptions in _public_series(group)
+             for m in meetings(spec, since, now, exceptions) if m.status != "cancelled"]
     return sorted(found, key=lambda m: m.starts_at, reverse=True)
 
 
