@@ -48,6 +48,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DISTANCE_UNIT", "km", "km or mi, for distances shown on pages"),
     Setting("CLOCK", "12h", "12h or 24h, for times shown on pages and in feeds"),
     Setting("DEFAULT_RADIUS_KM", 25.0, "Search radius when none is given"),
+    Setting("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            "Map tiles ({z}/{x}/{y}, https); the CSP allows images from its origin; empty: no maps"),
+    Setting("MAP_ATTRIBUTION", "© [OpenStreetMap contributors](https://www.openstreetmap.org/copyright)",
+            "Credit shown on maps for MAP_TILE_URL; [text](https://…) makes a link"),
     Setting("READ_CACHE_MB", 64, "Per-worker cap, in MB, on cached feeds and search summaries; 0: off"),
     Setting("MAIL_BACKEND", "console", "console, file (instance/mail/outbox.jsonl), smtp, or memory (tests)"),
     Setting("MAIL_FROM", "groupfinder <no-reply@groupfinder.invalid>", "Sender of account and review mail"),
@@ -96,6 +100,20 @@ def _coerce(name: str, default: Any, raw: Any, problems: list[str]) -> Any:
     except ValueError:
         problems.append(f"{PREFIX}_{name} must be a number, not {raw!r}.")
         return default
+
+
+def tile_origin(url: str) -> str | None:
+    """The origin (scheme://host[:port]) that map tiles come from, for the CSP's img-src; ``None``
+    when ``url`` is not a usable tile template (https, or http on this machine; {z} {x} {y})."""
+    parsed = urlparse(url)
+    local = parsed.hostname in ("localhost", "127.0.0.1")
+    if parsed.scheme != "https" and not (parsed.scheme == "http" and local):
+        return None
+    if not parsed.netloc or "{" in parsed.netloc or any(c in parsed.netloc for c in " ;,'\"*"):
+        return None
+    if not all(part in parsed.path for part in ("{z}", "{x}", "{y}")):
+        return None
+    return f"{parsed.scheme}://{parsed.netloc}"
 
 
 def instance_path(environ: dict[str, str] | None = None) -> str | None:
@@ -193,6 +211,15 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None,
         problems.append(f"{PREFIX}_DEFAULT_RADIUS_KM must be between 1 and 200.")
     if not 0 <= int(values["READ_CACHE_MB"]) <= 65536:
         problems.append(f"{PREFIX}_READ_CACHE_MB must be a whole number of megabytes from 0 to 65536.")
+    tiles = str(values["MAP_TILE_URL"] or "").strip()
+    values["MAP_TILE_URL"] = tiles
+    if tiles and tile_origin(tiles) is None:
+        problems.append(f"{PREFIX}_MAP_TILE_URL must be an https URL with {{z}}, {{x}} and {{y}} in "
+                        "its path and a fixed host (no {s}), e.g. "
+                        "https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty turns maps off.")
+    if tiles and not str(values["MAP_ATTRIBUTION"] or "").strip():
+        problems.append(f"{PREFIX}_MAP_ATTRIBUTION must credit the tiles' source when "
+                        f"{PREFIX}_MAP_TILE_URL is set.")
     storage = str(values["RATELIMIT_STORAGE_URI"])
     if not storage.startswith(("memory://", "redis://", "rediss://", "redis+unix://")):
         problems.append(f"{PREFIX}_RATELIMIT_STORAGE_URI must be memory:// or a redis:// URL.")

@@ -39,6 +39,19 @@ CSP = {
     "object-src": "'none'",
 }
 
+
+def content_security_policy(config: Any) -> dict[str, str]:
+    """``CSP`` for this app: images may also come from the map tiles' origin (only that one, and
+    only images: the tiles are ``<img>`` elements; scripts and styles of the map are ours)."""
+    from .config import tile_origin
+
+    csp = dict(CSP)
+    origin = tile_origin(str(config.get("MAP_TILE_URL") or ""))
+    if origin:
+        csp["img-src"] = f"{CSP['img-src']} {origin}"
+    return csp
+
+
 PERMISSIONS_POLICY = {
     "geolocation": "(self)",  # "use my location", on our own origin only
     "camera": "()",
@@ -193,7 +206,7 @@ def init_security(app: Flask) -> None:
         strict_transport_security_max_age=31536000,
         strict_transport_security_include_subdomains=True,
         frame_options="DENY",
-        content_security_policy=CSP,
+        content_security_policy=content_security_policy(app.config),
         referrer_policy="same-origin",
         permissions_policy=PERMISSIONS_POLICY,
         session_cookie_secure=https,

@@ -23,7 +23,8 @@ PACKAGE = "groupfinder"
 # request, so ``flask_sqlalchemy`` is not in WEB.)
 PURE = {
     "privacy", "validation", "exceptions", "resources", "audit.actions",
-    "schedules.recurrence", "schedules.words", "groups.criteria",
+    "schedules.recurrence", "schedules.words", "groups.criteria", "groups.directions",
+    "groups.mapdata",
     "geo.distance", "geo.parsing", "geo.gazetteer", "feeds.ical", "interop.csvformat",
 }
 # Not followed: models take ``db`` from here, and the other extensions it instantiates (Login,
