@@ -260,7 +260,7 @@ def test_an_organizer_confirms_from_the_listing_page(app, client, listing):
     group = db.session.get(Group, listing.id)
     sign_in(client, group.organizers[0])
     edit = html.unescape(client.get(f"/manage/groups/{group.id}").get_data(as_text=True))
-    assert "May be out of date: last confirmed on 5 January 2026." in edit
+    assert "may be out of date (last confirmed on 5 January 2026)" in edit
     token = re.search(r'name="csrf_token" value="([^"]+)"', edit).group(1)
     r = client.post(f"/manage/groups/{group.id}/confirm", data={"csrf_token": token})
     assert r.status_code == 302

@@ -32,7 +32,6 @@ from ..schedules.words import describe
 from . import organizer_queries as queries
 from .confirmation import confirm_signed_in
 from .forms import SENSITIVE_HINT, ConfirmForm, CoOrganizerForm, GroupForm
-from .freshness import confirmed_note
 from .models import Group, ListingStatus, status_label
 from .queries import find_pending_revision
 from .services import (
@@ -99,7 +98,6 @@ def _render_group(group: Group, form: GroupForm, *, errors: Errors | None = None
         co_form=co_form or CoOrganizerForm(formdata=None), co_errors=co_errors or {},
         confirm_form=ConfirmForm(formdata=None), pending=pending, conflict=conflict,
         current=ListingData.of(group) if conflict else None, sensitive_hint=SENSITIVE_HINT,
-        confirmed=confirmed_note(group) if group is not None and group.id else "",
         schedules=[(s, describe(s.spec(group_timezone(group)), clock=current_app.config["CLOCK"]))
                    for s in group.schedules]), status
 
