@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from . import __version__, privacy
 from .geo.distance import display_distance
 from .schedules.recurrence import Meeting
-from .schedules.words import describe_current, describe_meeting
+from .schedules.words import describe_current, describe_meeting, describe_move
 from .urls import absolute_url, google_subscribe_url, webcal_url
 
 
@@ -21,6 +21,10 @@ def _distance(km: float) -> str:
 
 def _meeting_when(meeting: Meeting) -> str:
     return describe_meeting(meeting, clock=current_app.config["CLOCK"])
+
+
+def _moved_text(meeting: Meeting) -> str:
+    return describe_move(meeting, clock=current_app.config["CLOCK"])
 
 
 def _schedule_texts(group: Any) -> list[str]:
@@ -40,6 +44,7 @@ def _access_names(group: Any) -> list[str]:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["distance"] = _distance
     app.jinja_env.filters["meeting_when"] = _meeting_when
+    app.jinja_env.filters["moved_text"] = _moved_text  # issue 10: "Moved to Wednesday 9 December, 7:00 pm at …"
     app.jinja_env.filters["long_date"] = lambda value: f"{value:%-d %B %Y}"
     app.jinja_env.globals.update(
         public_location=privacy.public_location,

@@ -20,6 +20,7 @@ from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStand
 
 from ..schedules.recurrence import (
     Frequency,
+    Meeting,
     MeetingException,
     RecurrenceSpec,
     ical_dtstart,
@@ -27,6 +28,7 @@ from ..schedules.recurrence import (
     occurrences,
     paused_occurrences,
 )
+from ..schedules.words import describe_move
 
 UTC = dt.UTC
 PRODID = "-//groupfinder//feeds 1.0//EN"
@@ -50,6 +52,7 @@ class Series:
     stamp: dt.datetime = dt.datetime(2026, 1, 1, tzinfo=UTC)
     # The pause's EXDATEs start here (the schedule's last change): deterministic bytes.
     pause_from: dt.datetime | None = None
+    clock: str = "12h"  # how a moved meeting's new time is written in its description
 
 
 @dataclass(frozen=True)
@@ -141,8 +144,16 @@ def series_components(series: Series) -> list[Event]:
         override.add("RECURRENCE-ID", exc.original_start.replace(tzinfo=zone, fold=0))
         if exc.new_location:
             override["LOCATION"] = exc.new_location
+        # "Group (moved)" and, first in the description, where and when it moved to, in the
+        # site's clock, with the organiser's note apart: never "moved: Moved to …".
+        override["SUMMARY"] = f"{series.summary} (moved)"
+        moved_meeting = Meeting(original_start=exc.original_start.replace(tzinfo=None),
+                                starts_at=new_start, ends_at=new_start + new_duration,
+                                status="moved", note=exc.note or "", location=exc.new_location)
+        lines = [describe_move(moved_meeting, clock=series.clock)]
         if exc.note:
-            override["SUMMARY"] = f"{series.summary} (moved: {exc.note})"
+            lines.append(f"Organiser's note: {exc.note}")
+        override["DESCRIPTION"] = "\n".join(lines + ([series.description] if series.description else []))
         out.append(override)
     return out
 

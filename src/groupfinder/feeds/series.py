@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
 from urllib.parse import urlparse
 
 from flask import current_app
@@ -10,7 +12,8 @@ from flask import current_app
 from .. import privacy
 from ..groups.freshness import confirmed_note
 from ..groups.models import Group
-from ..schedules.words import describe
+from ..schedules.models import Schedule
+from ..schedules.words import DAY_NAMES, describe, format_time, format_time_range
 from ..urls import absolute_url
 from .ical import Series
 
@@ -19,8 +22,9 @@ def uid_host() -> str:
     return urlparse(current_app.config["BASE_URL"]).netloc.split(":")[0] or "groupfinder"
 
 
-def group_series(group: Group) -> list[Series]:
-    """One series per schedule of a published group; empty without a venue."""
+def group_series(group: Group, keep: Callable[[Schedule], bool] | None = None) -> list[Series]:
+    """One series per schedule of a published group (those ``keep`` accepts, when given);
+    empty without a venue."""
     location = privacy.public_location(group)
     if group.venue is None or location is None:
         return []
@@ -31,6 +35,8 @@ def group_series(group: Group) -> list[Series]:
     host = uid_host()
     out = []
     for schedule in group.schedules:
+        if keep is not None and not keep(schedule):
+            continue
         spec = schedule.spec(zone)
         text = [describe(spec, clock=clock), "", group.description.strip(), "",
                  confirmed_note(group), url]
@@ -49,6 +55,7 @@ def group_series(group: Group) -> list[Series]:
             sequence=schedule.sequence,
             stamp=max(s for s in stamps if s is not None).astimezone(dt.UTC).replace(microsecond=0),
             pause_from=schedule.updated_at if schedule.paused_until else None,
+            clock=clock,
         ))
     return out
 
@@ -57,3 +64,58 @@ def last_modified(series: list[Series]) -> dt.datetime:
     if not series:
         return dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     return max(s.stamp for s in series)
+
+
+def schedule_filter(days: Sequence[int], starts_after: dt.time | None,
+                    starts_before: dt.time | None) -> Callable[[Schedule], bool] | None:
+    """Which schedules of a matching group a search feed holds: those that meet the search's day
+    and start-time filters, by the same rule search applies to find the group (``days_mask``,
+    local start time, inclusive bounds). ``None`` when the search has no such filter."""
+    if not days and starts_after is None and starts_before is None:
+        return None
+    mask = sum(1 << d for d in set(days))
+
+    def keep(schedule: Schedule) -> bool:
+        if mask and not schedule.days_mask & mask:
+            return False
+        start = schedule.start_time.replace(tzinfo=None)
+        if starts_after is not None and start < starts_after:
+            return False
+        return not (starts_before is not None and start > starts_before)
+
+    return keep
+
+
+def _join(words: Sequence[str], last: str) -> str:
+    words = list(words)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {last} " + words[-1]
+
+
+def search_feed_name(*, place: str, conditions: Sequence[str] = (), days: Sequence[int] = (),
+                     starts_after: dt.time | None = None, starts_before: dt.time | None = None,
+                     audiences: Sequence[str] = (), languages: Sequence[str] = (),
+                     access: Sequence[str] = (), clock: Any = "12h") -> str:
+    """A search feed's name, saying its filters and place as a person would: "Anxiety groups on
+    Mondays near M1 1AE", "Support groups for Women, in Welsh, on Mondays or Thursdays,
+    starting 6:00–9:00 pm, near Leeds". Names are the vocabularies' own (any of them matches,
+    so "or"); access features are all required ("and")."""
+    what = f"{_join(conditions, 'or')} groups" if conditions else "Support groups"
+    parts = [what]
+    if audiences:
+        parts.append(f"for {_join(audiences, 'or')}")
+    if languages:
+        parts.append(f"in {_join(languages, 'or')}")
+    if access:
+        parts.append(f"with {_join([a[0].lower() + a[1:] for a in access], 'and')}")
+    if days:
+        parts.append(f"on {_join([DAY_NAMES[d] + 's' for d in sorted(set(days))], 'or')}")
+    if starts_after and starts_before:
+        parts.append(f"starting {format_time_range(starts_after, starts_before, clock)}")
+    elif starts_after:
+        parts.append(f"starting from {format_time(starts_after, clock)}")
+    elif starts_before:
+        parts.append(f"starting by {format_time(starts_before, clock)}")
+    parts.append(f"near {place}")
+    if len(parts) <= 3:
+        return " ".join(parts)
+    return f"{parts[0]} {', '.join(parts[1:])}"

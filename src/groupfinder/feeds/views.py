@@ -8,20 +8,24 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, request
 
 from ..exceptions import NotFound
 from ..extensions import db
 from ..facilitators.models import Facilitator
+from ..geo.distance import to_unit
 from ..groups.criteria import SearchRequest, parse_search_args
+from ..groups.models import Audience, Condition, Language
 from ..groups.queries import get_public_group, list_facilitator_groups, vocabulary_slugs
 from ..groups.search import run_search
 from ..permissions import public_blueprint
 from ..readcache import cache, current_token
 from ..schedules.recurrence import Frequency, RecurrenceSpec, meetings
 from ..urls import absolute_url
+from ..venues.models import AccessFeature
 from .ical import FeedInfo, Series, build_calendar
-from .series import group_series, last_modified, uid_host
+from .series import group_series, last_modified, schedule_filter, search_feed_name, uid_host
 
 bp = public_blueprint(Blueprint("feeds", __name__))
 
@@ -130,16 +134,41 @@ def _search_day(*, this_week: bool) -> tuple[Any, ...]:
 def _build_search_feed(question: tuple) -> tuple[bytes, dt.datetime, str]:
     outcome = run_search(request.args.to_dict(flat=False), radius_param="radius_km",
                          default_limit=SEARCH_FEED_LIMIT, max_limit=SEARCH_FEED_LIMIT)
-    series: list[Series] = [s for hit in outcome.page.hits for s in group_series(hit.group)]
-    radius = f"{outcome.request.radius_km:g} km"
-    name = f"Support groups within {radius} of {outcome.origin.label}"
+    req = outcome.request
+    # Only the schedules that meet the day and time asked for: a group that meets on Monday and
+    # Thursday is in a Monday search, but its Thursday meetings are not what was asked for.
+    keep = schedule_filter(req.days, req.starts_after, req.starts_before)
+    series: list[Series] = [s for hit in outcome.page.hits for s in group_series(hit.group, keep)]
+    unit = current_app.config["DISTANCE_UNIT"]
+    radius = f"{round(to_unit(req.radius_km, unit), 1):g} {'miles' if unit == 'mi' else 'km'}"
+    name = search_feed_name(
+        place=_place_words(req.where) if req.where else outcome.origin.label,
+        conditions=_names(Condition, req.conditions), days=req.days,
+        starts_after=req.starts_after, starts_before=req.starts_before,
+        audiences=_names(Audience, req.audiences), languages=_names(Language, req.languages),
+        access=_names(AccessFeature, req.access), clock=current_app.config["CLOCK"])
     zones = sorted({s.spec.timezone for s in series})
     # From the parsed question, not the URL: URLs that share a cached body share its calendar id.
     digest = hashlib.sha256(repr(question).encode()).hexdigest()[:16]
-    info = FeedInfo(name=name, description=f"{name}, from groupfinder ({absolute_url('pages.home')}).",
+    info = FeedInfo(name=name, description=f"{name} (within {radius}), from groupfinder "
+                                           f"({absolute_url('pages.home')}).",
                     uid=f"feed-search-{digest}@{uid_host()}",
                     timezone=zones[0] if len(zones) == 1 else None)
     return build_calendar(info, series, year=_year()), last_modified(series), "search.ics"
+
+
+def _names(model: Any, slugs: tuple[str, ...]) -> list[str]:
+    """Vocabulary names for ``slugs``, in the vocabulary's order (slugs already validated)."""
+    if not slugs:
+        return []
+    return list(db.session.scalars(sa.select(model.name).where(model.slug.in_(slugs))
+                                   .order_by(model.slug)))
+
+
+def _place_words(where: str) -> str:
+    """The place as the person typed it, tidied: "m1  1ae" -> "M1 1AE"; "leeds" stays."""
+    words = " ".join(where.split())
+    return words.upper() if any(c.isdigit() for c in words) and len(words) <= 10 else words
 
 
 @bp.get("/groups/<int:group_id>/meetings/<stamp>.ics")

@@ -11,15 +11,19 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from ..exceptions import AmbiguousPlace, GeocodingUnavailable, InvalidInput
 from ..extensions import db
 from ..facilitators.models import Facilitator
+from ..geo.distance import haversine_km
 from ..permissions import public_blueprint
+from ..privacy import public_location
 from ..urls import absolute_url
 from .freshness import confirmed_note
 from .queries import (
     get_public_group,
     list_facilitator_groups,
+    next_meeting,
     search_form_context,
     upcoming_meetings,
 )
+from .return_link import origin_point, safe_back
 from .search import run_search
 
 bp = public_blueprint(Blueprint("groups", __name__))
@@ -61,10 +65,21 @@ def search() -> Any:
 @bp.get("/groups/<int:group_id>/<slug>")
 def detail(group_id: int, slug: str | None = None) -> Any:
     group = get_public_group(group_id)
-    if slug != group.slug:
-        return redirect(url_for("groups.detail", group_id=group.id, slug=group.slug), 301)
-    meetings = upcoming_meetings(group, dt.datetime.now(dt.UTC), 8)
+    back = safe_back(request.args.get("back"))
+    origin = origin_point(request.args.get("from_lat"), request.args.get("from_lng"))
+    if slug != group.slug:  # keep the way back and the searched place through the redirect
+        keep = {k: v for k, v in (("back", back), ("from_lat", origin and f"{origin[0]:.3f}"),
+                                  ("from_lng", origin and f"{origin[1]:.3f}")) if v}
+        return redirect(url_for("groups.detail", group_id=group.id, slug=group.slug, **keep), 301)
+    now = dt.datetime.now(dt.UTC)
+    meetings = upcoming_meetings(group, now, 8)
+    loc = public_location(group)
+    # From the public point only (a private place's cell centre), as search measures it.
+    distance_km = (haversine_km(origin[0], origin[1], loc.latitude, loc.longitude)
+                   if origin is not None and loc is not None else None)
     return render_template("groups/detail.html", group=group, meetings=meetings,
+                           next_up=next_meeting(group, now), now=now,
+                           back=back, distance_km=distance_km,
                            confirmed=confirmed_note(group),
                            out_of_date=group.out_of_date_since is not None,
                            hidden_from_search=group.hidden_since is not None)

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from .recurrence import Frequency, RecurrenceSpec
 
-__all__ = ["describe", "describe_pause", "format_date", "format_time", "ordinal"]
+__all__ = ["describe", "describe_move", "describe_pause", "format_date", "format_time", "ordinal"]
 
 Clock = Literal["12h", "24h"]
 
@@ -151,3 +151,21 @@ def describe_meeting(meeting: Any, *, clock: Clock = "12h") -> str:
     """One meeting, e.g. "Tuesday 1 December 2026, 7:00–8:30 pm GMT" (its local time)."""
     start, end = meeting.starts_at, meeting.ends_at
     return f"{format_date(start.date())}, {format_time_range(start.time(), end.time(), clock)} {start.tzname()}"
+
+
+def describe_move(meeting: Any, *, clock: Clock = "12h") -> str:
+    """A moved meeting in one sentence, in the site's clock: "Moved to Wednesday 9 December,
+    7:00 pm at St Mary's Hall, instead of Tuesday 8 December" (or "…, instead of 7:00 pm" when
+    only the time changed). The place is ``meeting.location`` as ``privacy`` gave it (a
+    private venue's area only). The organiser's note is not part of it: pages show it apart.
+    """
+    new, was = meeting.starts_at, meeting.original_start
+    far = abs((new.date() - was.date()).days) > 183
+    text = f"Moved to {format_date(new.date(), year=far)}, {format_time(new.time(), clock)}"
+    if meeting.location:
+        text += f" at {meeting.location}"
+    if was.date() != new.date():
+        text += f", instead of {format_date(was.date(), year=far)}"
+    elif (was.hour, was.minute) != (new.hour, new.minute):
+        text += f", instead of {format_time(was.time(), clock)}"
+    return text
