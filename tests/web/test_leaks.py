@@ -95,6 +95,8 @@ def seeds(app: Any, client: Any, sc: Scenario, levels: tuple[str, ...]) -> list[
         "filename": ["css/site.css", "js/locate.js"],
         "venue_id": [sc.b_group.venue_id, sc.sensitive.venue_id, 999999],
         "schedule_id": [s.id for g in groups for s in g.schedules],
+        "part": ["pages", "groups", "facilitators"],
+        "n": [1, 2],
     }
     urls = route_seeds(app, levels, values)
     urls += search_seeds(sc.sensitive.id)
