@@ -88,10 +88,17 @@ GROUP_COLUMNS = ("group_key", "name", "description", "what_to_expect", "conditio
 VENUE_COLUMNS = ("venue_key", "venue_name", "address", "postcode", "town", "country", "latitude",
                  "longitude", "timezone", "venue_access")
 FACILITATOR_COLUMNS = ("facilitator_key", "facilitator_name", "facilitator_bio",
-                       "facilitator_email", "facilitator_phone")
+                       "facilitator_email", "facilitator_phone", "facilitator_show_email",
+                       "facilitator_show_phone")
 SCHEDULE_COLUMNS = ("kind", "interval", "weekdays", "positions", "month_day", "start_time",
-                    "duration_minutes", "first_date", "last_date")
-COLUMNS = tuple(dict.fromkeys(GROUP_COLUMNS + VENUE_COLUMNS + FACILITATOR_COLUMNS + SCHEDULE_COLUMNS))
+                    "duration_minutes", "first_date", "last_date", "paused_until",
+                    "cancellations", "moves")
+# Optional columns added after the first version of the format: a file without them imports
+# exactly as before (see "Optional columns for a lossless copy" above).
+RECORD_COLUMN = "record"
+RECORDS = ("schedule", "group", "facilitator", "venue")
+COLUMNS = tuple(dict.fromkeys((RECORD_COLUMN,) + GROUP_COLUMNS + VENUE_COLUMNS
+                              + FACILITATOR_COLUMNS + SCHEDULE_COLUMNS))
 REQUIRED_COLUMNS = ("group_key", "name", "conditions", "venue_key", "venue_name", "address", "town",
                     "country", "kind", "start_time", "duration_minutes", "first_date")
 # Needed on every row (the others may be left empty after a group's or venue's first row).
@@ -109,6 +116,14 @@ MAX_LENGTHS = {"group_key": 80, "venue_key": 80, "facilitator_key": 80, "cost": 
 SINGLE_LINE_COLUMNS = ("name", "cost", "website", "area_name", "venue_name", "address", "postcode",
                        "town", "facilitator_name", "facilitator_phone")
 MULTI_LINE_COLUMNS = ("description", "what_to_expect", "facilitator_bio")
+# One meeting per line; each line is single-line text, checked by its own parser.
+LIST_LINE_COLUMNS = ("cancellations", "moves")
+# Formula neutralisation (OWASP "CSV injection"): an exported cell that a spreadsheet would run
+# as a formula gets one leading apostrophe; the import removes exactly that one, so a value that
+# itself starts with apostrophes before such a character gains one more on export and loses it
+# again here. Plain numbers ("-2.22871") are not formulas and are left alone.
+FORMULA = re.compile(r"'*[=+\-@\t\r]")
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 EMAIL_COLUMNS = ("contact_email", "facilitator_email")
 
 KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,79}")
@@ -151,6 +166,25 @@ class Vocabulary:
 
 
 @dataclass(frozen=True)
+class CancellationRecord:
+    """One cancelled meeting: its scheduled start (naive local time at the venue) and why."""
+
+    original_start: dt.datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class MoveRecord:
+    """One moved meeting: naive local times, the new one in the new venue's zone if it has one."""
+
+    original_start: dt.datetime
+    new_start: dt.datetime
+    new_duration_minutes: int | None = None
+    new_venue_key: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class ScheduleRecord:
     line: int
     kind: Frequency
@@ -162,13 +196,16 @@ class ScheduleRecord:
     positions: tuple[int, ...] = ()
     month_day: int | None = None
     last_date: dt.date | None = None
+    paused_until: dt.date | None = None
+    cancellations: tuple[CancellationRecord, ...] = ()
+    moves: tuple[MoveRecord, ...] = ()
 
     def spec(self, timezone: str = "UTC") -> RecurrenceSpec:
         return RecurrenceSpec(kind=self.kind, start_time=self.start_time,
                               duration_minutes=self.duration_minutes, first_date=self.first_date,
                               timezone=timezone, interval=self.interval, weekdays=self.weekdays,
                               positions=self.positions, month_day=self.month_day,
-                              last_date=self.last_date)
+                              last_date=self.last_date, paused_until=self.paused_until)
 
 
 @dataclass(frozen=True)
@@ -199,6 +236,9 @@ class FacilitatorRecord:
     bio: str
     email: str | None
     phone: str | None
+    #: The contact opt-ins, when the file says them (None: the column is absent or empty).
+    show_email: bool | None = None
+    show_phone: bool | None = None
 
     def line_of(self, column: str) -> int:
         return self.lines.get(column, self.line)
@@ -224,6 +264,8 @@ class GroupRecord:
     venue_key: str
     facilitator_key: str | None
     schedules: tuple[ScheduleRecord, ...]
+    #: Every facilitator, ``facilitator_key`` first (then ``facilitator`` rows, in file order).
+    facilitator_keys: tuple[str, ...] = ()
 
     def line_of(self, column: str) -> int:
         return self.lines.get(column, self.line)
@@ -238,6 +280,11 @@ class ParsedFile:
     rows: int = 0
     #: Whether the header has facilitator columns (if not, groups' facilitators are left alone).
     has_facilitators: bool = False
+    #: Whether the header has the optional columns that make the file the truth for facilitators'
+    #: contact opt-ins, schedules' pauses, and their meetings' cancellations and moves.
+    has_optins: bool = False
+    has_pauses: bool = False
+    has_exceptions: bool = False
 
     @property
     def errors(self) -> list[Problem]:
@@ -365,6 +412,60 @@ def _date(text: str) -> dt.date:
     raise ValueError(f"'{text}' is not a date; use YYYY-MM-DD, like 2026-03-05{hint}")
 
 
+MEETING = r"(\d{4}-\d{2}-\d{2}) (\d{1,2}:\d{2})"
+CANCELLATION_LINE = re.compile(MEETING + r"(?::\s*(.*))?")
+MOVE_LINE = re.compile(MEETING + r"\s*>\s*" + MEETING + r"(?:, (\d{1,5}) min)?"
+                       r"(?:, at ([A-Za-z0-9][A-Za-z0-9._:-]{0,79}))?(?::\s*(.*))?")
+CANCELLATION_HINT = "write one cancelled meeting per line, as 2026-03-05 19:00: reason"
+MOVE_HINT = ("write one moved meeting per line, as 2026-03-05 19:00 > 2026-03-06 18:30: note "
+             "(optionally ', 90 min' and ', at venue_key' before the colon)")
+
+
+def _at(day: str, time: str) -> dt.datetime:
+    return dt.datetime.combine(_date(day), _time(time))
+
+
+def _meeting_text(text: str, what: str) -> str:
+    if problem := validation.single_line_problem(text):
+        raise ValueError(f"{what}: {problem}")
+    text = " ".join(text.split())
+    if len(text) > 200:
+        raise ValueError(f"{what}: keep it under 200 characters")
+    return text
+
+
+def _cancellations(text: str) -> tuple[CancellationRecord, ...]:
+    out = []
+    for part in (p.strip() for p in text.split("\n")):
+        if not part:
+            continue
+        m = CANCELLATION_LINE.fullmatch(part)
+        if m is None:
+            raise ValueError(f"'{_short(part)}' is not a cancelled meeting; {CANCELLATION_HINT}")
+        reason = _meeting_text(m.group(3) or "", "the reason")
+        if not reason:
+            raise ValueError(f"give the reason the meeting of {m.group(1)} {m.group(2)} is cancelled; "
+                             f"{CANCELLATION_HINT}")
+        out.append(CancellationRecord(_at(m.group(1), m.group(2)), reason))
+    return tuple(out)
+
+
+def _moves(text: str) -> tuple[MoveRecord, ...]:
+    out = []
+    for part in (p.strip() for p in text.split("\n")):
+        if not part:
+            continue
+        m = MOVE_LINE.fullmatch(part)
+        if m is None:
+            raise ValueError(f"'{_short(part)}' is not a moved meeting; {MOVE_HINT}")
+        minutes = int(m.group(5)) if m.group(5) else None
+        if minutes is not None and not 1 <= minutes <= 1440:
+            raise ValueError("a moved meeting lasts 1 to 1440 minutes")
+        out.append(MoveRecord(_at(m.group(1), m.group(2)), _at(m.group(3), m.group(4)),
+                              minutes, m.group(6), _meeting_text(m.group(7) or "", "the note")))
+    return tuple(out)
+
+
 def _yes_no(text: str) -> bool:
     word = text.lower()
     if word in YES:
@@ -411,6 +512,15 @@ class _Row:
     def get(self, column: str) -> str:
         return self.cells.get(column, "")
 
+    def record(self) -> str | None:
+        """What this row gives (``schedule`` when the column is absent or empty); None if unknown."""
+        kind = self.get(RECORD_COLUMN).lower() or "schedule"
+        if kind not in RECORDS:
+            self.error(RECORD_COLUMN, f"'{_short(kind)}' is not a kind of row; use "
+                                      "schedule, group, facilitator or venue (or leave it empty)")
+            return None
+        return kind
+
     def error(self, column: str | None, message: str) -> None:
         self.problems.append(Problem(self.line, column, message))
         self.failed = True
@@ -442,11 +552,27 @@ def _refused(rows: Iterable[_Row], columns: Iterable[str]) -> bool:
     return any(row.refused & wanted for row in rows)
 
 
+def neutralise(value: str) -> str:
+    """The cell to write for ``value``: one more leading apostrophe when a spreadsheet would read
+    it as a formula (``= + - @``, tab, carriage return, after any apostrophes); plain numbers stay."""
+    if FORMULA.match(value) and not NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def restore(cell: str) -> str:
+    """The inverse of ``neutralise``: exactly one leading apostrophe goes, when what follows it is
+    something ``neutralise`` would have guarded."""
+    if cell.startswith("'") and FORMULA.match(cell, 1):
+        return cell[1:]
+    return cell
+
+
 def _cells(header: Sequence[str], cells: Sequence[str]) -> dict[str, str]:
     out = {}
     for name, value in zip(header, cells, strict=False):
-        value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
-        out[name] = value
+        value = restore(value.replace("\r\n", "\n").replace("\r", "\n").strip())
+        out[name] = value.strip()
     return out
 
 
@@ -465,11 +591,23 @@ def _schedule(row: _Row) -> ScheduleRecord | None:
     weekdays = row.parse("weekdays", _weekdays) or ()
     positions = row.parse("positions", _positions) or ()
     month_day = row.parse("month_day", _month_day)
+    paused = row.parse("paused_until", _date) if row.get("paused_until") else None
+    cancellations = row.parse("cancellations", _cancellations) or ()
+    moves = row.parse("moves", _moves) or ()
+    if row.bad & set(SCHEDULE_COLUMNS):
+        return None
+    starts = [c.original_start for c in cancellations] + [m.original_start for m in moves]
+    for start in sorted({s for s in starts if starts.count(s) > 1}):
+        row.error("moves" if moves else "cancellations",
+                  f"The meeting of {start:%Y-%m-%d %H:%M} is given twice; a meeting is either "
+                  "cancelled or moved, once.")
     if row.bad & set(SCHEDULE_COLUMNS):
         return None
     record = ScheduleRecord(line=row.line, kind=kind, start_time=start, duration_minutes=duration,
                             first_date=first, interval=interval, weekdays=weekdays,
-                            positions=positions, month_day=month_day, last_date=last)
+                            positions=positions, month_day=month_day, last_date=last,
+                            paused_until=paused, cancellations=tuple(cancellations),
+                            moves=tuple(moves))
     # The app's own rules, with its messages (which field doesn't apply to which kind, 29–31…).
     for column, messages in validate(record.spec()).items():
         for message in messages:
@@ -553,6 +691,9 @@ def parse(data: bytes | str, vocab: Vocabulary | None = None) -> ParsedFile:
     if not _check_header(header, header_line, problems):
         return out
     out.has_facilitators = "facilitator_key" in header
+    out.has_optins = bool({"facilitator_show_email", "facilitator_show_phone"} & set(header))
+    out.has_pauses = "paused_until" in header
+    out.has_exceptions = bool({"cancellations", "moves"} & set(header))
 
     rows: list[_Row] = []
     for line, cells in records:
@@ -571,11 +712,20 @@ def parse(data: bytes | str, vocab: Vocabulary | None = None) -> ParsedFile:
         return out
 
     by_group: dict[str, list[_Row]] = {}
+    extra_people: dict[str, list[_Row]] = {}  # group key → its ``facilitator`` rows
+    venue_rows: dict[str, list[_Row]] = {}
+    facilitator_rows: dict[str, list[_Row]] = {}
     for row in rows:
         for column, limit in MAX_LENGTHS.items():
             if len(row.get(column)) > limit:
                 row.error(column, f"Keep it under {limit} characters.")
         row.check_text()
+        kind = row.record()
+        if kind is None:
+            continue
+        if kind in ("facilitator", "venue"):
+            _record_row(row, kind, extra_people, venue_rows, facilitator_rows)
+            continue
         key = row.get("group_key")
         if not key:
             row.error("group_key", "Give the group's key on every row (rows of one group share it).")
@@ -586,8 +736,10 @@ def parse(data: bytes | str, vocab: Vocabulary | None = None) -> ParsedFile:
             continue
         by_group.setdefault(key, []).append(row)
 
-    venue_rows: dict[str, list[_Row]] = {}
-    facilitator_rows: dict[str, list[_Row]] = {}
+    for key in extra_people:
+        if key not in by_group:
+            for row in extra_people[key]:
+                row.error("group_key", f"Group '{key}' has no schedule or group row in this file.")
     pending: list[tuple[str, dict[str, str], dict[str, int], list[_Row], bool]] = []
     for key, group_rows in by_group.items():
         count = len(problems)
@@ -626,7 +778,8 @@ def parse(data: bytes | str, vocab: Vocabulary | None = None) -> ParsedFile:
             out.facilitators[key] = facilitator
 
     for key, values, lines, group_rows, disagree in pending:
-        group = _group(key, values, lines, group_rows, vocab, problems, disagree)
+        more = tuple(r.get("facilitator_key") for r in extra_people.get(key, ()))
+        group = _group(key, values, lines, group_rows, vocab, problems, disagree, more)
         if group is not None:
             out.groups.append(group)
     for group in out.groups:
@@ -635,6 +788,35 @@ def parse(data: bytes | str, vocab: Vocabulary | None = None) -> ParsedFile:
             problems.extend(sensitive_text_problems(group, venue, out.facilitators))
     problems.sort(key=lambda p: (p.line, COLUMNS.index(p.column) if p.column in COLUMNS else -1))
     return out
+
+
+def _record_row(row: _Row, kind: str, extra_people: dict[str, list[_Row]],
+                venue_rows: dict[str, list[_Row]], facilitator_rows: dict[str, list[_Row]]) -> None:
+    """A ``facilitator`` row (one more facilitator of its group, or with no group_key one that
+    leads no group) or a ``venue`` row (a venue no group row gives, e.g. where a meeting moves)."""
+    own = FACILITATOR_COLUMNS if kind == "facilitator" else VENUE_COLUMNS
+    allowed = set(own) | {RECORD_COLUMN} | ({"group_key"} if kind == "facilitator" else set())
+    for column, value in row.cells.items():
+        if value and column not in allowed:
+            row.error(column, f"A {kind} row gives only {', '.join(sorted(allowed - {RECORD_COLUMN}))}; "
+                              "leave this empty.")
+    key = row.get(own[0])
+    if not key:
+        row.error(own[0], f"Give the {own[0].replace('_', ' ')} on a {kind} row.")
+        return
+    if not KEY.fullmatch(key):
+        row.error(own[0], f"'{_short(key)}' is not a key; use 1 to 80 letters, digits, '.', '_', "
+                          "':' or '-'")
+        return
+    if row.failed:
+        return
+    (facilitator_rows if kind == "facilitator" else venue_rows).setdefault(key, []).append(row)
+    group = row.get("group_key")
+    if group:
+        if KEY.fullmatch(group):
+            extra_people.setdefault(group, []).append(row)
+        else:
+            row.error("group_key", f"'{_short(group)}' is not a key")
 
 
 def _check_header(header: list[str], line: int, problems: list[Problem]) -> bool:
@@ -721,16 +903,27 @@ def _facilitator(key: str, rows: list[_Row], problems: list[Problem]) -> Facilit
     if not values.get("facilitator_name"):
         problems.append(Problem(rows[0].line, "facilitator_name",
                                 f"Give the name of facilitator '{key}' (a first name is enough)."))
+    shows: dict[str, bool | None] = {}
+    for column in ("facilitator_show_email", "facilitator_show_phone"):
+        try:
+            shows[column] = _yes_no(values[column]) if column in rows[0].cells else None
+        except ValueError as exc:
+            problems.append(Problem(lines[column], column, str(exc)))
+        except KeyError:  # the column is there but empty on every row: no
+            shows[column] = False
     if len(problems) != count or _refused(rows, FACILITATOR_COLUMNS):
         return None
     return FacilitatorRecord(key=key, line=rows[0].line, lines=lines,
                              name=values["facilitator_name"], bio=values.get("facilitator_bio", ""),
                              email=values.get("facilitator_email") or None,
-                             phone=values.get("facilitator_phone") or None)
+                             phone=values.get("facilitator_phone") or None,
+                             show_email=shows["facilitator_show_email"],
+                             show_phone=shows["facilitator_show_phone"])
 
 
 def _group(key: str, values: dict[str, str], lines: dict[str, int], rows: list[_Row],
-           vocab: Vocabulary | None, problems: list[Problem], disagree: bool) -> GroupRecord | None:
+           vocab: Vocabulary | None, problems: list[Problem], disagree: bool,
+           more_facilitators: tuple[str, ...] = ()) -> GroupRecord | None:
     """``disagree``: its rows' values were found to conflict (checked first, in ``parse``).
 
     The record is built whenever its group-level values are usable, even if a tag or a schedule
@@ -767,6 +960,12 @@ def _group(key: str, values: dict[str, str], lines: dict[str, int], rows: list[_
     schedules: list[ScheduleRecord] = []
     seen: dict[ScheduleRecord, int] = {}
     for row in rows:
+        if row.get(RECORD_COLUMN).lower() == "group":  # the group's values without a schedule
+            for column in SCHEDULE_COLUMNS:
+                if row.get(column):
+                    row.error(column, "A group row has no schedule; leave this empty, or make "
+                                      "the row a schedule row.")
+            continue
         schedule = _schedule(row)
         if schedule is None:
             continue
@@ -785,7 +984,10 @@ def _group(key: str, values: dict[str, str], lines: dict[str, int], rows: list[_
         cost=values.get("cost") or "Free", contact_email=values.get("contact_email") or None,
         website=values.get("website") or None, is_sensitive=sensitive,
         area_name=area if sensitive else None, venue_key=values["venue_key"],
-        facilitator_key=values.get("facilitator_key") or None, schedules=tuple(schedules))
+        facilitator_key=values.get("facilitator_key") or None, schedules=tuple(schedules),
+        facilitator_keys=tuple(dict.fromkeys(
+            ([values["facilitator_key"]] if values.get("facilitator_key") else [])
+            + list(more_facilitators))))
 
 
 def _replace_line(schedule: ScheduleRecord, line: int) -> ScheduleRecord:
@@ -823,8 +1025,10 @@ def sensitive_text_problems(group: GroupRecord, venue: VenueRecord,
     if group.area_name:
         for message in privacy.validate_area_name(group.area_name, place):
             out.append(Problem(group.line_of("area_name"), "area_name", message))
-    person = facilitators.get(group.facilitator_key or "")
-    if person is not None:
+    for person_key in group.facilitator_keys or ((group.facilitator_key,) if group.facilitator_key else ()):
+        person = facilitators.get(person_key)
+        if person is None:
+            continue
         for message in privacy.public_text_problems(person.bio, place):
             out.append(Problem(person.line_of("facilitator_bio"), "facilitator_bio",
                                f"{message} (facilitator of sensitive group '{group.key}')"))

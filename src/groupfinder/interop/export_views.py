@@ -89,3 +89,46 @@ def export_meeting_guide_command(output: str) -> None:
         raise
     groups = len({e["url"] for e in entries})
     click.echo(f"{len(entries)} meetings of {groups} groups written to {output}", err=True)
+
+
+def _write_atomically(output: str, body: bytes) -> None:
+    target = Path(output)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")  # same folder: os.replace is atomic
+    try:
+        tmp.write_bytes(body)
+        os.chmod(tmp, 0o600)  # exact addresses and private contacts: the operator's eyes only
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@export_command.command("csv")
+@click.option("--output", "-o", default="-", show_default=True,
+              type=click.Path(dir_okay=False, allow_dash=True),
+              help="File to write (replaced atomically, readable by you only); '-' writes to "
+                   "standard output.")
+@click.option("--organizer", metavar="EMAIL", default=None,
+              help="Only what this organizer may export (their groups, venues and facilitators; "
+                   "other owners' private contacts left out), as /manage/export.csv gives it.")
+@with_appcontext
+def export_csv_command(output: str, organizer: str | None) -> None:
+    """Listings as the CSV that import-listings reads back to the same data (every listing,
+    whatever its status; README "Exporting listings")."""
+    from ..accounts.services import find_user_by_email
+    from .csv_export import export_csv
+
+    user = None
+    if organizer is not None:
+        user = find_user_by_email(organizer)
+        if user is None:
+            raise click.ClickException(f"No account has the email {organizer}.")
+    result = export_csv(user)
+    if output == "-":
+        click.echo(result.body, nl=False)
+    else:
+        _write_atomically(output, result.body)
+    click.echo(f"{result.rows} rows for {result.groups} groups written to {output}", err=True)
+    if result.skipped:
+        click.echo(f"Left out {len(result.skipped)} group(s) without a venue (an import can't "
+                   f"create them): {', '.join(result.skipped)}", err=True)

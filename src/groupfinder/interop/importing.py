@@ -40,11 +40,13 @@ What a write means:
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -67,9 +69,17 @@ from ..groups.confirmation import mark_confirmed
 from ..groups.models import Audience, Condition, Group, Language, ListingStatus
 from ..groups.services import ListingData, apply_listing, create_group, submit_for_review, validate_listing
 from ..groups.services import publish as publish_listing
-from ..schedules.models import Schedule
-from ..schedules.recurrence import Frequency
-from ..schedules.services import ScheduleData, add_schedule, delete_schedule, update_schedule
+from ..schedules.models import MeetingChange, Schedule
+from ..schedules.recurrence import Frequency, occurrences
+from ..schedules.services import (
+    ScheduleData,
+    add_schedule,
+    cancel_meeting,
+    delete_schedule,
+    move_meeting,
+    undo_meeting_change,
+    update_schedule,
+)
 from ..transactions import transaction
 from ..venues.models import AccessFeature, Venue
 from ..venues.services import (
@@ -115,6 +125,8 @@ class ImportReport:
     venues: Counts = field(default_factory=Counts)
     facilitators: Counts = field(default_factory=Counts)
     schedules: Counts = field(default_factory=Counts)
+    #: Cancelled and moved meetings (only a file with those columns changes them).
+    meetings: Counts = field(default_factory=Counts)
 
     @property
     def errors(self) -> list[Problem]:
@@ -132,15 +144,18 @@ class ImportReport:
     def changes(self) -> int:
         """How many records are (or would be) created, updated or deleted."""
         return sum(c.created + c.updated + c.deleted
-                   for c in (self.groups, self.venues, self.facilitators, self.schedules))
+                   for c in (self.groups, self.venues, self.facilitators, self.schedules,
+                             self.meetings))
+
+    def _names(self) -> tuple[str, ...]:
+        names = ("groups", "venues", "facilitators", "schedules")
+        return names + (("meetings",) if vars(self.meetings) != vars(Counts()) else ())
 
     def counts(self) -> dict[str, dict[str, int]]:
-        return {name: vars(getattr(self, name)).copy()
-                for name in ("groups", "venues", "facilitators", "schedules")}
+        return {name: vars(getattr(self, name)).copy() for name in self._names()}
 
     def summary(self) -> str:
-        lines = [f"{name}: {getattr(self, name)}"
-                 for name in ("groups", "venues", "facilitators", "schedules")]
+        lines = [f"{name}: {getattr(self, name)}" for name in self._names()]
         if self.dry_run:
             lines.append(f"Dry run: {self.rows} rows checked, nothing was written "
                          "(the counts say what an import would do).")
@@ -218,7 +233,9 @@ def import_listings(source: Path | os.PathLike[str] | bytes | str, *, by: Any = 
     _end_read_transaction()
     written = ImportReport()
     try:
-        with transaction():
+        # No autoflush before every query (the services flush what they need an id for), as
+        # the demo seeder: a flush per query made a 700-group file take half a minute.
+        with transaction(), db.session.no_autoflush:
             _, problems = _reconcile(parsed, places, written, publish=publish, by=by, apply=True)
             if problems:  # the database changed since the check: refuse the whole file
                 raise _Rejected(problems)
@@ -228,7 +245,7 @@ def import_listings(source: Path | os.PathLike[str] | bytes | str, *, by: Any = 
         report.problems.extend(exc.problems)
         report.problems.sort(key=_order)
         return report
-    for name in ("groups", "venues", "facilitators", "schedules"):
+    for name in ("groups", "venues", "facilitators", "schedules", "meetings"):
         setattr(report, name, getattr(written, name))
     report.written = True
     return report
@@ -343,7 +360,8 @@ def _check_app_rules(parsed: ParsedFile, places: dict[str, _Place], problems: li
             problems.extend(Problem(venue.line_of(column), column, m) for m in messages)
     for person in parsed.facilitators.values():
         data = FacilitatorData(name=person.name, bio=person.bio, email=person.email,
-                               phone=person.phone)
+                               phone=person.phone, show_email=bool(person.show_email),
+                               show_phone=bool(person.show_phone))
         for name, messages in validate_facilitator(data).items():
             column = f"facilitator_{name}"
             problems.extend(Problem(person.line_of(column), column, m) for m in messages)
@@ -352,10 +370,45 @@ def _check_app_rules(parsed: ParsedFile, places: dict[str, _Place], problems: li
             problems.extend(Problem(group.line_of(name), name, m) for m in messages)
         venue = parsed.venues.get(group.venue_key)
         place = places.get(group.venue_key)
+        if place is not None:
+            for record in group.schedules:
+                problems.extend(_meeting_problems(record, place.timezone, parsed, places))
         if venue is not None and place is not None and venue.latitude is None:
             # Geocoded venues: their point is known only now (the parse checked the others).
             problems.extend(csvformat.sensitive_text_problems(
                 group, venue, parsed.facilitators, latitude=place.latitude, longitude=place.longitude))
+
+
+def _meeting_problems(record: ScheduleRecord, zone: str, parsed: ParsedFile,
+                      places: dict[str, _Place]) -> list[Problem]:
+    """Each cancelled or moved meeting must be one of the schedule's meetings (as the meeting
+    forms require), and a move's venue must be in the file or already stored."""
+    out: list[Problem] = []
+    if not (record.cancellations or record.moves):
+        return out
+    spec = replace(record.spec(zone), paused_until=None)  # a paused meeting is still a meeting
+    tz = ZoneInfo(zone)
+    for column, items in (("cancellations", record.cancellations), ("moves", record.moves)):
+        for item in items:
+            at = item.original_start.replace(tzinfo=tz)
+            try:
+                window = occurrences(spec, at - dt.timedelta(minutes=1), at + dt.timedelta(minutes=1))
+            except OverflowError:
+                window = []
+            if item.original_start not in window:
+                out.append(Problem(record.line, column, f"{item.original_start:%Y-%m-%d %H:%M} is "
+                                                        "not one of this schedule's meetings"))
+    for move in record.moves:
+        key = move.new_venue_key
+        if key and key not in places and key not in parsed.venues and db.session.scalar(
+                sa.select(Venue.id).where(Venue.external_key == key)) is None:
+            out.append(Problem(record.line, "moves", f"venue '{key}' is neither in this file nor "
+                                                     "already imported"))
+        if move.new_start == move.original_start and not key and move.new_duration_minutes is None:
+            when = f"{move.original_start:%Y-%m-%d %H:%M}"
+            out.append(Problem(record.line, "moves", f"the meeting of {when} is moved to the "
+                                                     "same time"))
+    return out
 
 
 def _listing_data(group: GroupRecord, venue_id: int | None = None,
@@ -487,17 +540,26 @@ def _reconcile(parsed: ParsedFile, places: dict[str, _Place], report: ImportRepo
             report.facilitators.created += 1
             if apply:
                 people[key] = create_facilitator(FacilitatorData(
-                    name=person.name, bio=person.bio, email=person.email, phone=person.phone),
+                    name=person.name, bio=person.bio, email=person.email, phone=person.phone,
+                    show_email=bool(person.show_email), show_phone=bool(person.show_phone)),
                     by=by, external_key=key)
-        elif (found.name, found.bio, found.email, found.phone) == wanted_person:
+            continue
+        # Without the opt-in columns a new address or number is never public without a new
+        # opt-in (as in the app); with them, the file says the facilitator's choice.
+        show_email = person.show_email if person.show_email is not None else \
+            found.show_email and found.email == person.email
+        show_phone = person.show_phone if person.show_phone is not None else \
+            found.show_phone and found.phone == person.phone
+        show_email, show_phone = bool(show_email and person.email), bool(show_phone and person.phone)
+        if (found.name, found.bio, found.email, found.phone, found.show_email, found.show_phone) \
+                == (*wanted_person, show_email, show_phone):
             report.facilitators.unchanged += 1
         else:
             report.facilitators.updated += 1
-            if apply:  # a new address or number is never public without a new opt-in (in the app)
+            if apply:
                 update_facilitator(found, FacilitatorData(
                     name=person.name, bio=person.bio, email=person.email, phone=person.phone,
-                    show_email=found.show_email and found.email == person.email,
-                    show_phone=found.show_phone and found.phone == person.phone), by=by)
+                    show_email=show_email, show_phone=show_phone), by=by)
 
     groups = _by_key(Group, (g.key for g in parsed.groups), *_group_loads())
     for record in parsed.groups:
@@ -506,14 +568,19 @@ def _reconcile(parsed: ParsedFile, places: dict[str, _Place], report: ImportRepo
         if group is None:
             report.groups.created += 1
             report.schedules.created += len(record.schedules)
+            if not apply:
+                report.meetings.created += sum(len(r.cancellations) + len(r.moves)
+                                               for r in record.schedules)
             if apply:
                 with _at(record):
                     group = create_group(
                         _listing_data(record, venues[record.venue_key].id,
-                                      [people[record.facilitator_key].id] if record.facilitator_key else []),
+                                      [people[k].id for k in _people_keys(record)]),
                         by=by, accept_public_venue=True, external_key=record.key)
                     for schedule_record in record.schedules:
-                        add_schedule(group, _schedule_data(schedule_record), by=by)
+                        schedule = add_schedule(group, _schedule_data(schedule_record), by=by)
+                        if parsed.has_exceptions:
+                            _reconcile_meetings(schedule, schedule_record, venues, report, apply=True)
                     (publish_listing if publish else submit_for_review)(group, by=by)
                 audit("group.imported", by=by, group=group, details={"outcome": "created"})
             continue
@@ -522,11 +589,18 @@ def _reconcile(parsed: ParsedFile, places: dict[str, _Place], report: ImportRepo
         public_changed = _public_state(group) != _wanted_public(record, place,
                                                                venues.get(record.venue_key))
         publishes = publish and group.status != ListingStatus.published
-        wanted_people = tuple(sorted([record.facilitator_key] if record.facilitator_key else []))
+        wanted_people = tuple(sorted(_people_keys(record)))
         people_changed = parsed.has_facilitators and wanted_people != tuple(sorted(
             f.external_key or f"#{f.id}" for f in group.facilitators))
-        plan = _plan_schedules(group, record)
-        schedules_changed = bool(plan.updated or plan.created or plan.deleted)
+        plan = _plan_schedules(group, record, parsed.has_pauses)
+        meetings_before = vars(report.meetings).copy()
+        if parsed.has_exceptions:
+            for schedule, schedule_record in plan.kept + plan.updated:
+                _reconcile_meetings(schedule, schedule_record, venues, report, apply=False)
+            report.meetings.created += sum(len(r.cancellations) + len(r.moves) for r in plan.created)
+        meetings_changed = any(vars(report.meetings)[k] != meetings_before[k]
+                               for k in ("created", "updated", "deleted"))
+        schedules_changed = bool(plan.updated or plan.created or plan.deleted) or meetings_changed
 
         # What the app reviews: content, tags, venue, area, and hiding→showing the address.
         # Hiding it (becoming sensitive) is never delayed; a moved venue is checked above.
@@ -553,17 +627,21 @@ def _reconcile(parsed: ParsedFile, places: dict[str, _Place], report: ImportRepo
             mark_confirmed(group)
             if listing_changed or public_changed or people_changed:
                 # What the app would review was refused above unless ``publish``: at once.
-                people_ids = ([people[record.facilitator_key].id] if record.facilitator_key else []) \
+                people_ids = [people[k].id for k in _people_keys(record)] \
                     if parsed.has_facilitators else [f.id for f in group.facilitators]
                 apply_listing(group, _listing_data(record, venues[record.venue_key].id, people_ids),
                               by=by)
             for schedule, schedule_record in plan.updated:
-                update_schedule(schedule, _schedule_data(schedule_record,
-                                                         paused_until=schedule.paused_until), by=by)
-            for schedule_record in plan.created:
-                add_schedule(group, _schedule_data(schedule_record), by=by)
+                update_schedule(schedule, _schedule_data(
+                    schedule_record, keep_pause=None if parsed.has_pauses else schedule.paused_until),
+                    by=by)
+            created = [(add_schedule(group, _schedule_data(r), by=by), r) for r in plan.created]
             for schedule in plan.deleted:
                 delete_schedule(schedule, by=by)
+            if parsed.has_exceptions:
+                scratch = ImportReport()  # counted above, in the check
+                for schedule, schedule_record in plan.kept + plan.updated + created:
+                    _reconcile_meetings(schedule, schedule_record, venues, scratch, apply=True)
             if publishes:
                 publish_listing(group, by=by)
         group.updated_at = now_utc()
@@ -571,35 +649,102 @@ def _reconcile(parsed: ParsedFile, places: dict[str, _Place], report: ImportRepo
     return report, problems
 
 
+def _people_keys(record: GroupRecord) -> tuple[str, ...]:
+    return record.facilitator_keys or ((record.facilitator_key,) if record.facilitator_key else ())
+
+
+def _reconcile_meetings(schedule: Schedule, record: ScheduleRecord, venues: dict[str, Any],
+                        report: ImportReport, *, apply: bool) -> None:
+    """The file is the truth for the schedule's cancelled and moved meetings: each through the
+    meeting services (cancel, move, undo), as an organizer would."""
+    cancelled = {c.original_start: c.reason for c in schedule.cancellations} if schedule.id else {}
+    moved = {m.original_start: (m.new_start, m.new_duration_minutes,
+                                m.new_venue.external_key if m.new_venue else None, m.note)
+             for m in schedule.changes} if schedule.id else {}
+    wanted: set[dt.datetime] = set()
+    with _at_row(record):
+        for c in record.cancellations:
+            wanted.add(c.original_start)
+            if cancelled.get(c.original_start) == c.reason:
+                report.meetings.unchanged += 1
+                continue
+            known = c.original_start in cancelled or c.original_start in moved
+            setattr(report.meetings, "updated" if known else "created",
+                    getattr(report.meetings, "updated" if known else "created") + 1)
+            if apply:
+                cancel_meeting(schedule, c.original_start, c.reason, by=None)
+        for m in record.moves:
+            wanted.add(m.original_start)
+            state = (m.new_start, m.new_duration_minutes, m.new_venue_key, m.note)
+            if moved.get(m.original_start) == state:
+                report.meetings.unchanged += 1
+                continue
+            known = m.original_start in cancelled or m.original_start in moved
+            setattr(report.meetings, "updated" if known else "created",
+                    getattr(report.meetings, "updated" if known else "created") + 1)
+            if apply:
+                move_meeting(schedule, m.original_start, m.new_start, note=m.note,
+                             new_duration_minutes=m.new_duration_minutes,
+                             new_venue=_venue_by_key(venues, m.new_venue_key), by=None)
+        for start in (set(cancelled) | set(moved)) - wanted:
+            report.meetings.deleted += 1
+            if apply:
+                undo_meeting_change(schedule, start, by=None)
+
+
+def _venue_by_key(venues: dict[str, Any], key: str | None) -> Any:
+    if not key:
+        return None
+    if key not in venues:
+        venues[key] = db.session.scalar(sa.select(Venue).where(Venue.external_key == key))
+    return venues[key]
+
+
+@contextlib.contextmanager
+def _at_row(record: ScheduleRecord) -> Iterator[None]:
+    """A meeting service's refusal (a reason naming a private place…) is the row's problem."""
+    try:
+        yield
+    except InvalidInput as exc:
+        column = "moves" if record.moves else "cancellations"
+        raise _Rejected([Problem(record.line, column, m)
+                         for messages in exc.field_errors.values() for m in messages]
+                        or [Problem(record.line, column, exc.detail)]) from None
+
+
 def _group_loads() -> tuple[Any, ...]:
     return (selectinload(Group.venue), selectinload(Group.conditions),
             selectinload(Group.audiences), selectinload(Group.languages),
             selectinload(Group.access_features), selectinload(Group.facilitators),
-            selectinload(Group.schedules))
+            selectinload(Group.schedules).selectinload(Schedule.cancellations),
+            selectinload(Group.schedules).selectinload(Schedule.changes)
+            .selectinload(MeetingChange.new_venue))
 
 
 @dataclass
 class _SchedulePlan:
-    kept: list[Schedule] = field(default_factory=list)
+    kept: list[tuple[Schedule, ScheduleRecord]] = field(default_factory=list)
     updated: list[tuple[Schedule, ScheduleRecord]] = field(default_factory=list)
     created: list[ScheduleRecord] = field(default_factory=list)
     deleted: list[Schedule] = field(default_factory=list)
 
 
-def _plan_schedules(group: Group, record: GroupRecord) -> _SchedulePlan:
+def _plan_schedules(group: Group, record: GroupRecord, pauses: bool = False) -> _SchedulePlan:
     """Equal schedules are kept; the rest are paired in order (an edit keeps the series' UID,
-    cancellations and pause), then added or deleted."""
+    cancellations and pause), then added or deleted. With ``pauses`` (the file has the column)
+    a schedule's pause is part of what must be equal."""
     plan = _SchedulePlan()
     stored = list(group.schedules)
     unmatched: list[ScheduleRecord] = []
     for schedule_record in record.schedules:
-        key = _record_key(schedule_record)
-        same = next((s for s in stored if _stored_key(s) == key), None)
+        key = _record_key(schedule_record) + ((schedule_record.paused_until,) if pauses else ())
+        same = next((s for s in stored
+                     if _stored_key(s) + ((s.paused_until,) if pauses else ()) == key), None)
         if same is None:
             unmatched.append(schedule_record)
         else:
             stored.remove(same)
-            plan.kept.append(same)
+            plan.kept.append((same, schedule_record))
     for schedule, schedule_record in zip(stored, unmatched, strict=False):
         plan.updated.append((schedule, schedule_record))
     plan.created = unmatched[len(stored):]
@@ -607,15 +752,15 @@ def _plan_schedules(group: Group, record: GroupRecord) -> _SchedulePlan:
     return plan
 
 
-def _schedule_data(record: ScheduleRecord, *, paused_until: Any = None) -> ScheduleData:
-    """The schedule service's input for a row; an update keeps the schedule's pause (set in the
-    app, not in the file)."""
+def _schedule_data(record: ScheduleRecord, *, keep_pause: Any = None) -> ScheduleData:
+    """The schedule service's input for a row. ``keep_pause``: a file without the
+    ``paused_until`` column keeps the stored schedule's pause (set in the app, not in the file)."""
     spec = record.spec()
     return ScheduleData(kind=spec.kind, start_time=spec.start_time,
                         duration_minutes=spec.duration_minutes, first_date=spec.first_date,
                         interval=spec.interval, weekdays=spec.weekdays, positions=spec.positions,
                         month_day=spec.month_day, last_date=spec.last_date,
-                        paused_until=paused_until if paused_until is not None else spec.paused_until)
+                        paused_until=keep_pause if keep_pause is not None else spec.paused_until)
 
 
 def _venue_data(place: _Place) -> VenueData:
