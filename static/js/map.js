@@ -36,8 +36,7 @@
     return node;
   }
 
-  function popupContent(p) {
-    var box = element("div", "map-popup");
+  function groupSummary(p, box) {
     var name = element("p", "map-popup__name");
     var link = element("a", null, p.name);
     link.href = p.url;
@@ -48,6 +47,24 @@
       if (f[1]) { facts.appendChild(element("li", null, f[0] + f[1])); }
     });
     if (facts.childNodes.length) { box.appendChild(facts); }
+  }
+
+  /* One group, or every group of one area (they share its hexagon and so one popup). */
+  function popupContent(groups) {
+    var box = element("div", "map-popup");
+    if (groups.length === 1) {
+      groupSummary(groups[0], box);
+      return box;
+    }
+    box.appendChild(element("p", "map-popup__title",
+      groups.length + " groups in this approximate area"));
+    var list = element("ul", "map-popup__groups");
+    groups.forEach(function (p) {
+      var item = element("li");
+      groupSummary(p, item);
+      list.appendChild(item);
+    });
+    box.appendChild(list);
     return box;
   }
 
@@ -115,13 +132,25 @@
     });
   }
 
+  /* Popups pan clear of the zoom buttons (top left) and fit a phone's map. */
+  function popupOptions(map) {
+    return {
+      maxWidth: Math.max(200, Math.min(320, map.getSize().x - 90)),
+      autoPanPaddingTopLeft: L.point(64, 12),
+      autoPanPaddingBottomRight: L.point(12, 28)
+    };
+  }
+
   var AREA_STYLE = {
     color: "#5b3f86", weight: 3, opacity: 1, fillColor: "#5b3f86", fillOpacity: 0.22,
     className: "map-area"
   };
 
-  /* Adds pins to `pins` and hexagons to `areas`; `interactive` gives them popups. */
-  function addFeatures(features, pins, areas, interactive) {
+  /* Adds pins to `pins` and hexagons to `areas`; `interactive` gives them popups. Groups in
+     one area share one hexagon (drawn once, one stop for the keyboard, one popup). */
+  function addFeatures(map, features, pins, areas, interactive) {
+    var byCell = {};
+    var cells = [];
     features.forEach(function (f) {
       var p = f.properties || {};
       var g = f.geometry || {};
@@ -130,17 +159,28 @@
           title: p.name, alt: p.name, keyboard: interactive, interactive: interactive,
           riseOnHover: true
         });
-        if (interactive) { marker.bindPopup(popupContent(p)); }
+        if (interactive) { marker.bindPopup(popupContent([p]), popupOptions(map)); }
         pins.addLayer(marker);
       } else if (g.type === "Polygon") {
-        var ring = g.coordinates[0].map(function (c) { return [c[1], c[0]]; });
-        var hexagon = L.polygon(ring, L.extend({ interactive: interactive }, AREA_STYLE));
-        if (interactive) {
-          hexagon.bindPopup(popupContent(p));
-          focusableArea(hexagon, p.name + ": " + (p.where || "approximate area"));
+        var key = JSON.stringify(g.coordinates);
+        if (!byCell[key]) {
+          byCell[key] = { ring: g.coordinates[0], groups: [] };
+          cells.push(byCell[key]);
         }
-        areas.addLayer(hexagon);
+        byCell[key].groups.push(p);
       }
+    });
+    cells.forEach(function (cell) {
+      var ring = cell.ring.map(function (c) { return [c[1], c[0]]; });
+      var hexagon = L.polygon(ring, L.extend({ interactive: interactive }, AREA_STYLE));
+      if (interactive) {
+        var first = cell.groups[0];
+        var label = cell.groups.length === 1 ? first.name + ". " + (first.where || "Approximate area")
+          : cell.groups.length + " groups. " + (first.where || "Approximate area");
+        hexagon.bindPopup(popupContent(cell.groups), popupOptions(map));
+        focusableArea(hexagon, label);
+      }
+      areas.addLayer(hexagon);
     });
   }
 
@@ -164,7 +204,7 @@
       iconCreateFunction: clusterIcon
     }) : L.featureGroup();
     var areas = L.featureGroup();
-    addFeatures(data.features, pins, areas, true);
+    addFeatures(map, data.features, pins, areas, true);
     areas.addTo(map);
     pins.addTo(map);
     if (pins.on) {
@@ -237,7 +277,7 @@
         dragging: !L.Browser.mobile // one finger scrolls the page past a small map
       });
       var layers = L.featureGroup();
-      addFeatures(data.features, layers, layers, false);
+      addFeatures(map, data.features, layers, layers, false);
       layers.addTo(map);
       if (area) {
         map.fitBounds(layers.getBounds(), { padding: [24, 24], maxZoom: AREA_MAX_ZOOM, animate: false });
