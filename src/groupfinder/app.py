@@ -141,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
     from .groups.confirm_views import bp as confirm_bp
     from .groups.map_views import bp as maps_bp
     from .groups.views import bp as groups_bp
+    from .interop import csv_views as _csv_downloads  # noqa: F401  (on manage and review)
     from .interop.export_views import bp as exports_bp
     from .organizer import bp as manage_bp
     from .pages.views import bp as pages_bp
