@@ -62,6 +62,24 @@ Schedule (one per row; times are local wall-clock time at the venue):
 - ``month_day``: monthly_date, ``1``–``28`` or ``last``.
 - ``start_time`` (required, 24-hour ``HH:MM``), ``duration_minutes`` (required, 1–1440),
   ``first_date`` (required, ``YYYY-MM-DD``), ``last_date`` (optional; not for ``once``).
+
+Optional columns for a lossless copy (what ``interop.csv_export`` writes). A file without them
+imports exactly as before; with one, the file is the truth for what it describes:
+
+- ``record``: what the row gives. Empty or ``schedule``: as above. ``group``: a group without a
+  schedule (group, venue and facilitator columns; schedule columns empty). ``facilitator``: one
+  more facilitator of ``group_key`` (or, without a group_key, one who leads no group): only
+  ``group_key`` and facilitator columns. ``venue``: a venue no group row gives (where a meeting
+  moves, say): only venue columns.
+- ``facilitator_show_email``, ``facilitator_show_phone``: ``yes``/``no``, the facilitator's
+  opt-in to show that contact publicly (empty: no).
+- ``paused_until``: no meetings before that date (without the column a stored pause is kept).
+- ``cancellations``: one per line, ``YYYY-MM-DD HH:MM: reason`` (the meeting's scheduled local
+  start). ``moves``: one per line, ``YYYY-MM-DD HH:MM > YYYY-MM-DD HH:MM[, N min][, at
+  venue_key][: note]``, the new start local to the new venue. Reasons and notes are single-line.
+
+Formula guard: a cell starting with one apostrophe followed by ``= + - @``, a tab or a carriage
+return loses that apostrophe (``restore``; the export adds it with ``neutralise``).
 """
 
 from __future__ import annotations
