@@ -950,7 +950,7 @@ class Generator:
         if c == "carers":
             openers = [f"A friendly group for {who if a != 'family-and-friends' else 'people'} caring for a relative, partner or friend with a mental-health condition.",
                        f"Caring for someone who is unwell can be lonely; this {tod} group is for the people doing the caring.",
-                       f"We are carers – partners, parents, children and friends – and we meet to support each other.",
+                       "We are carers – partners, parents, children and friends – and we meet to support each other.",
                        f"Started by carers in {year}, this group gives {who if a != 'family-and-friends' else 'carers'} time to talk about their own wellbeing."]
         elif a == "family-and-friends":
             openers = [f"A friendly, peer-led group for family and friends of someone living with {cond}.",
@@ -1238,7 +1238,7 @@ class Generator:
                 phone_pools[code] = pool
         mobiles = [f"{UK_MOBILE}{n:03d}" for n in rng.sample(range(1000), 400)]
         fac_email_used: set[str] = set()
-        for code, cname, country, _tz, _c, _n in CITIES:
+        for code, _cname, country, _tz, _c, _n in CITIES:
             groups = by_city[code]
             nf = max(6, round(len(groups) * 250 / total_groups))
             region = NAME_REGION.get(code, "GB" if country == "GB" else "US")
@@ -1502,7 +1502,7 @@ ORG_SENTENCE = {"GB": "The organiser shares the exact address when you get in to
 
 def dumps(data: dict) -> str:
     """One record per line: small diffs, deterministic, readable."""
-    out = ['{"format": %d,' % data["format"]]
+    out = [f'{{"format": {data["format"]},']
     sections = ["venues", "facilitators", "groups"]
     for si, name in enumerate(sections):
         out.append(f' "{name}": [')

@@ -141,7 +141,8 @@ class Crawler:
     def _fetch(self, method: str, url: str) -> tuple[Visit, list[str]]:
         response = self.client.open(url, method=method, follow_redirects=False)
         try:
-            body = response.get_data(as_text=True)
+            # Binary files (the icons every page links to) are scanned as replaced text.
+            body = response.get_data().decode("utf-8", "replace")
             ctype = response.content_type or ""
             hits = tuple(scan_response(response, self.markers, where=f"{method} {url} as {self.persona}"))
             found: list[str] = []

@@ -74,7 +74,7 @@ def find_markers(texts: Iterable[str], markers: Sequence[str], *, where: str,
 
 
 def scan_response(response, markers: Sequence[str], *, where: str) -> list[Hit]:  # type: ignore[no-untyped-def]
-    body = response.get_data(as_text=True)
+    body = response.get_data().decode("utf-8", "replace")  # an icon is binary
     hits = find_markers(readable_texts(body, response.content_type or ""), markers,
                         where=where, part="body")
     for name, value in response.headers.items():
