@@ -45,7 +45,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATELIMIT_ENABLED", True, "Rate limits on sign-in, registration, resets, reports and the API"),
     Setting("PROXY_HOPS", 0, "How many reverse proxies stand in front (ProxyFix); 0 when none"),
     Setting("SQLITE_BUSY_TIMEOUT_MS", 5000, "SQLite: how long a writer waits for the lock before 503"),
-    Setting("DISTANCE_UNIT", "km", "km or mi, for distances shown on pages"),
+    Setting("DISTANCE_UNIT", "auto", "auto (miles for a UK or US place, else km), or km or mi everywhere, on pages"),
     Setting("CLOCK", "12h", "12h or 24h, for times shown on pages and in feeds"),
     Setting("DEFAULT_RADIUS_KM", 25.0, "Search radius when none is given"),
     Setting("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
@@ -181,8 +181,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None,
 
     if not values["DATABASE_URL"]:
         values["DATABASE_URL"] = "sqlite:///" + str(Path(instance_path) / "groupfinder.sqlite3")
-    if values["DISTANCE_UNIT"] not in ("km", "mi"):
-        problems.append(f"{PREFIX}_DISTANCE_UNIT must be km or mi, not {values['DISTANCE_UNIT']!r}.")
+    if values["DISTANCE_UNIT"] not in ("auto", "km", "mi"):
+        problems.append(f"{PREFIX}_DISTANCE_UNIT must be auto, km or mi, not {values['DISTANCE_UNIT']!r}.")
     if values["CLOCK"] not in ("12h", "24h"):
         problems.append(f"{PREFIX}_CLOCK must be 12h or 24h, not {values['CLOCK']!r}.")
     if not values["SECRET_KEY"]:

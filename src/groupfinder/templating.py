@@ -10,13 +10,22 @@ from flask import Flask, current_app
 
 from . import __version__, privacy
 from .geo.distance import display_distance
+from .geo.locale import PlaceLocale, place_locale
 from .schedules.recurrence import Meeting
 from .schedules.words import describe_current, describe_meeting, describe_move
 from .urls import absolute_url, google_subscribe_url, webcal_url
 
 
+def _default_locale() -> PlaceLocale:
+    """Words and units before anything is searched: those of the first configured country."""
+    countries = current_app.config.get("GEOCODER_COUNTRIES") or ("GB",)
+    if isinstance(countries, str):
+        countries = countries.split(",")
+    return place_locale(str(countries[0]).strip() or None, str(current_app.config["DISTANCE_UNIT"]))
+
+
 def _distance(km: float) -> str:
-    return display_distance(km, current_app.config["DISTANCE_UNIT"])
+    return display_distance(km, _default_locale().unit)
 
 
 def _meeting_when(meeting: Meeting) -> str:
@@ -44,10 +53,12 @@ def _access_names(group: Any) -> list[str]:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["distance"] = _distance
     app.jinja_env.filters["meeting_when"] = _meeting_when
+    app.jinja_env.filters["distance_in"] = display_distance  # issue 10: {{ km|distance_in('mi') }}
     app.jinja_env.filters["moved_text"] = _moved_text  # issue 10: "Moved to Wednesday 9 December, 7:00 pm at …"
     app.jinja_env.filters["long_date"] = lambda value: f"{value:%-d %B %Y}"
     app.jinja_env.globals.update(
         public_location=privacy.public_location,
+        default_locale=_default_locale,  # issue 10: the search form's words and unit
         public_contact=privacy.public_contact,
         schedule_texts=_schedule_texts,
         access_names=_access_names,

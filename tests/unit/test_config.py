@@ -7,7 +7,7 @@ def test_defaults_give_a_working_sqlite_configuration(tmp_path):
     cfg = load(str(tmp_path), {"TESTING": True}, environ={})
     assert cfg["DATABASE_URL"] == f"sqlite:///{tmp_path}/groupfinder.sqlite3"
     assert cfg["GEOCODER_COUNTRIES"] == ("GB", "US")
-    assert cfg["DISTANCE_UNIT"] == "km"
+    assert cfg["DISTANCE_UNIT"] == "auto"  # miles for a UK or US place, km elsewhere
 
 
 def test_environment_variables_are_read_with_the_prefix(tmp_path):

@@ -156,7 +156,7 @@ def test_the_results_map_draws_pins_for_public_places_and_hexagons_for_areas(app
     library = by_name["Library Circle"]
     assert library["geometry"] == {"type": "Point", "coordinates": [-1.5491, 53.8001]}
     assert library["properties"]["url"] == f"/groups/{leeds['library'].id}/{leeds['library'].slug}"
-    assert library["properties"]["distance"].endswith(" km")  # as the page words it
+    assert library["properties"]["distance"].endswith(" mi")  # as the page words it (UK: miles)
     assert library["properties"]["next"]  # the next meeting, as the page words it
     cell = h3.latlng_to_cell(HALL["latitude"], HALL["longitude"], privacy.H3_RESOLUTION)
     hexagon = [[round(lng, 5), round(lat, 5)] for lat, lng in h3.cell_to_boundary(cell)]

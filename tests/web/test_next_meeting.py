@@ -55,7 +55,7 @@ def test_seven_cancellations_in_a_row_show_the_eighth_meeting(client):
     page = html.unescape(client.get("/search", query_string=SEARCH).get_data(as_text=True))
     card = page[page.index("Steadfast Group"):]
     card = card[:card.index("</article>")]
-    assert format_date(eighth.starts_at.date()) in card
+    assert format_date(eighth.starts_at.date(), year=False) in card  # 8 weeks off: no year
     assert "No upcoming meetings listed" not in card
 
 

@@ -28,8 +28,9 @@ def test_search_by_postcode_lists_nearest_groups(demo_client):
     r = demo_client.get("/search", query_string={"where": "M1 1AE"})
     assert r.status_code == 200
     page = text(r)
-    assert "M1 1" in page
-    distances = [float(x) for x in re.findall(r"about (\d+(?:\.\d)?) km", page)]
+    assert "Groups near M1 1AE" in page  # the full postcode, as typed
+    distances = [float(x or 0) for x in  # a UK place: miles
+                 re.findall(r"(?:about (\d+(?:\.\d)?)|under 0\.5) mi", page)]
     assert len(distances) >= 10 and distances == sorted(distances)
 
 
@@ -118,16 +119,18 @@ def test_no_inline_scripts_or_external_assets(demo_client):
 
 
 def test_meets_this_week_filter_is_offered_and_kept(demo_client):
-    page = text(demo_client.get("/search", query_string={"where": "Leeds", "this_week": "true"}))
-    assert 'name="this_week" value="true" checked' in page.replace("\n", " ").replace("  ", " ") \
-        or re.search(r'name="this_week"\s+value="true"\s*checked', page)
+    """An old this_week=true link reads as the "When it meets: in the next 7 days" choice."""
+    for query in ({"this_week": "true"}, {"when": "week"}):
+        page = text(demo_client.get("/search", query_string={"where": "Leeds", **query}))
+        assert re.search(r'name="when"\s+value="week"\s*checked', page)
 
 
 def test_a_typed_search_can_be_subscribed_to_but_a_shared_location_cannot(demo_client):
     page = text(demo_client.get("/search", query_string={"where": "LS1 4", "condition": "grief-and-loss",
                                                          "radius": "10"}))
     links = re.findall(r'href="(https://groups\.example\.test/search/calendar\.ics\?[^"]*)"', page)
-    assert links and "radius_km=10" in links[0] and "condition=grief-and-loss" in links[0]
+    # The radius is in the searched place's unit (miles in the UK); the feed's is in km.
+    assert links and "radius_km=16.09" in links[0] and "condition=grief-and-loss" in links[0]
     feed = demo_client.get(links[0].replace("https://groups.example.test", ""))
     assert feed.status_code == 200 and feed.mimetype == "text/calendar"
     located = text(demo_client.get("/search", query_string={"lat": "53.8", "lng": "-1.55"}))

@@ -85,7 +85,8 @@ def test_the_search_page_shows_the_distance_to_the_public_point(app, client, bea
     shown = re.search(rf'id="group-{group.id}-name".*?<dt>Distance</dt>\s*<dd>(.*?)</dd>', page, re.S)
     assert shown is not None
     origin = (round(lat, 3), round(lng, 3))
-    assert shown.group(1) == display_distance(haversine_km(*origin, group.public_lat, group.public_lng))
+    km = haversine_km(*origin, group.public_lat, group.public_lng)
+    assert shown.group(1) == display_distance(km, "mi")  # a place in the UK: miles
 
 
 # --- mutations: the attack must catch a broken rule ------------------------------------------

@@ -194,6 +194,51 @@ def parse_search_args(
     )
 
 
+@dataclass(frozen=True)
+class PageRequest:
+    """What only the results page asks besides the search: the quick "when" filter (meetings
+    today, tomorrow or in the 7 days from today, in each venue's zone), the order and the page.
+    """
+
+    when: str | None = None  # "today", "tomorrow" or "week"
+    sort: str = "nearest"  # or "next": the next matching meeting first
+    page: int = 1
+
+
+WHEN_VALUES = ("today", "tomorrow", "week")
+SORT_VALUES = ("nearest", "next")
+MAX_PAGE = 500
+
+
+def parse_page_args(args: Mapping[str, Sequence[str]]) -> PageRequest:
+    """``when``, ``sort`` and ``page`` of the results page; ``InvalidInput`` per field. An old
+    ``this_week=true`` link reads as ``when=week``."""
+    errors: dict[str, list[str]] = {}
+    when = _one(args, "when")
+    if when is not None:
+        when = when.lower()
+        if when in ("any", "anytime", "any-day"):
+            when = None
+        elif when not in WHEN_VALUES:
+            errors["when"] = ["Choose any day, today, tomorrow or this week."]
+            when = None
+    if when is None and "when" not in errors and (_one(args, "this_week") or "").lower() in _TRUE:
+        when = "week"
+    sort = (_one(args, "sort") or "nearest").lower()
+    if sort not in SORT_VALUES:
+        errors["sort"] = ["Sort by nearest or by next meeting."]
+    page_text = _one(args, "page")
+    page = 1
+    if page_text is not None:
+        if not _DIGITS.fullmatch(page_text) or not 1 <= int(page_text) <= MAX_PAGE:
+            errors["page"] = [f"The page must be a whole number from 1 to {MAX_PAGE}."]
+        else:
+            page = int(page_text)
+    if errors:
+        raise InvalidInput("Some search parameters are not valid.", field_errors=errors)
+    return PageRequest(when=when, sort=sort, page=page)
+
+
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 _FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

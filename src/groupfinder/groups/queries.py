@@ -42,6 +42,7 @@ from .models import (
     group_facilitators,
     group_languages,
 )
+from .timing import is_over, local_window, matches
 
 MAX_RADIUS_KM = 200.0
 FIRST_RADIUS_KM = 2.0
@@ -65,6 +66,9 @@ class SearchCriteria:
     after: tuple[float, int] | None = None  # (distance_km, id) of the last row already shown
     # Only groups with a meeting that will happen (cancellations and moves applied) in [start, end)
     meets_between: tuple[dt.datetime, dt.datetime] | None = None
+    # The results page's quick filter: "today", "tomorrow" or "week", in each venue's own zone
+    # (``search_results`` only; see groups.timing.local_window).
+    meets_on: str | None = None
 
 
 @dataclass(frozen=True)
@@ -343,6 +347,190 @@ def search_groups(c: SearchCriteria, *, now: dt.datetime | None = None,
     return SearchPage(hits, cursor, outside, c, rows)
 
 
+def count_groups(c: SearchCriteria, today: dt.date) -> int:
+    """How many published groups within ``c.radius_km`` pass the SQL filters: one statement
+    (the bounding box narrows by index, the haversine decides). ``meets_*`` are not applied."""
+    g = Group.__table__.c
+    box = bounding_box(c.latitude, c.longitude, c.radius_km)
+    distance = haversine_sql(g.public_lat, g.public_lng, c.latitude, c.longitude).label("d")
+    inner = (sa.select(distance)
+             .where(g.public_lat.between(box.south, box.north),
+                    sa.or_(*(g.public_lng.between(w, e) for w, e in box.lng_ranges)),
+                    *_filters(c, today))
+             .subquery())
+    return int(db.session.scalar(sa.select(sa.func.count()).select_from(inner)
+                                 .where(inner.c.d <= c.radius_km)) or 0)
+
+
+MATCH_LOOKBACK = dt.timedelta(hours=12)  # a meeting that started this long ago may still be on
+
+
+def _group_meetings(group: Group, start: dt.datetime, end: dt.datetime) -> list[Meeting]:
+    assert group.venue is not None
+    found: list[Meeting] = []
+    for schedule in group.schedules:
+        exceptions = privacy.public_exceptions(group, schedule.exceptions())
+        found += meetings(schedule.spec(group.venue.timezone), start, end, exceptions)
+    return sorted(found, key=lambda m: (m.starts_at.astimezone(dt.UTC), m.original_start))
+
+
+def next_matching_meeting(group: Group, c: SearchCriteria, now: dt.datetime) -> Meeting | None:
+    """The meeting a search result shows: the first one in progress or to come that happens
+    and suits the search's day and start-time filters and its "when" (``meets_on``, in the
+    venue's zone, or ``meets_between``). ``None`` when there is none within a year (within the
+    window, with one)."""
+    if group.venue is None:
+        return None
+    window = (local_window(c.meets_on, now, group.venue.timezone) if c.meets_on
+              else c.meets_between)
+
+    def suits(m: Meeting) -> bool:
+        return not is_over(m, now) and matches(m, days=c.days, starts_after=c.starts_after,
+                                                starts_before=c.starts_before, window=window)
+
+    if window is not None:
+        start = max(window[0], now - MATCH_LOOKBACK)
+        return next((m for m in _group_meetings(group, start, window[1]) if suits(m)), None)
+    # Without a window the scan widens, as next_meeting's does, until a meeting suits.
+    since = now - MATCH_LOOKBACK
+    count = NEXT_MEETING_FIRST
+    while True:
+        found = upcoming_meetings(group, since, count)
+        for m in found:
+            if suits(m):
+                return m
+        if (len(found) < count or count >= NEXT_MEETING_MAX
+                or found[-1].starts_at >= now + NEXT_MEETING_HORIZON):
+            return None
+        count = min(count * 4, NEXT_MEETING_MAX)
+
+
+@dataclass(frozen=True)
+class Result:
+    group: Group
+    distance_km: float
+    meeting: Meeting | None  # the next matching meeting (see next_matching_meeting)
+
+
+@dataclass(frozen=True)
+class ResultsPage:
+    """One page of the results page. ``total`` is exact unless ``at_least`` (more groups lie in
+    the radius than ``SCAN_MAX``, and a "when" filter needs each one looked at: ``total`` is
+    how many of the nearest ``SCAN_MAX`` pass). ``sorted_among`` is set when sorting by next
+    meeting looked at only the nearest ``SCAN_MAX``."""
+
+    results: list[Result]
+    total: int
+    at_least: bool
+    offset: int
+    sorted_among: int | None = None
+    nearest_outside_km: float | None = None
+
+
+SCAN_MAX = 300  # groups looked at one by one for a "when" filter or the next-meeting sort
+
+
+def _needs_meetings(c: SearchCriteria) -> bool:
+    return c.meets_on is not None or c.meets_between is not None
+
+
+def _scan(c: SearchCriteria, today: dt.date, now: dt.datetime,
+          limit: int = SCAN_MAX) -> tuple[list[Result], bool]:
+    """The nearest ``limit`` groups the SQL filters let through, each with its matching meeting,
+    those without one left out when there is a "when" filter; and whether more lay beyond."""
+    rows = nearest_group_ids(replace(c, limit=limit, after=None), today)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    groups = _load_groups([gid for gid, _ in rows])
+    out = [Result(groups[gid], d, next_matching_meeting(groups[gid], c, now)) for gid, d in rows]
+    if _needs_meetings(c):
+        out = [r for r in out if r.meeting is not None]
+    return out, more
+
+
+def _soonest_first(results: list[Result]) -> list[Result]:
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return sorted(results, key=lambda r: (
+        r.meeting.starts_at.astimezone(dt.UTC) if r.meeting else far, r.distance_km, r.group.id))
+
+
+def count_matching(c: SearchCriteria, now: dt.datetime, *, limit: int = SCAN_MAX) -> tuple[int, bool]:
+    """(how many groups the search finds, whether that is a floor): one count statement, or
+    with a "when" filter a look at the nearest ``limit`` groups."""
+    today = now.astimezone(dt.UTC).date()
+    if not _needs_meetings(c):
+        return count_groups(c, today), False
+    found, more = _scan(c, today, now, limit)
+    return len(found), more
+
+
+def search_results(c: SearchCriteria, *, offset: int, per_page: int, sort: str = "nearest",
+                   now: dt.datetime | None = None) -> ResultsPage:
+    """One page of the results page: published groups within ``c.radius_km``, nearest first
+    (or by their next matching meeting with ``sort="next"``), with the total.
+
+    Paging is by offset: a page is rows ``offset`` … ``offset + per_page`` of the same order,
+    so a page has a number, a range and a way back. Nearest first without a "when" filter reads
+    only (id, distance) pairs up to the page's end and counts in one statement; a "when" filter
+    or the next-meeting sort looks at the nearest ``SCAN_MAX`` groups one by one. An offset past
+    the end shows the last page.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    today = now.astimezone(dt.UTC).date()
+    c = replace(c, after=None)
+    sorted_among = None
+    at_least = False
+    if sort != "next" and not _needs_meetings(c):
+        rows = nearest_group_ids(replace(c, limit=offset + per_page), today)
+        total = len(rows) if len(rows) <= offset + per_page else count_groups(c, today)
+        if rows and offset >= total:
+            offset = (total - 1) // per_page * per_page
+        page_rows = rows[offset:offset + per_page]
+        groups = _load_groups([gid for gid, _ in page_rows])
+        results = [Result(groups[gid], d, next_matching_meeting(groups[gid], c, now))
+                   for gid, d in page_rows]
+    else:
+        found, more = _scan(c, today, now)
+        if sort == "next":
+            found = _soonest_first(found)
+        total = len(found)
+        if more and not _needs_meetings(c):
+            total = count_groups(c, today)
+            sorted_among = SCAN_MAX if sort == "next" else None
+        at_least = more and _needs_meetings(c)
+        if found and offset >= len(found):
+            offset = (len(found) - 1) // per_page * per_page
+        results = found[offset:offset + per_page]
+    outside = None
+    if total == 0 and c.radius_km < MAX_RADIUS_KM:
+        outside = _nearest_outside(c, today, now)
+    return ResultsPage(results, total, at_least, offset, sorted_among, outside)
+
+
+OUTSIDE_SCAN_BATCHES = 5
+
+
+def _nearest_outside(c: SearchCriteria, today: dt.date, now: dt.datetime) -> float | None:
+    """How far the nearest group that passes every filter is (within ``MAX_RADIUS_KM``), when
+    none lies inside ``c.radius_km``; a "when" filter looks at no more than a few batches."""
+    wider = replace(c, radius_km=MAX_RADIUS_KM, limit=0)
+    if not _needs_meetings(c):
+        found = nearest_group_ids(wider, today, start_radius_km=c.radius_km)
+        return found[0][1] if found else None
+    after = None
+    for _ in range(OUTSIDE_SCAN_BATCHES):
+        batch = nearest_group_ids(replace(wider, limit=MEETS_BATCH - 1, after=after), today,
+                                  start_radius_km=c.radius_km)
+        groups = _load_groups([gid for gid, _ in batch])
+        for gid, d in batch:
+            if next_matching_meeting(groups[gid], c, now) is not None:
+                return d
+        if len(batch) < MEETS_BATCH:
+            return None
+        after = (batch[-1][1], batch[-1][0])
+    return None
+
+
 def get_public_group(group_id: int) -> Group:
     """A published group with everything its page shows; ``NotFound`` otherwise."""
     group = _load_groups([group_id]).get(group_id)
@@ -360,6 +548,19 @@ def vocabulary_slugs() -> dict[str, set[str]]:
     from ..readcache import cache, current_token
 
     return cache().get_or_build("vocabulary-slugs", current_token(), _vocabulary_slugs)
+
+
+def vocabulary_names() -> dict[str, dict[str, str]]:
+    """{filter: {slug: name}} for the results page's chips; cached until the data changes."""
+    from ..readcache import cache, current_token
+
+    return cache().get_or_build("vocabulary-names", current_token(), _vocabulary_names)
+
+
+def _vocabulary_names() -> dict[str, dict[str, str]]:
+    return {kind: {slug: name for slug, name in db.session.execute(sa.select(model.slug, model.name))}
+            for kind, model in (("condition", Condition), ("audience", Audience),
+                                ("language", Language), ("access", AccessFeature))}
 
 
 def _vocabulary_slugs() -> dict[str, set[str]]:

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from ..exceptions import AmbiguousPlace, GeocodingUnavailable, InvalidInput
 from ..extensions import db
@@ -24,7 +24,7 @@ from .queries import (
     upcoming_meetings,
 )
 from .return_link import origin_point, safe_back
-from .search import run_search
+from .search import page_locale, run_results_page
 
 bp = public_blueprint(Blueprint("groups", __name__))
 
@@ -32,13 +32,13 @@ bp = public_blueprint(Blueprint("groups", __name__))
 @bp.get("/search")
 def search() -> Any:
     args = request.args.to_dict(flat=False)
-    unit = current_app.config["DISTANCE_UNIT"]
+    locale = page_locale(None)
     context: dict[str, Any] = {"args": request.args, "errors": {}, "outcome": None,
-                               "candidates": [], "suggestions": [], "unit": unit,
-                               **search_form_context()}
+                               "candidates": [], "suggestions": [], "unit": locale.unit,
+                               "locale": locale, "where_value": None, **search_form_context()}
     status = 200
     try:
-        context["outcome"] = run_search(args, radius_param="radius", unit=unit)
+        outcome = context["outcome"] = run_results_page(args)
     except AmbiguousPlace as exc:
         context["candidates"] = exc.candidates
         context["errors"] = exc.field_errors
@@ -46,17 +46,18 @@ def search() -> Any:
         context["errors"] = exc.field_errors or {"where": [exc.detail]}
         context["suggestions"] = exc.extra.get("suggestions", [])
         status = 503 if isinstance(exc, GeocodingUnavailable) else 422
-    outcome = context["outcome"]
-    if outcome is not None and outcome.request.where:
-        # Subscribable only for a typed place: a shared location never goes into a feed URL.
-        params = [(k, v) for k, vs in request.args.lists()
-                  if k not in ("cursor", "radius", "lat", "lng") for v in vs]
-        params.append(("radius_km", f"{outcome.request.radius_km:g}"))
-        context["feed_url"] = absolute_url("feeds.search") + "?" + urlencode(params)
-    if context["outcome"] is not None and context["outcome"].page.next_cursor:
-        params = [(k, v) for k, vs in request.args.lists() if k != "cursor" for v in vs]
-        params.append(("cursor", context["outcome"].page.next_cursor))
-        context["next_url"] = url_for("groups.search") + "?" + urlencode(params)
+    else:
+        context.update(unit=outcome.locale.unit, locale=outcome.locale)
+        if outcome.located:  # "Use my location": the box shows the place that was found
+            context["where_value"] = outcome.origin.label
+        if outcome.request.where:
+            # Subscribable only for a typed place: a shared location never goes into a feed URL.
+            params = [(k, v) for k, v in outcome.pairs
+                      if k not in ("radius", "lat", "lng", "when", "this_week", "sort", "page")]
+            if outcome.options.when == "week":
+                params.append(("this_week", "true"))
+            params.append(("radius_km", f"{outcome.request.radius_km:g}"))
+            context["feed_url"] = absolute_url("feeds.search") + "?" + urlencode(params)
     headers = {"Retry-After": str(GeocodingUnavailable.retry_after)} if status == 503 else {}
     return render_template("groups/search.html", **context), status, headers
 

@@ -1,0 +1,106 @@
+"""How a searched place's country reads: the word for its codes, its distance unit, its dates.
+
+Pure; no Flask, no session. The country is the one the geocoder found for the searched place
+(``Origin.country``, "GB" or "US" from the gazetteer); ``None`` or another country reads in
+kilometres with day-month dates. The ``DISTANCE_UNIT`` setting is ``auto`` (miles in the UK and
+the US, km elsewhere), or ``km`` / ``mi`` to force one unit everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from .distance import KM_PER_MILE
+from .parsing import Kind, ParseError, classify
+
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December")
+MILES_COUNTRIES = frozenset({"GB", "US"})
+UNITS = ("auto", "km", "mi")
+# The radius choices the search form offers, in the unit shown (templates/_search_form.html).
+RADIUS_CHOICES = (5, 10, 25, 50, 100)
+FAR_DAYS = 183  # a date further away than about six months is written with its year
+
+
+@dataclass(frozen=True)
+class PlaceLocale:
+    country: str | None
+    unit: str  # "km" or "mi"
+    code_word: str  # "postcode" or "ZIP code"
+    month_first: bool  # US dates: "Tuesday, December 1"
+
+    @property
+    def unit_words(self) -> str:
+        """The unit in a sentence: "miles" or "km"."""
+        return "miles" if self.unit == "mi" else "km"
+
+    @property
+    def where_label(self) -> str:
+        """The search box's label: "Postcode, town or address" / "ZIP code, city or address"."""
+        if self.country == "US":
+            return "ZIP code, city or address"
+        return "Postcode, town or address"
+
+
+def place_locale(country: str | None, distance_unit: str = "auto") -> PlaceLocale:
+    """``distance_unit`` is the setting: ``auto`` follows the country, ``km``/``mi`` force."""
+    code = (country or "").upper() or None
+    if distance_unit in ("km", "mi"):
+        unit = distance_unit
+    else:
+        unit = "mi" if code in MILES_COUNTRIES else "km"
+    return PlaceLocale(country=code, unit=unit,
+                       code_word="ZIP code" if code == "US" else "postcode",
+                       month_first=code == "US")
+
+
+def format_day(day: dt.date, locale: PlaceLocale, *, today: dt.date | None = None) -> str:
+    """"Tuesday 1 December" (UK and elsewhere) or "Tuesday, December 1" (US); the year is added
+    when ``today`` is not given or the date is more than about six months from it."""
+    name, month = DAY_NAMES[day.weekday()], MONTH_NAMES[day.month - 1]
+    far = today is None or abs((day - today).days) > FAR_DAYS
+    if locale.month_first:
+        text = f"{name}, {month} {day.day}"
+        return f"{text}, {day.year}" if far else text
+    text = f"{name} {day.day} {month}"
+    return f"{text} {day.year}" if far else text
+
+
+def default_radius(unit: str, default_km: float) -> float:
+    """The search radius, in ``unit``, when none is given: ``default_km`` itself in km; in miles
+    the form's choice nearest to it (25 km → 10 mi), so the form shows what was searched."""
+    if unit != "mi":
+        return default_km
+    wanted = default_km / KM_PER_MILE
+    return float(min(RADIUS_CHOICES, key=lambda r: abs(r - wanted)))
+
+
+def radius_words(radius_km: float, unit: str) -> str:
+    """"10 miles", "1 mile", "25 km", "15.5 miles" (at most one decimal)."""
+    value = radius_km / KM_PER_MILE if unit == "mi" else radius_km
+    shown = f"{round(value, 1):g}"
+    if unit != "mi":
+        return f"{shown} km"
+    return f"{shown} mile" if shown == "1" else f"{shown} miles"
+
+
+def searched_place(typed: str | None, label: str, precision: str,
+                   countries: tuple[str, ...] = ("GB", "US")) -> str:
+    """The place to echo: a typed postcode or ZIP in full and in its usual form ("M1 1AE", not
+    the sector "M1 1" it was found by); a typed address as typed; a place by the gazetteer's name
+    for it ("Newport, Wales"); a shared location by the place it is nearest to."""
+    if not typed or precision == "coordinates":
+        return label
+    try:
+        query = classify(typed, countries)
+    except ParseError:
+        return label
+    if query.is_postcode and query.code:
+        return query.code
+    if query.kind == Kind.coordinates:
+        return label
+    if precision == "address":
+        return query.text
+    return label
