@@ -36,6 +36,12 @@ def _moved_text(meeting: Meeting) -> str:
     return describe_move(meeting, clock=current_app.config["CLOCK"])
 
 
+def _search_feed_title(request: Any, origin_label: str) -> str:
+    from .feeds.views import search_feed_title  # late: templating loads before the blueprints
+
+    return search_feed_title(request, origin_label)
+
+
 def _schedule_texts(group: Any) -> list[str]:
     zone = group.venue.timezone if group.venue else "UTC"
     today = dt.datetime.now(ZoneInfo(zone)).date()
@@ -65,6 +71,7 @@ def register_template_helpers(app: Flask) -> None:
         absolute_url=absolute_url,
         webcal_url=webcal_url,
         google_subscribe_url=google_subscribe_url,
+        search_feed_title=_search_feed_title,  # issue 10: a search feed's X-WR-CALNAME
         app_version=__version__,
         current_year=lambda: dt.date.today().year,
     )

@@ -118,6 +118,17 @@ def test_search_feed_names_its_filters_and_holds_only_matching_schedules(client,
     assert _uids(r.data) == {ids[k] for k in kept}
 
 
+def test_the_search_page_can_name_the_offer_as_the_feed_names_itself(app, client):
+    _anxiety_group_meeting_monday_and_thursday()
+    params = {"where": "M1 1AE", "condition": "anxiety", "day": "mon"}
+    body = client.get("/search/calendar.ics?" + urlencode(params)).data
+    with app.test_request_context("/search"):
+        from groupfinder.groups.search import run_search
+        outcome = run_search({k: [v] for k, v in params.items()})
+        title = render_template_string("{{ search_feed_title(o.request, o.origin.label) }}", o=outcome)
+    assert title == _calname(body) == "Anxiety groups on Mondays near M1 1AE"
+
+
 def test_search_feed_name_in_the_24_hour_clock_and_with_every_kind_of_filter():
     assert search_feed_name(place="Leeds", conditions=["Anxiety", "Depression"], days=[0],
                             starts_after=dt.time(18), starts_before=dt.time(21),

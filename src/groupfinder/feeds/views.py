@@ -141,12 +141,7 @@ def _build_search_feed(question: tuple) -> tuple[bytes, dt.datetime, str]:
     series: list[Series] = [s for hit in outcome.page.hits for s in group_series(hit.group, keep)]
     unit = current_app.config["DISTANCE_UNIT"]
     radius = f"{round(to_unit(req.radius_km, unit), 1):g} {'miles' if unit == 'mi' else 'km'}"
-    name = search_feed_name(
-        place=_place_words(req.where) if req.where else outcome.origin.label,
-        conditions=_names(Condition, req.conditions), days=req.days,
-        starts_after=req.starts_after, starts_before=req.starts_before,
-        audiences=_names(Audience, req.audiences), languages=_names(Language, req.languages),
-        access=_names(AccessFeature, req.access), clock=current_app.config["CLOCK"])
+    name = search_feed_title(req, outcome.origin.label)
     zones = sorted({s.spec.timezone for s in series})
     # From the parsed question, not the URL: URLs that share a cached body share its calendar id.
     digest = hashlib.sha256(repr(question).encode()).hexdigest()[:16]
@@ -155,6 +150,17 @@ def _build_search_feed(question: tuple) -> tuple[bytes, dt.datetime, str]:
                     uid=f"feed-search-{digest}@{uid_host()}",
                     timezone=zones[0] if len(zones) == 1 else None)
     return build_calendar(info, series, year=_year()), last_modified(series), "search.ics"
+
+
+def search_feed_title(req: SearchRequest, origin_label: str) -> str:
+    """The search feed's name (X-WR-CALNAME) for a parsed search: also the name the search page
+    gives Outlook.com (template global ``search_feed_title(outcome.request, outcome.origin.label)``)."""
+    return search_feed_name(
+        place=_place_words(req.where) if req.where else origin_label,
+        conditions=_names(Condition, req.conditions), days=req.days,
+        starts_after=req.starts_after, starts_before=req.starts_before,
+        audiences=_names(Audience, req.audiences), languages=_names(Language, req.languages),
+        access=_names(AccessFeature, req.access), clock=current_app.config["CLOCK"])
 
 
 def _names(model: Any, slugs: tuple[str, ...]) -> list[str]:
