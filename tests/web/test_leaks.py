@@ -27,6 +27,7 @@ import sqlalchemy as sa
 
 from groupfinder import privacy
 from groupfinder.extensions import db
+from groupfinder.groups.map_views import VENDOR
 from groupfinder.permissions import ADMIN, ORGANIZER, PUBLIC, access_of
 from groupfinder.venues import places
 
@@ -92,7 +93,10 @@ def seeds(app: Any, client: Any, sc: Scenario, levels: tuple[str, ...]) -> list[
         "facilitator_id": [*sc.facilitator_ids, 999999],
         "stamp": meeting_stamps(client, sc),
         "token": ["x"],
-        "filename": ["css/site.css", "js/locate.js"],
+        "filename": ["css/site.css", "js/locate.js", "leaflet.css"],
+        # Leaflet under /static/vendor (groups.map_views): each package, and a version not served
+        "package": list(VENDOR),
+        "version": [VENDOR["leaflet"][0], "0.0.1"],
         "venue_id": [sc.b_group.venue_id, sc.sensitive.venue_id, 999999],
         "schedule_id": [s.id for g in groups for s in g.schedules],
         "part": ["pages", "groups", "facilitators"],
