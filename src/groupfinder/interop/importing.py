@@ -580,7 +580,7 @@ def _reconcile(parsed: ParsedFile, places: dict[str, _Place], report: ImportRepo
                     for schedule_record in record.schedules:
                         schedule = add_schedule(group, _schedule_data(schedule_record), by=by)
                         if parsed.has_exceptions:
-                            _reconcile_meetings(schedule, schedule_record, venues, report, apply=True)
+                            _reconcile_meetings(schedule, schedule_record, venues, report, apply=True, by=by)
                     (publish_listing if publish else submit_for_review)(group, by=by)
                 audit("group.imported", by=by, group=group, details={"outcome": "created"})
             continue
@@ -596,7 +596,7 @@ def _reconcile(parsed: ParsedFile, places: dict[str, _Place], report: ImportRepo
         meetings_before = vars(report.meetings).copy()
         if parsed.has_exceptions:
             for schedule, schedule_record in plan.kept + plan.updated:
-                _reconcile_meetings(schedule, schedule_record, venues, report, apply=False)
+                _reconcile_meetings(schedule, schedule_record, venues, report, apply=False, by=by)
             report.meetings.created += sum(len(r.cancellations) + len(r.moves) for r in plan.created)
         meetings_changed = any(vars(report.meetings)[k] != meetings_before[k]
                                for k in ("created", "updated", "deleted"))
@@ -641,7 +641,7 @@ def _reconcile(parsed: ParsedFile, places: dict[str, _Place], report: ImportRepo
             if parsed.has_exceptions:
                 scratch = ImportReport()  # counted above, in the check
                 for schedule, schedule_record in plan.kept + plan.updated + created:
-                    _reconcile_meetings(schedule, schedule_record, venues, scratch, apply=True)
+                    _reconcile_meetings(schedule, schedule_record, venues, scratch, apply=True, by=by)
             if publishes:
                 publish_listing(group, by=by)
         group.updated_at = now_utc()
@@ -654,7 +654,7 @@ def _people_keys(record: GroupRecord) -> tuple[str, ...]:
 
 
 def _reconcile_meetings(schedule: Schedule, record: ScheduleRecord, venues: dict[str, Any],
-                        report: ImportReport, *, apply: bool) -> None:
+                        report: ImportReport, *, apply: bool, by: Any = None) -> None:
     """The file is the truth for the schedule's cancelled and moved meetings: each through the
     meeting services (cancel, move, undo), as an organizer would."""
     cancelled = {c.original_start: c.reason for c in schedule.cancellations} if schedule.id else {}
@@ -672,7 +672,7 @@ def _reconcile_meetings(schedule: Schedule, record: ScheduleRecord, venues: dict
             setattr(report.meetings, "updated" if known else "created",
                     getattr(report.meetings, "updated" if known else "created") + 1)
             if apply:
-                cancel_meeting(schedule, c.original_start, c.reason, by=None)
+                cancel_meeting(schedule, c.original_start, c.reason, by=by)
         for m in record.moves:
             wanted.add(m.original_start)
             state = (m.new_start, m.new_duration_minutes, m.new_venue_key, m.note)
@@ -685,11 +685,11 @@ def _reconcile_meetings(schedule: Schedule, record: ScheduleRecord, venues: dict
             if apply:
                 move_meeting(schedule, m.original_start, m.new_start, note=m.note,
                              new_duration_minutes=m.new_duration_minutes,
-                             new_venue=_venue_by_key(venues, m.new_venue_key), by=None)
+                             new_venue=_venue_by_key(venues, m.new_venue_key), by=by)
         for start in (set(cancelled) | set(moved)) - wanted:
             report.meetings.deleted += 1
             if apply:
-                undo_meeting_change(schedule, start, by=None)
+                undo_meeting_change(schedule, start, by=by)
 
 
 def _venue_by_key(venues: dict[str, Any], key: str | None) -> Any:
