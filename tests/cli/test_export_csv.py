@@ -74,7 +74,6 @@ def test_the_whole_demo_round_trips_byte_for_byte_and_field_for_field(demo_app, 
         after = _state()
         again = import_listings(second.body, publish=True)  # and a second import changes nothing
         assert again.ok and not again.changes, again.summary()
-    elapsed = (exported - started) + (finished - imported)
 
     assert second.body == first.body
     assert after == before
@@ -90,8 +89,7 @@ def test_the_whole_demo_round_trips_byte_for_byte_and_field_for_field(demo_app, 
     assert report.rows == first.rows == 784 + 212
     print(f"\ndemo round trip: {first.rows} rows, {len(first.body):,} bytes: export "
           f"{exported - started:.1f} s, import {second_started - imported:.1f} s, export "
-          f"{finished - second_started:.1f} s")
-    assert elapsed < 30
+          f"{finished - second_started:.1f} s")  # figures for the reader; speed is not asserted
 
 
 def test_an_export_is_the_import_format_with_a_fixed_header(demo_app):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -162,14 +161,12 @@ def test_suggestions_follow_a_reload_from_another_process(tmp_path, monkeypatch)
     engine.dispose()
 
 
-def test_load_and_lookup_are_fast_enough(engine):  # generous bounds; real figures in the report
+def test_a_fresh_load_answers_lookups(engine):
+    """Load, then many lookups: the same answer each time (speed is measured in bench/, never
+    asserted here: the machine is shared)."""
     with Session(engine) as session:
-        start = time.perf_counter()
         gazetteer.load_gazetteer(session, DATA)
         session.commit()
-        load = time.perf_counter() - start
-        start = time.perf_counter()
-        for _ in range(200):
-            gazetteer.find_code(session, "GB", "postcode_sector", "M1 1")
-        lookup = (time.perf_counter() - start) / 200
-    assert load < 5 and lookup < 0.01
+        answers = {repr(gazetteer.find_code(session, "GB", "postcode_sector", "M1 1"))
+                   for _ in range(200)}
+    assert len(answers) == 1 and answers != {"None"}
