@@ -61,13 +61,34 @@ class Hit:
         return f"{self.marker!r} in {self.part} of {self.where}: …{self.excerpt}…"
 
 
+# A coordinate marker with 3 or 4 decimals (about 110 m / 11 m) matches only as a whole number:
+# a map's hexagon is drawn through its cell's corners, and a corner such as 53.79123 shares the
+# digits "53.791" with a venue in that band by chance, which says nothing the public cell does
+# not. The same point written with those decimals ("53.791", "-1.5182") still matches, and a
+# 5-decimal marker (about 1 m) matches as a prefix too, so a more precise copy is still caught.
+_COARSE_NUMBER = re.compile(r"-?\d{1,3}\.\d{3,4}")
+
+
+def _finder(needle: str) -> re.Pattern[str] | None:
+    if _COARSE_NUMBER.fullmatch(needle):
+        return re.compile(r"(?<![\d.])" + re.escape(needle) + r"(?!\d)")
+    return None
+
+
+def _find(text: str, needle: str, pattern: re.Pattern[str] | None) -> int:
+    if pattern is None:
+        return text.find(needle)
+    found = pattern.search(text)
+    return found.start() if found else -1
+
+
 def find_markers(texts: Iterable[str], markers: Sequence[str], *, where: str,
                  part: str) -> list[Hit]:
     hits = []
-    wanted = [(m, squash(m)) for m in markers]
+    wanted = [(m, squash(m), _finder(squash(m))) for m in markers]
     for text in texts:
-        for marker, needle in wanted:
-            at = text.find(needle)
+        for marker, needle, pattern in wanted:
+            at = _find(text, needle, pattern)
             if at >= 0 and not any(h.marker == marker for h in hits):
                 hits.append(Hit(where, part, marker, text[max(0, at - 60): at + len(needle) + 60]))
     return hits

@@ -242,3 +242,28 @@ def test_the_attribution_is_text_with_https_links_only():
 
     assert str(attribution_html("© [OSM](https://osm.org/c) & <b>x</b> [bad](javascript:alert(1))")) == (
         '© <a href="https://osm.org/c">OSM</a> &amp; &lt;b&gt;x&lt;/b&gt; [bad](javascript:alert(1))')
+
+
+def test_the_leak_scanner_tells_a_hexagon_from_the_venue_it_hides():
+    """A hexagon's corners share 3- or 4-decimal digits with a venue in the cell by chance; the
+    scanner must not call that a leak, and must still find the venue's point in any precision."""
+    from groupfinder.groups.mapdata import cell_polygon
+
+    from ..leakcheck import scenario as leak
+    from ..leakcheck.scan import find_markers, readable_texts
+
+    venues = [(leak.VENUE_LAT, leak.VENUE_LNG), (leak.MOVED_LAT, leak.MOVED_LNG),
+              (leak.PENDING_LAT, leak.PENDING_LNG), (leak.B_SHARED_LAT, leak.B_SHARED_LNG)]
+    coincidences = 0
+    for lat, lng in venues:
+        markers = leak.coordinate_forms(lat, lng)
+        hexagon = json.dumps({"type": "Polygon", "coordinates": cell_polygon(
+            h3.latlng_to_cell(lat, lng, privacy.H3_RESOLUTION))})
+        coincidences += any(m in hexagon for m in markers)  # what plain substrings would flag
+        assert find_markers(readable_texts(hexagon, "application/json"), markers,
+                            where="map", part="body") == []
+        for leaked in (f"[{lng:.5f}, {lat:.5f}]", f"{lat:.4f},{lng:.4f}", f"{lat:.3f} {lng:.3f}",
+                       f"{lat:.6f}", json.dumps([round(lng, 4), round(lat, 4)]),
+                       f"q={lat:.4f}%2C{lng:.4f}"):
+            assert find_markers(readable_texts(leaked), markers, where="x", part="body"), leaked
+    assert coincidences  # the case this guards against really happens with these venues
