@@ -1,7 +1,10 @@
 /* "Use my location" (geo.md §4.3): progressive enhancement of the search form.
  * Without JavaScript, or without a secure context, the button stays hidden and the form works
  * as typed. The position is rounded to 3 decimal places (about 100 m) before it leaves the page;
- * it is never stored, and the browser's own error text is never shown. */
+ * it is never stored, and the browser's own error text is never shown. The results page then
+ * shows the place that was found in the box ("M2 2, Manchester"), beside the rounded point: sent
+ * back unchanged, the point is searched again (groups.search._located_args), and typing anything
+ * else replaces the point (below). */
 (function () {
   "use strict";
 
