@@ -28,9 +28,12 @@ def _url(group, **params: str) -> str:
 
 
 def _page(client, url: str) -> str:
+    """The page as people read it: the body (the head's schema.org data for machines is
+    tested in test_structured_data.py, and its ISO times are not the site's clock)."""
     r = client.get(url)
     assert r.status_code == 200, (url, r.status_code)
-    return r.get_data(as_text=True)
+    text = r.get_data(as_text=True)
+    return text[text.index("<body"):]
 
 
 def _positions(page: str, *needles: str) -> list[int]:
@@ -180,7 +183,7 @@ def test_icons_are_served_with_their_type_and_linked_from_every_page(client, pat
         assert r.data[:8] == b"\x89PNG\r\n\x1a\n"
         size = int.from_bytes(r.data[16:20], "big")
         assert str(size) in path or path.endswith("apple-touch-icon.png") and size == 180
-    home = _page(client, "/")
+    home = client.get("/").get_data(as_text=True)  # the head, where the icons are linked
     if not path.endswith(("192.png", "512.png")):  # those two are the manifest's
         assert f'href="{path}"' in home
 

@@ -96,3 +96,19 @@ def test_a_group_without_a_place_has_none(app):
     group = make_group()
     group.venue = None
     assert group_json_ld(group, url="x", next_meeting=None, today=TODAY) is None
+
+
+def test_the_group_page_carries_it_and_its_feed_links(client):
+    import json
+    import re
+
+    group = make_group(name="Harbour Circle")
+    db.session.commit()
+    page = client.get(f"/groups/{group.id}/{group.slug}").get_data(as_text=True)
+    found = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    assert found
+    data = json.loads(found.group(1))
+    assert data["@type"] == "Event" and data["name"] == "Harbour Circle"
+    assert data["eventSchedule"][0]["byDay"] == ["https://schema.org/Tuesday"]
+    assert f'href="/groups/{group.id}/calendar.ics"' in page
+    assert f'href="/api/v1/groups/{group.id}"' in page

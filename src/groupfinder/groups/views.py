@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
@@ -25,6 +26,7 @@ from .queries import (
 )
 from .return_link import origin_point, safe_back
 from .search import page_locale, run_results_page
+from .structured_data import group_json_ld
 
 bp = public_blueprint(Blueprint("groups", __name__))
 
@@ -78,8 +80,13 @@ def detail(group_id: int, slug: str | None = None) -> Any:
     # From the public point only (a private place's cell centre), as search measures it.
     distance_km = (haversine_km(origin[0], origin[1], loc.latitude, loc.longitude)
                    if origin is not None and loc is not None else None)
+    next_up = next_meeting(group, now)
+    zone = ZoneInfo(group.venue.timezone) if group.venue is not None else dt.UTC
+    json_ld = group_json_ld(
+        group, url=absolute_url("groups.detail", group_id=group.id, slug=group.slug),
+        next_meeting=next_up, today=now.astimezone(zone).date())
     return render_template("groups/detail.html", group=group, meetings=meetings,
-                           next_up=next_meeting(group, now), now=now,
+                           next_up=next_up, now=now, json_ld=json_ld,
                            back=back, distance_km=distance_km,
                            confirmed=confirmed_note(group),
                            out_of_date=group.out_of_date_since is not None,
