@@ -15,6 +15,7 @@ from ..exceptions import NotFound
 from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..geo.distance import to_unit
+from ..geo.locale import place_locale
 from ..groups.criteria import SearchRequest, parse_search_args
 from ..groups.models import Audience, Condition, Language
 from ..groups.queries import get_public_group, list_facilitator_groups, vocabulary_slugs
@@ -139,7 +140,9 @@ def _build_search_feed(question: tuple) -> tuple[bytes, dt.datetime, str]:
     # Thursday is in a Monday search, but its Thursday meetings are not what was asked for.
     keep = schedule_filter(req.days, req.starts_after, req.starts_before)
     series: list[Series] = [s for hit in outcome.page.hits for s in group_series(hit.group, keep)]
-    unit = current_app.config["DISTANCE_UNIT"]
+    # The searched place's country chooses the unit, as on the results page (DISTANCE_UNIT may
+    # force one).
+    unit = place_locale(outcome.origin.country, current_app.config["DISTANCE_UNIT"]).unit
     radius = f"{round(to_unit(req.radius_km, unit), 1):g} {'miles' if unit == 'mi' else 'km'}"
     name = search_feed_title(req, outcome.origin.label)
     zones = sorted({s.spec.timezone for s in series})
