@@ -29,8 +29,9 @@ def test_search_by_postcode_lists_nearest_groups(demo_client):
     assert r.status_code == 200
     page = text(r)
     assert "Groups near M1 1AE" in page  # the full postcode, as typed
+    listed = page[page.index('id="results-list"'):]  # the list (the map's data repeats them)
     distances = [float(x or 0) for x in  # a UK place: miles
-                 re.findall(r"(?:about (\d+(?:\.\d)?)|under 0\.5) mi", page)]
+                 re.findall(r"(?:about (\d+(?:\.\d)?)|under 0\.5) mi", listed)]
     assert len(distances) >= 10 and distances == sorted(distances)
 
 
@@ -136,3 +137,17 @@ def test_a_typed_search_can_be_subscribed_to_but_a_shared_location_cannot(demo_c
     assert feed.status_code == 200 and feed.mimetype == "text/calendar"
     located = text(demo_client.get("/search", query_string={"lat": "53.8", "lng": "-1.55"}))
     assert "/search/calendar.ics" not in located
+
+
+def test_a_result_leads_to_its_page_and_back_to_the_same_results(demo_client):
+    r = demo_client.get("/search", query_string={"where": "M1 1AE", "condition": "anxiety"})
+    page = r.get_data(as_text=True)
+    listed = page[page.index('id="results-list"'):]
+    link = html.unescape(re.search(r'<a href="(/groups/[^"]+)"', listed).group(1))
+    assert "back=" in link and "from_lat=" in link and "from_lng=" in link
+    group_page = demo_client.get(link)
+    assert group_page.status_code == 200
+    body = html.unescape(group_page.get_data(as_text=True))
+    back = re.search(r'<a[^>]*href="(/search\?[^"]+)"[^>]*>\s*Back to results', body)
+    assert back and "where=M1+1AE" in back.group(1) and "condition=anxiety" in back.group(1)
+    assert "from the place you searched" in body

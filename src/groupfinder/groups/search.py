@@ -106,6 +106,19 @@ class ResultCard:
     when: str | None  # "Tuesday 1 December, 7:00–8:30 pm GMT"
     contact: tuple[str, ...] = ()  # for print: the group's email, a public phone, its website
 
+    # What the results map (groups/_map.html) reads, so its popups say what the card says.
+    @property
+    def group(self) -> Any:
+        return self.result.group
+
+    @property
+    def distance_km(self) -> float:
+        return self.result.distance_km
+
+    @property
+    def next_meeting_text(self) -> str:
+        return " · ".join(p for p in (self.label, self.when) if p) or "No matching meeting listed"
+
 
 @dataclass(frozen=True)
 class ResultsOutcome:
