@@ -209,3 +209,15 @@ def test_admin_tables_scroll_inside_a_focusable_labelled_region(client):
     for url in ("/review/users", "/review/groups"):
         page = _page(client, url)
         assert re.search(r'<div class="table-scroll" tabindex="0" role="region" aria-label="[^"]+">\s*<table', page), url
+
+
+def test_the_distance_is_in_the_groups_countrys_unit(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "DISTANCE_UNIT", "auto")
+    us = make_group(venue=make_venue(country="US", postcode="30303", town="Atlanta",
+                                     latitude=33.7490, longitude=-84.3880, timezone="America/New_York"))
+    db.session.commit()
+    page = _page(client, _url(us, from_lat="33.760", from_lng="-84.390"))
+    assert re.search(r"(About|Under) [\d.]+ mi from the place you searched", page), page[:0]
+    monkeypatch.setitem(app.config, "DISTANCE_UNIT", "km")
+    page = _page(client, _url(us, from_lat="33.760", from_lng="-84.390"))
+    assert re.search(r"(About|Under) [\d.]+ km from the place you searched", page)

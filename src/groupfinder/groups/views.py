@@ -7,12 +7,13 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from ..exceptions import AmbiguousPlace, GeocodingUnavailable, InvalidInput
 from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..geo.distance import haversine_km
+from ..geo.locale import place_locale
 from ..permissions import public_blueprint
 from ..privacy import public_location
 from ..urls import absolute_url
@@ -85,8 +86,11 @@ def detail(group_id: int, slug: str | None = None) -> Any:
     json_ld = group_json_ld(
         group, url=absolute_url("groups.detail", group_id=group.id, slug=group.slug),
         next_meeting=next_up, today=now.astimezone(zone).date())
+    # The group's own country chooses miles or km (DISTANCE_UNIT may force one), as search does.
+    unit = place_locale(group.venue.country if group.venue is not None else None,
+                        current_app.config["DISTANCE_UNIT"]).unit
     return render_template("groups/detail.html", group=group, meetings=meetings,
-                           next_up=next_up, now=now, json_ld=json_ld,
+                           next_up=next_up, now=now, json_ld=json_ld, unit=unit,
                            back=back, distance_km=distance_km,
                            confirmed=confirmed_note(group),
                            out_of_date=group.out_of_date_since is not None,
