@@ -25,7 +25,6 @@ import json
 import os
 import re
 import secrets
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,11 +36,9 @@ from .test_main_path import (  # noqa: F401  (browser is a fixture used by name)
     Server,
     _free_port,
     _run,
-    _script,
     _sign_in,
-    _stop,
-    _wait_healthy,
     browser,
+    serve,
 )
 
 pytestmark = pytest.mark.slow
@@ -92,18 +89,7 @@ def demo(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dem
             role, email, password = line.split()
             srv.accounts[role] = (email, password)
     assert set(srv.accounts) == {"admin", "organizer"}, srv.accounts
-    with open(srv.log, "wb") as log:
-        proc = subprocess.Popen(
-            [_script("gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5",
-             "--access-logfile", "-", "--error-logfile", "-", "groupfinder.app:create_app()"],
-            env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True)
-    srv.proc = proc
-    try:
-        _wait_healthy(srv, proc)
-        yield srv
-    finally:
-        _stop(proc)
+    yield from serve(srv, env, tmp, port)
 
 
 def _context(browser: Any, server: Server, size: tuple[int, int], **options: Any) -> Any:  # noqa: F811

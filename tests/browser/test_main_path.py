@@ -170,6 +170,22 @@ def _wait_healthy(server: Server, proc: subprocess.Popen[bytes], deadline_s: flo
         time.sleep(0.2)
 
 
+def serve(srv: Server, env: dict[str, str], cwd: Path, port: int) -> Iterator[Server]:
+    """gunicorn (2 workers) on ``port`` until the generator is closed; ``srv.log`` gets its output."""
+    with open(srv.log, "wb") as log:
+        proc = subprocess.Popen(
+            [_script("gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5",
+             "--access-logfile", "-", "--error-logfile", "-", "groupfinder.app:create_app()"],
+            env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True)
+    srv.proc = proc
+    try:
+        _wait_healthy(srv, proc)
+        yield srv
+    finally:
+        _stop(proc)
+
+
 @pytest.fixture(params=BACKEND_PARAMS)
 def server(request: pytest.FixtureRequest, browser: Any, tmp_path: Path) -> Iterator[Server]:
     """A fresh database on the backend, prepared by the CLI, served by gunicorn (2 workers).
@@ -192,18 +208,7 @@ def server(request: pytest.FixtureRequest, browser: Any, tmp_path: Path) -> Iter
     _run(env, tmp_path, "db", "upgrade")
     _run(env, tmp_path, "load-reference-data")
     _run(env, tmp_path, "create-admin", ADMIN_EMAIL, stdin=ADMIN_PASSWORD + "\n")
-    with open(srv.log, "wb") as log:
-        proc = subprocess.Popen(
-            [_script("gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5",
-             "--access-logfile", "-", "--error-logfile", "-", "groupfinder.app:create_app()"],
-            env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True)
-    srv.proc = proc
-    try:
-        _wait_healthy(srv, proc)
-        yield srv
-    finally:
-        _stop(proc)
+    yield from serve(srv, env, tmp_path, port)
 
 
 # --- the walk ----------------------------------------------------------------------------------

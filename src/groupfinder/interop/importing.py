@@ -653,6 +653,12 @@ def _people_keys(record: GroupRecord) -> tuple[str, ...]:
     return record.facilitator_keys or ((record.facilitator_key,) if record.facilitator_key else ())
 
 
+def _tally(counts: Any, *, known: bool) -> None:
+    """One more meeting change counted as updated (it existed) or created."""
+    name = "updated" if known else "created"
+    setattr(counts, name, getattr(counts, name) + 1)
+
+
 def _reconcile_meetings(schedule: Schedule, record: ScheduleRecord, venues: dict[str, Any],
                         report: ImportReport, *, apply: bool, by: Any = None) -> None:
     """The file is the truth for the schedule's cancelled and moved meetings: each through the
@@ -668,9 +674,7 @@ def _reconcile_meetings(schedule: Schedule, record: ScheduleRecord, venues: dict
             if cancelled.get(c.original_start) == c.reason:
                 report.meetings.unchanged += 1
                 continue
-            known = c.original_start in cancelled or c.original_start in moved
-            setattr(report.meetings, "updated" if known else "created",
-                    getattr(report.meetings, "updated" if known else "created") + 1)
+            _tally(report.meetings, known=c.original_start in cancelled or c.original_start in moved)
             if apply:
                 cancel_meeting(schedule, c.original_start, c.reason, by=by)
         for m in record.moves:
@@ -679,9 +683,7 @@ def _reconcile_meetings(schedule: Schedule, record: ScheduleRecord, venues: dict
             if moved.get(m.original_start) == state:
                 report.meetings.unchanged += 1
                 continue
-            known = m.original_start in cancelled or m.original_start in moved
-            setattr(report.meetings, "updated" if known else "created",
-                    getattr(report.meetings, "updated" if known else "created") + 1)
+            _tally(report.meetings, known=m.original_start in cancelled or m.original_start in moved)
             if apply:
                 move_meeting(schedule, m.original_start, m.new_start, note=m.note,
                              new_duration_minutes=m.new_duration_minutes,
