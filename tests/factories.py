@@ -71,3 +71,17 @@ def sign_in(client: Any, user: User) -> None:
     with client.session_transaction() as s:
         s["_user_id"] = user.get_id()
         s["_fresh"] = True
+
+
+def move_second_meeting(group: Group, note: str) -> dt.datetime:
+    """Move the group's second upcoming meeting to the next day at 18:30 (naive local start,
+    returned); the caller commits."""
+    from groupfinder.schedules.models import MeetingChange
+    from groupfinder.schedules.recurrence import next_meetings
+
+    schedule = group.schedules[0]
+    nxt = next_meetings(schedule.spec("Europe/London"), dt.datetime.now(dt.UTC), 2)[1]
+    new_start = (nxt.original_start + dt.timedelta(days=1)).replace(hour=18, minute=30)
+    schedule.changes.append(MeetingChange(original_start=nxt.original_start, new_start=new_start,
+                                          note=note))
+    return new_start

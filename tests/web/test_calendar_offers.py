@@ -17,11 +17,10 @@ from groupfinder.extensions import db
 from groupfinder.facilitators.models import Facilitator
 from groupfinder.feeds.series import search_feed_name
 from groupfinder.groups.models import Condition
-from groupfinder.schedules.models import MeetingChange
-from groupfinder.schedules.recurrence import Meeting, next_meetings
+from groupfinder.schedules.recurrence import Meeting
 from groupfinder.schedules.words import describe_move
 
-from ..factories import make_group, make_schedule
+from ..factories import make_group, make_schedule, move_second_meeting
 
 BASE = "https://groups.example.test"  # conftest's BASE_URL
 OFFER_TEXTS = ["Apple Calendar or Outlook (on a computer, phone or tablet)", "Google Calendar",
@@ -171,11 +170,7 @@ def test_a_moved_meeting_in_the_feed_says_where_and_when_in_the_sites_clock(app,
                                                                               clock, time_text):
     monkeypatch.setitem(app.config, "CLOCK", clock)
     group = make_group(name="Calm Minds")
-    schedule = group.schedules[0]
-    nxt = next_meetings(schedule.spec("Europe/London"), dt.datetime.now(dt.UTC), 2)[1]
-    new_start = (nxt.original_start + dt.timedelta(days=1)).replace(hour=18, minute=30)
-    schedule.changes.append(MeetingChange(original_start=nxt.original_start, new_start=new_start,
-                                          note="The hall is booked"))
+    new_start = move_second_meeting(group, "The hall is booked")
     db.session.commit()
     body = _unfold(client.get(f"/groups/{group.id}/calendar.ics").data)
     override = [b for b in body.split("BEGIN:VEVENT") if "RECURRENCE-ID" in b]

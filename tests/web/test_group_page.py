@@ -14,10 +14,8 @@ import pytest
 from groupfinder.accounts.models import Role
 from groupfinder.extensions import db
 from groupfinder.groups.return_link import MAX_BACK_LENGTH, origin_point, safe_back
-from groupfinder.schedules.models import MeetingChange
-from groupfinder.schedules.recurrence import next_meetings
 
-from ..factories import make_group, make_user, make_venue, sign_in
+from ..factories import make_group, make_user, make_venue, move_second_meeting, sign_in
 
 BACK = "/search?where=M1+1AE&condition=anxiety&day=mon"
 
@@ -142,11 +140,7 @@ def test_old_slug_redirect_keeps_back_and_origin_and_drops_a_bad_back(client):
 
 def _moved_group() -> tuple[object, dt.datetime]:
     group = make_group(venue=make_venue(name="Library Hall"))
-    schedule = group.schedules[0]
-    nxt = next_meetings(schedule.spec("Europe/London"), dt.datetime.now(dt.UTC), 2)[1]
-    new_start = (nxt.original_start + dt.timedelta(days=1)).replace(hour=18, minute=30)
-    schedule.changes.append(MeetingChange(original_start=nxt.original_start, new_start=new_start,
-                                          note="The hall is booked for a wedding"))
+    new_start = move_second_meeting(group, "The hall is booked for a wedding")
     db.session.commit()
     return group, new_start
 
