@@ -287,6 +287,25 @@ def worker_command(workers: int) -> None:
                                           periodic=True).run()
 
 
+@click.command("remind-listings")
+@click.option("--dry-run", is_flag=True, help="Say what would be done; send and write nothing.")
+@with_appcontext
+def remind_listings_command(dry_run: bool) -> None:
+    """Run today's confirmation step now (the worker's daily listing_reminders job): reminders,
+    "may be out of date" flags and hidings, at most one step per listing (README, "Listings
+    stay current")."""
+    from flask import current_app
+
+    from .groups.confirmation import run_reminders
+
+    with current_app.test_request_context("/"):  # the mails' links are absolute
+        steps = run_reminders(dry_run=dry_run)
+    words = {"first_reminder": "first reminders", "second_reminder": "second reminders",
+             "mark_out_of_date": "marked \"may be out of date\"", "hide": "left search results"}
+    summary = ", ".join(f"{w}: {steps[k]}" for k, w in words.items() if steps[k]) or "nothing due"
+    click.echo(("Would do: " if dry_run else "Done: ") + summary + ".")
+
+
 def _project_commands() -> list[click.Command]:
     from flask_migrate.cli import db as db_command
 
@@ -295,7 +314,7 @@ def _project_commands() -> list[click.Command]:
 
     return [db_command, export_command, import_listings_command, check_deploy_command,
             backup_command, create_admin_command, load_reference_data_command, seed_demo_command,
-            worker_command]
+            worker_command, remind_listings_command]
 
 
 def register_commands(app: Flask) -> None:

@@ -300,3 +300,18 @@ def test_the_confirm_page_of_a_private_place_shows_only_its_area(app, client, li
     venue = db.session.get(Group, listing.id).venue
     assert venue.name not in text and venue.address not in text and venue.postcode not in text
     assert "Manchester" in text
+
+
+def test_the_command_runs_todays_step_or_says_what_it_would_do(app, listing):
+    group = db.session.get(Group, listing.id)
+    group.confirmed_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=91)
+    db.session.commit()
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["remind-listings", "--dry-run"])
+    assert dry.exit_code == 0 and dry.output == "Would do: first reminders: 1.\n"
+    assert mails_to("org@example.org") == [] and db.session.get(ListingReminder, listing.id) is None
+    done = runner.invoke(args=["remind-listings"])
+    assert done.exit_code == 0 and done.output == "Done: first reminders: 1.\n"
+    db.session.expire_all()
+    assert len(mails_to("org@example.org")) == 1
+    assert runner.invoke(args=["remind-listings"]).output == "Done: nothing due.\n"

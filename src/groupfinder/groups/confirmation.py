@@ -10,6 +10,7 @@ open links), only the button on the page it opens does.
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -199,14 +200,16 @@ def _candidates(now: dt.datetime, p: Policy) -> list[int]:
         .order_by(Group.id)))
 
 
-def run_reminders(now: dt.datetime | None = None) -> collections.Counter[str]:
-    """The daily run: at most one step per listing, in short batches. Returns steps taken."""
+def run_reminders(now: dt.datetime | None = None, *,
+                  dry_run: bool = False) -> collections.Counter[str]:
+    """The daily run: at most one step per listing, in short batches. Returns the steps taken
+    (``dry_run``: the steps it would take; nothing written, nothing sent)."""
     now = now or now_utc()
     p = policy()
     done: collections.Counter[str] = collections.Counter()
     ids = _candidates(now, p)
     for start in range(0, len(ids), BATCH):
-        with transaction():
+        with contextlib.nullcontext() if dry_run else transaction():
             for group_id in ids[start:start + BATCH]:
                 group = db.session.get(Group, group_id)
                 if group is None or group.status != ListingStatus.published:
@@ -214,9 +217,10 @@ def run_reminders(now: dt.datetime | None = None) -> collections.Counter[str]:
                 reminder = db.session.get(ListingReminder, group_id)
                 step = next_step(facts_of(group, reminder), now, p)
                 if step is not None:
-                    _apply_step(group, reminder, step, now)
+                    if not dry_run:
+                        _apply_step(group, reminder, step, now)
                     done[step.value] += 1
-    if done:
+    if done and not dry_run:
         log.info("freshness.run %s", " ".join(f"{k}={v}" for k, v in sorted(done.items())))
     return done
 
