@@ -315,3 +315,19 @@ def test_the_command_runs_todays_step_or_says_what_it_would_do(app, listing):
     db.session.expire_all()
     assert len(mails_to("org@example.org")) == 1
     assert runner.invoke(args=["remind-listings"]).output == "Done: nothing due.\n"
+
+
+def test_a_listing_approved_after_a_long_review_starts_its_clock_at_publication(app, listing):
+    from groupfinder.accounts.models import Role
+    from groupfinder.groups.models import ListingStatus
+    from groupfinder.review.services import approve
+
+    group = db.session.get(Group, listing.id)
+    group.status = ListingStatus.pending_review
+    db.session.commit()
+    admin = make_user("admin@example.org", Role.admin)
+    db.session.commit()
+    with app.test_request_context("/"):
+        approve(db.session.get(Group, listing.id), by=admin)
+    group = db.session.get(Group, listing.id)
+    assert group.confirmed_at > T0 + dt.timedelta(days=300)  # now, not when it was drafted

@@ -20,7 +20,7 @@ from ..audit import audit
 from ..db import now_utc
 from ..exceptions import InvalidInput, NotFound
 from ..extensions import db
-from ..groups.confirmation import request_confirmation
+from ..groups.confirmation import mark_confirmed, request_confirmation
 from ..groups.models import Group, ListingStatus
 from ..groups.queries import find_pending_revision, recent_meetings
 from ..groups.services import ListingData, apply_listing, check_listing_version
@@ -90,6 +90,7 @@ def approve(group: Group, *, by: User, reason: str = "", expected_version: int |
             group.status = ListingStatus.published
             group.published_at = group.published_at or now_utc()
             group.review_reason = ""
+            mark_confirmed(group)  # reviewed today: the clock starts at publication, not drafting
             what = "listing"
         elif group.status == ListingStatus.published and revision is not None:
             # Applied with the submitter's rights: their venues and facilitators.
