@@ -5,6 +5,25 @@ the series' own TZID and wall time, moves as RECURRENCE-ID overrides with the sa
 Outlook-shaped VTIMEZONE (one STANDARD and one DAYLIGHT with yearly RRULEs) for every TZID,
 DTSTAMP from the data (never "now"), so unchanged data gives byte-identical output. No ORGANIZER
 or ATTENDEE. What the public may see of a location is decided by the caller through ``privacy``.
+
+An empty feed (a group without schedules, a facilitator or a search with nothing upcoming) still
+holds one component, as RFC 5545 §3.4 asks (``icalbody = calprops component``). Many servers send
+a bare VCALENDAR instead (reported in icalendar issue #251 and keeper.sh #136), which icalendar's
+own ``validate()`` and strict readers refuse. Ours is one VJOURNAL (RFC 5545 §3.6.3) whose SUMMARY
+and DESCRIPTION say why the feed is empty, with a fixed UID and DTSTAMP (stable bytes) and no
+DTSTART, so it belongs to no day:
+
+- not a VEVENT: every client would show it as a meeting on some day;
+- not a VTODO: task-aware clients (Thunderbird's task list, for one) would show a to-do;
+- not a VTIMEZONE alone: a zone no event uses carries nothing, and is a definition, not content;
+- a VJOURNAL is plain RFC 5545 and calendar views that show events ignore it (unverified per
+  client; Evolution would list it as a memo, which then reads the reason). The test engines
+  (recurring_ical_events, ical.js, libical) read it and expand nothing from it.
+
+The reason the caller gives (``FeedInfo.empty_reason``) also goes first in the calendar's
+X-WR-CALDESC/DESCRIPTION. Its name (X-WR-CALNAME/NAME) stays the feed's own: clients take the name
+when one subscribes and keep it, so a name saying "empty" would outlive the emptiness (and the
+search page offers the feed under that name).
 """
 
 from __future__ import annotations
@@ -16,7 +35,16 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
-from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vDuration, vRecur
+from icalendar import (
+    Calendar,
+    Event,
+    Journal,
+    Timezone,
+    TimezoneDaylight,
+    TimezoneStandard,
+    vDuration,
+    vRecur,
+)
 
 from ..schedules.recurrence import (
     Frequency,
@@ -62,6 +90,26 @@ class FeedInfo:
     uid: str
     timezone: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # Why the feed has no meeting, for when it has none: "No meetings match this search right now."
+    # Given, it also leads the empty feed's description; the placeholder always says something.
+    empty_reason: str | None = None
+
+
+NO_MEETINGS = "No meetings are listed in this calendar at the moment."
+
+
+EMPTY_STAMP = dt.datetime(2026, 1, 1, tzinfo=UTC)  # fixed: an empty feed's bytes stay the same
+
+
+def empty_placeholder(info: FeedInfo) -> Journal:
+    """The one component of a feed without meetings (see the module's docstring)."""
+    journal = Journal()
+    journal.add("UID", f"empty-{info.uid}")
+    journal.add("DTSTAMP", EMPTY_STAMP)
+    reason = info.empty_reason or NO_MEETINGS
+    journal.add("SUMMARY", reason)
+    journal.add("DESCRIPTION", f"{reason} {info.description}")
+    return journal
 
 
 def _is_occurrence(spec: RecurrenceSpec, naive: dt.datetime) -> bool:
@@ -219,20 +267,25 @@ def build_calendar(info: FeedInfo, series: Sequence[Series], *, year: int) -> by
     cal.add("VERSION", "2.0")
     cal.add("CALSCALE", "GREGORIAN")
     cal.add("METHOD", "PUBLISH")
+    events = [ev for s in series for ev in series_components(s)]
+    description = (f"{info.empty_reason} {info.description}" if info.empty_reason and not events
+                   else info.description)
     cal.add("X-WR-CALNAME", info.name)
     cal.add("NAME", info.name)
-    cal.add("X-WR-CALDESC", info.description)
-    cal.add("DESCRIPTION", info.description)
+    cal.add("X-WR-CALDESC", description)
+    cal.add("DESCRIPTION", description)
     cal.add("UID", info.uid)
     if info.timezone:
         cal.add("X-WR-TIMEZONE", info.timezone)
     cal.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("X-PUBLISHED-TTL", vDuration(REFRESH))
-    events = [ev for s in series for ev in series_components(s)]
     tzids = sorted({s.spec.timezone for s in series}
-                   | {e.new_timezone for s in series for e in s.exceptions if e.new_timezone})
+                   | {e.new_timezone for s in series for e in s.exceptions if e.new_timezone}
+                   ) if events else []  # an empty feed uses no zone
     for tzid in tzids:
         cal.add_component(vtimezone(tzid, year))
     for ev in events:
         cal.add_component(ev)
+    if not events:
+        cal.add_component(empty_placeholder(info))
     return cal.to_ical()

@@ -1,9 +1,31 @@
-"""The .ics endpoints: fetch what is public, build, and answer conditional GETs with 304."""
+"""The .ics endpoints: fetch what is public, build, and answer conditional GETs with 304.
+
+Last-Modified. The series' own stamps can't say when something *left* a feed (a schedule
+deleted, a group unpublished, archived or no longer matching a search): what is left may be
+older than what the last answer said, and a client that only sends If-Modified-Since would be
+told 304 and keep the deleted series. Every such change is a public change, so it replaces the
+data token (``readcache``) in the same commit. A feed's Last-Modified is therefore
+
+    max(the series' stamps, when this process first read the current token, [search feeds] the
+        start of the UTC day, or hour, the answer is for)
+
+The token's first-read time is at least its commit time (no process reads a token before it is
+committed; it is read from the database for this, never from the 1 s memo), so the answer after a
+removal is dated no earlier than the removal, and later than any answer built on the old token
+(those are dated by earlier reads). Within a process it never goes backwards, and it is never
+after now. Like the ETag (also from the token), it moves on any public change, not just this
+feed's: a spare 200 with the same bytes is cheap, a wrong 304 keeps deleted meetings in calendars.
+Limits, both of HTTP dates' whole seconds: two changes within the same second (or about a second,
+across workers) can share a date, and workers (or a restarted process) may date the same body a
+second or so apart. The ETag, which changes with every token, covers clients that send
+If-None-Match; a date-only client catches up at the next change.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,7 +43,7 @@ from ..groups.models import Audience, Condition, Language
 from ..groups.queries import get_public_group, list_facilitator_groups, vocabulary_slugs
 from ..groups.search import run_search
 from ..permissions import public_blueprint
-from ..readcache import cache, current_token
+from ..readcache import DataGeneration, cache, current_token
 from ..schedules.recurrence import Frequency, RecurrenceSpec, meetings
 from ..urls import absolute_url
 from ..venues.models import AccessFeature
@@ -42,7 +64,32 @@ def _calendar_response(body: bytes, modified: dt.datetime, filename: str) -> Res
     return response
 
 
-def _cached_feed(build: Callable[[], tuple[bytes, dt.datetime, str]], what: tuple = ()) -> Response:
+_SINCE_LOCK = threading.Lock()
+_SINCE_KEPT = 16  # tokens remembered; older ones are never served again by this process
+
+
+def _token_and_since() -> tuple[str, dt.datetime]:
+    """The data token and when this process first read it from the database (whole seconds):
+    the lower bound of every feed's Last-Modified."""
+    token = current_token(stale_ok=True)
+    seen: dict[str, dt.datetime] = current_app.extensions.setdefault("groupfinder.feed_token_since", {})
+    since = seen.get(token)
+    if since is not None:
+        return token, since
+    # A token not seen yet (or one remembered by the 1 s memo): read the current one.
+    token = db.session.scalar(sa.select(DataGeneration.token).where(DataGeneration.id == 1)) or "-"
+    now = _now().replace(microsecond=0)
+    with _SINCE_LOCK:
+        since = seen.get(token)
+        if since is None:
+            since = seen[token] = now
+            for old in sorted(seen, key=seen.__getitem__)[:-_SINCE_KEPT]:
+                del seen[old]
+    return token, since
+
+
+def _cached_feed(build: Callable[[], tuple[bytes, dt.datetime, str]], what: tuple = (),
+                 not_before: dt.datetime | None = None) -> Response:
     """Serve a feed through the data-version cache.
 
     The ETag comes from the data token (which changes when public data changes) and the key: the
@@ -50,9 +97,10 @@ def _cached_feed(build: Callable[[], tuple[bytes, dt.datetime, str]], what: tupl
     parameters would each cost a build and an entry), ``what`` (a search feed's parsed question
     and day) and the year of the VTIMEZONE rules. So a conditional GET is answered with 304
     before anything is loaded or built, and an unchanged feed's bytes are built once per
-    process. ``build`` returns the body, its last-modified instant and a file name.
+    process. ``build`` returns the body, its last-modified instant and a file name; the answer's
+    Last-Modified is never before the token's first reading, nor ``not_before`` (see above).
     """
-    token, year = current_token(stale_ok=True), _year()
+    (token, since), year = _token_and_since(), _year()
     route = (request.endpoint, tuple(sorted((request.view_args or {}).items())))
     key = ("feed", route, what, year, current_app.config["BASE_URL"], current_app.config["CLOCK"])
     etag = hashlib.sha256(repr((token, key)).encode()).hexdigest()[:32]
@@ -62,6 +110,7 @@ def _cached_feed(build: Callable[[], tuple[bytes, dt.datetime, str]], what: tupl
         response.headers["Cache-Control"] = "public, max-age=900"
         return response
     body, modified, filename = cache().get_or_build(key, token, build)
+    modified = max(modified, since, not_before or since)
     response = _calendar_response(body, modified, filename)
     response.set_etag(etag)
     return response.make_conditional(request)
@@ -78,7 +127,8 @@ def group(group_id: int) -> Any:
         series = group_series(grp)
         info = FeedInfo(name=grp.name, description=f"Meetings of {grp.name}, from groupfinder.",
                         uid=f"feed-group-{grp.id}@{uid_host()}",
-                        timezone=grp.venue.timezone if grp.venue else None)
+                        timezone=grp.venue.timezone if grp.venue else None,
+                        empty_reason=f"No meetings are listed for {grp.name} at the moment.")
         return build_calendar(info, series, year=_year()), last_modified(series), f"group-{grp.id}.ics"
 
     return _cached_feed(build)
@@ -96,7 +146,8 @@ def facilitator(facilitator_id: int) -> Any:
         info = FeedInfo(name=f"Meetings led by {person.name}",
                         description=f"Support group meetings {person.name} facilitates, from groupfinder.",
                         uid=f"feed-facilitator-{person.id}@{uid_host()}",
-                        timezone=zones[0] if len(zones) == 1 else None)
+                        timezone=zones[0] if len(zones) == 1 else None,
+                        empty_reason=f"No meetings led by {person.name} are listed at the moment.")
         body = build_calendar(info, series, year=_year())
         return body, last_modified(series), f"facilitator-{person.id}.ics"
 
@@ -107,8 +158,10 @@ def facilitator(facilitator_id: int) -> Any:
 def search() -> Any:
     parsed = _search_request()  # a bad parameter is a 422 here, as it would be in the build
     question = parsed.cache_key()
-    return _cached_feed(lambda: _build_search_feed(question),
-                        ("search", question, _search_day(this_week=parsed.this_week)))
+    day = _search_day(this_week=parsed.this_week)
+    start = dt.datetime.fromisoformat(day[0]).replace(hour=day[1] if len(day) > 1 else 0, tzinfo=dt.UTC)
+    return _cached_feed(lambda: _build_search_feed(question), ("search", question, day),
+                        not_before=start)
 
 
 def _search_request() -> SearchRequest:
@@ -151,7 +204,8 @@ def _build_search_feed(question: tuple) -> tuple[bytes, dt.datetime, str]:
     info = FeedInfo(name=name, description=f"{name} (within {radius}), from groupfinder "
                                            f"({absolute_url('pages.home')}).",
                     uid=f"feed-search-{digest}@{uid_host()}",
-                    timezone=zones[0] if len(zones) == 1 else None)
+                    timezone=zones[0] if len(zones) == 1 else None,
+                    empty_reason="No meetings match this search right now.")
     return build_calendar(info, series, year=_year()), last_modified(series), "search.ics"
 
 
