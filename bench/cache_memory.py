@@ -28,6 +28,7 @@ What it does:
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import gc
 import json
 import os
@@ -37,7 +38,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import datetime as dt
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
