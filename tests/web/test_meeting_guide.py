@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import re
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,11 +19,13 @@ import sqlalchemy as sa
 
 from groupfinder.extensions import db
 from groupfinder.facilitators.models import Facilitator
-from groupfinder.groups.models import Audience, Group, Language, ListingStatus
+from groupfinder.groups.models import Audience, Condition, Group, Language, ListingStatus
 from groupfinder.groups.queries import load_groups
 from groupfinder.interop import export_views
 from groupfinder.interop.meeting_guide import (
     ENTRY_SCHEMA,
+    condition_code,
+    custom_types,
     export_meeting_guide,
     meeting_guide_json,
 )
@@ -68,7 +71,9 @@ SPEC_FIELDS: dict[str, Any] = {
     "entity_logo": _url, "entity_website_url": _url,
     "feedback_emails": {"type": "array", "items": _text},
     "entity_feedback_emails": {"type": "array", "items": _text},
-    "types": {"type": "array", "items": {"enum": sorted(SPEC_TYPE_CODES)}, "uniqueItems": True},
+    # Reserved codes, or custom ones (allowed if they avoid reserved, proposed and ISO 639 codes).
+    "types": {"type": "array", "uniqueItems": True, "items": {"anyOf": [
+        {"enum": sorted(SPEC_TYPE_CODES)}, {"type": "string", "pattern": r"^C-[A-Z0-9-]+$"}]}},
     "latitude": {"type": "number", "minimum": -90, "maximum": 90},
     "longitude": {"type": "number", "minimum": -180, "maximum": 180},
     "approximate": {"enum": ["yes", "no"]},
@@ -218,7 +223,7 @@ def test_every_published_demo_group_appears(backend, mg_demo):
             if ended(s, DEMO_TODAY):
                 continue
             spec = s.spec(zone)
-            if spec.kind is Frequency.weekly and spec.interval == 1:
+            if spec.kind is Frequency.weekly:  # every week or every N weeks: one entry a weekday
                 mine = [e for e in entries[gid] if e["slug"].startswith(f"{gid}-{s.id}-")]
                 # One entry per weekday: 0 = Sunday in the spec, 0 = Monday in ours.
                 assert sorted(e["day"] for e in mine) == sorted((d + 1) % 7 for d in spec.weekdays)
@@ -228,13 +233,15 @@ def test_every_published_demo_group_appears(backend, mg_demo):
                            + dt.timedelta(minutes=spec.duration_minutes)).strftime("%H:%M")
                     assert e["end_time"] == end
                     assert e["timezone"] == zone
+                    if spec.interval > 1:  # the notes open with what the day cannot say
+                        assert e["notes"].startswith(describe(spec, clock=clock) + ". Not every week")
                 if len(spec.weekdays) == 2:
                     two_day += 1
                     assert len(mine) == 2 and mine[0]["slug"] != mine[1]["slug"]
                     assert mine[0]["day"] != mine[1]["day"]
                 expected |= {e["slug"] for e in mine}
             else:
-                # Not weekly: listed without day/time, the schedule in words opening the notes.
+                # Monthly or once: listed without day/time, the schedule in words opening the notes.
                 mine = [e for e in entries[gid] if e["slug"] == f"{gid}-{s.id}"]
                 assert len(mine) == 1
                 assert "day" not in mine[0] and "time" not in mine[0] and "end_time" not in mine[0]
@@ -280,6 +287,7 @@ def test_entries_validate_against_the_spec(backend, mg_demo):
     assert {e["approximate"] for e in doc} == {"yes", "no"}
     used = {t for e in doc for t in e.get("types", [])}
     assert {"W", "M", "LGBTQ", "Y", "X", "EN", "S"} <= used
+    assert {"C-ANXIETY", "C-DEPRESSION"} <= used
 
 
 def test_cancellations_and_pauses_are_in_the_notes(backend, mg_demo):
@@ -350,6 +358,7 @@ def test_contacts_are_the_groups_own_never_a_facilitators(backend, mg_demo):
     for gid, entries in by_group(mg_demo["doc"]).items():
         for e in entries:
             assert e.get("contact_1_email") == groups[gid].contact_email
+            assert e.get("contact_1_name") == (groups[gid].name if groups[gid].contact_email else None)
             assert not any(k.startswith(("contact_2", "contact_3")) or k.endswith("_phone") for k in e)
     facilitator_emails = {f.email for f in db.session.scalars(sa.select(Facilitator)) if f.email}
     group_emails = {g.contact_email for g in groups.values()}
@@ -413,6 +422,7 @@ def test_mapping_of_one_ordinary_group(backend, app, mg_client):
         assert e["region"] == "Manchester"
         assert (e["latitude"], e["longitude"], e["approximate"]) == (53.47712, -2.23461, "no")
         assert e["contact_1_email"] == "circle-zq@example.org"
+        assert e["contact_1_name"] == "Zq Women's Circle"
         assert e["url"] == f"https://groups.example.test/groups/{gid}/{group.slug}"
         assert e["feedback_url"] == f"https://groups.example.test/groups/{gid}/report"
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", e["updated"])
@@ -490,3 +500,117 @@ def test_export_command_writes_the_document(backend, demo_app, tmp_path):
     printed = runner.invoke(args=["export", "meeting-guide"])
     assert printed.exit_code == 0
     assert json.loads(printed.output) == json.loads(expected)
+
+
+# --- the spec's rules, one test each, over the whole demo (code4recovery/spec README) ------------
+
+
+def test_rule_every_entry_has_slug_name_url_and_updated(backend, mg_demo):
+    for e in mg_demo["doc"]:
+        assert e["slug"] and e["name"] and e["url"].startswith("https://")
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", e["updated"])
+        assert len(e["slug"]) <= 64 and re.fullmatch(r"[a-z0-9-]+", e["slug"])
+
+
+def test_rule_day_is_0_to_6_or_absent_and_comes_with_a_time(backend, mg_demo):
+    for e in mg_demo["doc"]:
+        if "day" in e:
+            assert isinstance(e["day"], int) and 0 <= e["day"] <= 6
+            assert re.fullmatch(HHMM, e["time"]) and re.fullmatch(HHMM, e["end_time"])
+        else:  # "by appointment": no time either, and the notes say when it meets
+            assert "time" not in e and "end_time" not in e and e["notes"]
+
+
+def test_rule_approximate_entries_carry_no_street_address(backend, mg_demo):
+    groups = published_groups()
+    approximate = [e for e in mg_demo["doc"] if e["approximate"] == "yes"]
+    assert approximate
+    for e in approximate:
+        group = groups[int(GROUP_URL.match(e["url"]).group(1))]
+        assert e["formatted_address"] == e["location"] == group.area_name
+        assert group.venue.address not in json.dumps(e, ensure_ascii=False)
+        assert not re.match(r"\d", e["formatted_address"])
+    for e in mg_demo["doc"]:
+        assert e["approximate"] in ("yes", "no")
+
+
+def test_rule_contact_1_email_comes_with_contact_1_name(backend, mg_demo):
+    with_email = [e for e in mg_demo["doc"] if "contact_1_email" in e]
+    assert with_email
+    for e in mg_demo["doc"]:
+        assert ("contact_1_email" in e) == ("contact_1_name" in e)
+        assert not any(k.startswith("contact_") and k.endswith("_phone") for k in e)
+    for e in with_email:
+        assert e["contact_1_name"] == e["group"]  # the group, never a person's (last) name
+
+
+def test_rule_custom_types_avoid_reserved_and_language_codes_and_are_declared(backend, mg_demo):
+    declared = custom_types(db.session.scalars(sa.select(Condition)))
+    used = {t for e in mg_demo["doc"] for t in e.get("types", []) if t not in SPEC_TYPE_CODES}
+    assert used and used <= set(declared)
+    for code in declared:
+        assert code.startswith("C-") and code not in SPEC_TYPE_CODES
+        assert not re.fullmatch(r"[A-Z]{2,3}", code)  # never an ISO 639 code
+    # README.md declares every code, with its name, for a consumer's configuration.
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for code, name in declared.items():
+        assert f"`{code}` {name}" in readme, code
+    # Each group's conditions, all of them, as types.
+    groups = published_groups()
+    for gid, entries in by_group(mg_demo["doc"]).items():
+        expected = {condition_code(c.slug) for c in groups[gid].conditions}
+        for e in entries:
+            assert {t for t in e.get("types", []) if t.startswith("C-")} == expected
+
+
+def test_rule_only_weekly_kinds_carry_a_day(backend, mg_demo):
+    """Weekly and every-N-weeks schedules have a day; monthly and one-off ones never do."""
+    groups = published_groups()
+    kinds: dict[str, set[bool]] = defaultdict(set)
+    for gid, entries in by_group(mg_demo["doc"]).items():
+        schedules = {s.id: s for s in groups[gid].schedules}
+        for e in entries:
+            parts = e["slug"].split("-")
+            if len(parts) == 1:
+                assert "day" not in e
+                continue
+            spec = schedules[int(parts[1])].spec(groups[gid].venue.timezone)
+            kind = spec.kind.value if spec.kind is not Frequency.weekly else (
+                "weekly" if spec.interval == 1 else "every-n-weeks")
+            kinds[kind].add("day" in e)
+    assert kinds["weekly"] == {True} and kinds["every-n-weeks"] == {True}
+    others = {k: v for k, v in kinds.items() if k not in ("weekly", "every-n-weeks")}
+    assert others and all(v == {False} for v in others.values()), kinds
+
+
+# --- every other week, and conditions, on hand-made listings ------------------------------------
+
+
+def test_every_other_week_is_a_weekday_entry_that_says_not_every_week(backend, app, mg_client):
+    fortnightly = make_schedule(weekdays="1", interval=2, start_time=dt.time(19), duration_minutes=60,
+                                first_date=dt.date(2026, 1, 6))
+    group = make_group(name="Zq Fortnightly", schedules=[fortnightly])
+    db.session.commit()
+    (entry,) = by_group(mg_client.get(URL).get_json())[group.id]
+    assert entry["slug"] == f"{group.id}-{fortnightly.id}-tue"
+    assert (entry["day"], entry["time"], entry["end_time"]) == (2, "19:00", "20:00")
+    assert entry["notes"].startswith("Every other Tuesday, 7:00–8:00 pm. Not every week: next on ")
+    # The next two dates: Tuesdays an even number of weeks after the first date.
+    found = re.search(r"next on Tuesday (\d+) (\w+) and Tuesday (\d+) (\w+)\.", entry["notes"])
+    assert found, entry["notes"]
+    dates = [dt.datetime.strptime(f"{found[i]} {found[i + 1]} {DEMO_TODAY.year}", "%d %B %Y").date()
+             for i in (1, 3)]
+    dates = [d if d >= DEMO_TODAY else d.replace(year=d.year + 1) for d in dates]
+    assert DEMO_TODAY <= dates[0] < DEMO_TODAY + dt.timedelta(days=14)
+    assert dates[1] - dates[0] == dt.timedelta(days=14)
+    assert all((d - dt.date(2026, 1, 6)).days % 14 == 0 for d in dates)
+    assert entry["notes"].endswith("\n\nTea.")
+
+
+def test_conditions_are_custom_types(backend, app, mg_client):
+    group = make_group(conditions=[db.session.scalar(sa.select(Condition).where(Condition.slug == s))
+                                   for s in ("grief-and-loss", "anxiety")],
+                       audiences=[_vocab(Audience, "women")])
+    db.session.commit()
+    (entry,) = by_group(mg_client.get(URL).get_json())[group.id]
+    assert entry["types"] == ["W", "C-ANXIETY", "C-GRIEF-AND-LOSS"]

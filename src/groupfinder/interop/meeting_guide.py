@@ -1,14 +1,28 @@
 """Every published group in the Meeting Guide JSON format (code4recovery/spec; docs/landscape.md §1).
 
-The document is a JSON array of *meetings*. The spec is weekly-meeting-centric, so:
+The document is a JSON array of *meetings*. The spec is for weekly meetings ("What about
+business meetings or other monthly meetings? This API is for weekly recovery meetings"): an
+entry's ``day`` + ``time`` say "every week on this day at this time", and there is no field for
+an interval, a week of the month, a date or a one-off. So:
 
 - A **weekly** schedule (interval 1) gives one entry per weekday it meets on, with ``day``
   (0 = Sunday … 6 = Saturday), ``time`` and ``end_time`` ("HH:MM", local to ``timezone``).
-- Any **other** schedule (every N weeks, monthly on a weekday or a date, once) cannot be written
-  as a weekly ``day`` without misleading: the Meeting Guide app would show it every week. It is
-  still listed, as the spec's "by appointment" kind of entry: no ``day``/``time``, and ``notes``
-  opening with the schedule in words ("Last Tuesday of the month, 8:00–9:00 pm"). TSML UI lists
-  those at the bottom; the Meeting Guide app skips them. Nothing silently disappears.
+- An **every-N-weeks** schedule (fortnightly, every 3 weeks …) also gives one entry per weekday
+  with ``day``/``time``/``end_time``: the weekday and the time are true of every meeting, the
+  group is then visible in the Meeting Guide app and in TSML UI's day lists (it was not before,
+  and most of these groups are fortnightly). What the entry cannot say is "not every week", so
+  its ``notes`` open with it: the schedule in words, then "Not every week: next on Tuesday 8
+  December and Tuesday 22 December." (the next two dates of that weekday). Decision and reason:
+  the alternatives were no ``day`` (invisible in the app, shown as "Appointment" in TSML UI) or
+  a ``day`` only in the weeks it meets (a time-dependent trick that depends on how often each
+  consumer refreshes, and that makes the meeting flicker in and out of favourites); a stable
+  weekday entry whose first line corrects the frequency is the most a weekly format can honestly
+  carry.
+- A **monthly** schedule (a weekday of the month, or a date) and a **one-off** give one entry
+  *without* ``day``/``time`` (the spec's "by appointment" kind): written weekly, it would be wrong
+  three weeks in four, or every week but one. Its ``notes`` open with the schedule in words
+  ("Last Tuesday of the month, 8:00–9:00 pm"). TSML UI lists those at the bottom; the Meeting
+  Guide app skips them. Nothing silently disappears.
 - A schedule that has ended (its last date, or its one date, is before today) gives no entry. A
   published group left with no current schedule still gets one entry without day/time whose
   notes say so, so every public group is in the document.
@@ -17,22 +31,37 @@ The document is a JSON array of *meetings*. The spec is weekly-meeting-centric, 
   written at the top of ``notes``; a pause is written there too ("Not meeting until …") and adds
   the type ``TC`` (temporarily closed) while it lasts.
 
+What the spec cannot carry, and where it goes instead: the interval of an every-N-weeks
+schedule and its next dates (``notes``); monthly and one-off schedules (``notes``, no day);
+start and end dates of a schedule ("Starts …", "Until …" in ``notes``); cancellations, moves and
+pauses (``notes``, plus ``TC``); a facilitator (never exported); BSL and other sign languages
+than ASL (no code); the cost of a group (not exported); conditions (custom types, below).
+
 Privacy (docs/security-privacy.md §2.4): every location comes from ``privacy.public_location``. A
 sensitive group has ``approximate: "yes"``, ``location`` and ``formatted_address`` = its area
 name, ``latitude``/``longitude`` = the centre of its cell, no ``region`` (the venue's town could
 be narrower than the area the organizer chose) and ``location_notes`` saying the organizer
 shares the address.
 Moves go through ``privacy.public_exceptions``. The only contact is the group's own public
-contact email (``contact_1_email``; the spec has no plain ``email`` field); facilitators are
-never exported (the spec's contacts must carry no last names, and theirs are private unless
-they opted in). ``conference_*`` fields are omitted: groups are in person.
+contact email (``contact_1_email``; the spec has no plain ``email`` field), named by the group's
+name (``contact_1_name``: TSML UI shows a contact only when it has a name, and the spec's
+contacts must carry no last names). Facilitators are never exported (their details are private
+unless they opted in). There is no ``contact_1_phone``: groups have no public phone of their
+own. ``conference_*`` fields are omitted: groups are in person.
 
 ``slug`` is the spec's primary key (apps keep favourites by it), so it is built from ids that do
-not change when a group is renamed: ``<group id>-<schedule id>-<mon…sun>`` for a weekly day,
-``<group id>-<schedule id>`` for other schedules, ``<group id>`` for a group without one.
+not change when a group is renamed: ``<group id>-<schedule id>-<mon…sun>`` for a weekday of a
+weekly or every-N-weeks schedule, ``<group id>-<schedule id>`` for other schedules, ``<group id>``
+for a group without one.
 
-Type codes (``TYPE_CODES``) are the spec's reserved codes where one means the same thing; our
-conditions have no codes (the spec has no condition dimension), and ``O``/``C`` do not apply.
+Type codes (``TYPE_CODES``) are the spec's reserved codes where one means the same thing, and
+``O``/``C`` do not apply. The spec has no condition dimension but allows custom types ("it's also
+ok to add types, they will be ignored by the importer, but be careful not to use any existing or
+proposed codes", and not ISO 639 language codes). Each condition is the custom type
+``C-<SLUG>`` (``condition_code``: "C-ANXIETY", "C-GRIEF-AND-LOSS"); the hyphen keeps it clear of
+the spec's codes and of every language code. The document is a bare array, so the spec has no
+place to declare them in the feed itself: ``custom_types`` gives the code → name table, and
+README.md ("Meeting Guide feed") lists it for a consumer's configuration (TSML's custom types).
 
 ``group_entries`` is pure (no Flask, no database: it reads an already loaded group);
 ``export_meeting_guide`` runs the query and is what the CLI and the endpoint call.
@@ -52,9 +81,12 @@ from ..schedules.recurrence import Frequency, Meeting, RecurrenceSpec, meetings
 from ..schedules.words import Clock, describe, describe_pause, format_date, format_time
 
 __all__ = [
+    "CONDITION_PREFIX",
     "ENTRY_SCHEMA",
     "TYPE_CODES",
     "ExportContext",
+    "condition_code",
+    "custom_types",
     "export_meeting_guide",
     "group_entries",
     "meeting_guide_json",
@@ -92,6 +124,8 @@ LANGUAGE_CODES = {
     "sv": "SV", "th": "TH", "tl": "TL", "tr": "TUR", "uk": "UK",
 }
 TEMPORARILY_CLOSED = "TC"
+CONDITION_PREFIX = "C-"  # custom types: no spec code, proposed code or language code has it
+NEXT_DATES = 2  # an every-N-weeks entry names its next dates
 TYPE_CODES = {"audiences": AUDIENCE_CODES, "access": ACCESS_CODES, "languages": LANGUAGE_CODES}
 
 _TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
@@ -122,8 +156,10 @@ ENTRY_SCHEMA: dict[str, Any] = {
         "url": {"type": "string", "pattern": "^https?://"},
         "feedback_url": {"type": "string", "pattern": "^https?://"},
         "updated": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"},
+        "contact_1_name": {"type": "string", "minLength": 1},
         "contact_1_email": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"},
     },
+    "dependentSchemas": {"contact_1_email": {"required": ["contact_1_name"]}},
 }
 
 
@@ -168,8 +204,18 @@ def _ended(spec: RecurrenceSpec, today: dt.date) -> bool:
     return last is not None and last < today
 
 
+def condition_code(slug: str) -> str:
+    """A condition's custom type code: "anxiety" → "C-ANXIETY"."""
+    return CONDITION_PREFIX + slug.upper()
+
+
+def custom_types(conditions: Iterable[Any]) -> dict[str, str]:
+    """The custom types a consumer must declare to show ours: code → name, by code."""
+    return dict(sorted((condition_code(c.slug), c.name) for c in conditions))
+
+
 def group_types(group: Any, *, paused: bool = False) -> list[str]:
-    """The spec's type codes for a group, sorted (see ``TYPE_CODES``)."""
+    """The type codes for a group, sorted: the spec's (see ``TYPE_CODES``), then its conditions'."""
     codes = {AUDIENCE_CODES[a.slug] for a in group.audiences if a.slug in AUDIENCE_CODES}
     for lang in group.languages:
         code = LANGUAGE_CODES.get(lang.slug.split("-")[0].lower())
@@ -183,7 +229,7 @@ def group_types(group: Any, *, paused: bool = False) -> list[str]:
         codes.add("ASL")
     if paused:
         codes.add(TEMPORARILY_CLOSED)
-    return sorted(codes)
+    return sorted(codes) + sorted(condition_code(c.slug) for c in group.conditions)
 
 
 def _sentence(text: str) -> str:
@@ -253,8 +299,22 @@ def _tail(group: Any, ctx: ExportContext, updated: dt.datetime) -> dict[str, Any
         out["feedback_url"] = ctx.feedback_url(group)
     out["updated"] = _stamp(updated)
     if group.contact_email:
+        out["contact_1_name"] = group.name
         out["contact_1_email"] = group.contact_email
     return out
+
+
+def _next_dates(spec: RecurrenceSpec, today: dt.date, weekday: int) -> str:
+    """" Not every week: next on Tuesday 8 December and Tuesday 22 December." (one weekday)."""
+    zone = ZoneInfo(spec.timezone)
+    start = dt.datetime.combine(today, dt.time(0), zone)
+    end = start + dt.timedelta(weeks=spec.interval * NEXT_DATES + 1)
+    dates = [m.original_start.date() for m in meetings(spec, start, end)
+             if m.original_start.weekday() == weekday][:NEXT_DATES]
+    if not dates:
+        return " Not every week."
+    words = [format_date(d, year=d.year != today.year) for d in dates]
+    return f" Not every week: next on {' and '.join(words)}."
 
 
 def _notes(*parts: str | None) -> str:
@@ -283,12 +343,15 @@ def group_entries(group: Any, ctx: ExportContext) -> list[dict[str, Any]]:
                   *(c.created_at for c in schedule.changes)]
         tail = _tail(group, ctx, max(s for s in stamps if s is not None))
         types = group_types(group, paused=pause is not None)
-        weekly = Frequency(spec.kind) is Frequency.weekly and spec.interval == 1
-        if weekly:
+        if Frequency(spec.kind) is Frequency.weekly:  # every week, or every N weeks
             for weekday in sorted(spec.weekdays):
                 first = spec.first_date + dt.timedelta(days=(weekday - spec.first_date.weekday()) % 7)
                 starts = f"Starts {format_date(first)}." if first > ctx.today else None
                 until = f"Until {format_date(spec.last_date)}." if spec.last_date else None
+                every = None
+                if spec.interval > 1:
+                    every = describe(spec, clock=ctx.clock) + "." + _next_dates(spec, ctx.today, weekday)
+                    until = None  # already in the words
                 entries.append({
                     "name": group.name,
                     "slug": f"{group.id}-{schedule.id}-{DAY_SLUGS[weekday]}",
@@ -298,7 +361,7 @@ def group_entries(group: Any, ctx: ExportContext) -> list[dict[str, Any]]:
                     **{k: v for k, v in base.items() if k != "name"},
                     "types": types,
                     "notes": _notes(
-                        pause and pause + ".", starts, until,
+                        every, pause and pause + ".", starts, until,
                         *_upcoming_exceptions(spec, exceptions, ctx.today, weekday, ctx.clock),
                         expect),
                     **tail,
