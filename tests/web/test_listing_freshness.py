@@ -67,14 +67,24 @@ def page(client: Any, group: Group) -> str:
     return html.unescape(r.get_data(as_text=True))
 
 
-def confirm_through(client: Any, path: str) -> Any:
+def land(client: Any, path: str) -> str:
+    """Open a mailed link: the token goes into the session and the page redirects to itself
+    without it (``/listings/confirm?listing=<id>``, or without ``listing`` for a dead link)."""
     landing = client.get(path)
-    assert landing.status_code == 303 and landing.location.endswith("/listings/confirm")
-    form = client.get("/listings/confirm")
+    assert landing.status_code == 303 and "token=" not in landing.location
+    assert re.search(r"/listings/confirm(\?listing=\d+)?$", landing.location), landing.location
+    return landing.location
+
+
+def confirm_through(client: Any, path: str) -> Any:
+    page = land(client, path)
+    form = client.get(page)
     if form.status_code != 200:
         return form
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form.get_data(as_text=True))
-    return client.post("/listings/confirm", data={"csrf_token": token.group(1)})
+    text = form.get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', text)
+    action = html.unescape(re.search(r'<form method="post" action="([^"]+)"', text).group(1))
+    return client.post(action, data={"csrf_token": token.group(1)})
 
 
 def test_reminders_then_flag_then_hidden_then_back_on_confirmation(app, client, listing):
@@ -132,10 +142,8 @@ def test_step_names(app, listing):
 def test_the_link_confirms_once_and_resets_the_clock(app, client, listing):
     run(app, day(90))
     path = link_in(mails_to("org@example.org")[0])
-    opened = client.get(path)  # a mail scanner opening the link writes nothing
-    client.get("/listings/confirm")
+    client.get(land(client, path))  # a mail scanner opening the link writes nothing
     assert db.session.get(Group, listing.id).confirmed_at == T0
-    assert opened.status_code == 303
 
     before = dt.datetime.now(dt.UTC)
     assert confirm_through(client, path).status_code == 200
@@ -293,9 +301,8 @@ def test_the_confirm_page_of_a_private_place_shows_only_its_area(app, client, li
     apply_public_location(group)
     db.session.commit()
     run(app, day(90))
-    landing = client.get(link_in(mails_to("org@example.org")[0]))
-    assert landing.status_code == 303
-    text = html.unescape(client.get("/listings/confirm").get_data(as_text=True))
+    page = land(client, link_in(mails_to("org@example.org")[0]))
+    text = html.unescape(client.get(page).get_data(as_text=True))
     assert "Is “Tuesday Anxiety Circle” still correct?" in text
     venue = db.session.get(Group, listing.id).venue
     assert venue.name not in text and venue.address not in text and venue.postcode not in text
@@ -331,3 +338,26 @@ def test_a_listing_approved_after_a_long_review_starts_its_clock_at_publication(
         approve(db.session.get(Group, listing.id), by=admin)
     group = db.session.get(Group, listing.id)
     assert group.confirmed_at > T0 + dt.timedelta(days=300)  # now, not when it was drafted
+
+
+def test_two_reminders_open_in_two_tabs_each_confirm_their_own_listing(app, client, listing):
+    """An organizer of many groups opens several reminders at once: each page's button confirms
+    the listing that page shows, never the one opened last."""
+    other = make_group(name="Thursday Grief Circle", confirmed_at=T0)
+    other.organizers = [db.session.get(Group, listing.id).organizers[0]]
+    db.session.commit()
+    run(app, day(90))
+    links = {m.subject: link_in(m) for m in mails_to("org@example.org")}
+    tuesday = next(v for k, v in links.items() if "Tuesday Anxiety Circle" in k)
+    thursday = next(v for k, v in links.items() if "Thursday Grief Circle" in k)
+    first_tab = client.get(land(client, tuesday)).get_data(as_text=True)
+    client.get(land(client, thursday))  # the second tab, opened after
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', first_tab).group(1)
+    action = html.unescape(re.search(r'<form method="post" action="([^"]+)"', first_tab).group(1))
+    done = client.post(action, data={"csrf_token": token})
+    assert done.status_code == 200 and "Tuesday Anxiety Circle" in html.unescape(done.get_data(as_text=True))
+    db.session.expire_all()
+    assert db.session.get(Group, listing.id).confirmed_at > T0
+    assert db.session.get(Group, other.id).confirmed_at == T0  # still waiting for its own click
+    assert confirm_through(client, thursday).status_code == 200
+    assert db.session.get(Group, other.id).confirmed_at > T0

@@ -18,8 +18,8 @@ from .freshness import confirmed_note
 
 bp = Blueprint("confirm", __name__)
 
-TOKEN_KEY = "listing_confirm_token"
-
+TOKEN_KEY = "listing_confirm_tokens"  # {listing id: token}: one organizer may open several
+MAX_KEPT = 8  # the session is a cookie: keep the latest few links only
 
 @bp.after_request
 def _no_store(response: Any) -> Any:
@@ -31,23 +31,34 @@ def _no_store(response: Any) -> Any:
 @bp.route("/listings/confirm", methods=["GET", "POST"])
 @public
 def confirm() -> Any:
+    """``?token=`` lands (kept in the session per listing, then ``?listing=<id>``); each
+    listing's page and button use that listing's own link, so two reminders opened in two tabs
+    each confirm what they show."""
+    kept: dict[str, str] = dict(session.get(TOKEN_KEY) or {})
     if request.method == "GET" and "token" in request.args:
         token = request.args.get("token", "")
-        if token and len(token) <= 1000:
-            session[TOKEN_KEY] = token
-        else:
-            session.pop(TOKEN_KEY, None)
-        return redirect(url_for(".confirm"), 303)
-    kept = session.get(TOKEN_KEY, "")
+        try:
+            group, _user = read_confirm_token(token)
+        except InvalidConfirmLink:
+            return redirect(url_for(".confirm"), 303)
+        kept.pop(str(group.id), None)
+        kept[str(group.id)] = token
+        session[TOKEN_KEY] = dict(list(kept.items())[-MAX_KEPT:])
+        return redirect(url_for(".confirm", listing=group.id), 303)
+    listing = request.args.get("listing", "")
+    token = kept.get(listing, "")
     try:
-        group, _user = read_confirm_token(kept)
+        group, _user = read_confirm_token(token)
         form = ConfirmForm()
         if form.validate_on_submit():
-            group = confirm_with_link(kept)
-            session.pop(TOKEN_KEY, None)
+            group = confirm_with_link(token)
+            kept.pop(listing, None)
+            session[TOKEN_KEY] = kept
             return render_template("groups/confirmed.html", group=group,
                                    confirmed=confirmed_note(group))
     except InvalidConfirmLink as exc:
-        session.pop(TOKEN_KEY, None)
+        if listing in kept:
+            kept.pop(listing)
+            session[TOKEN_KEY] = kept
         return render_template("groups/confirm_invalid.html", detail=exc.detail), 400
     return render_template("groups/confirm.html", group=group, form=form)
