@@ -9,7 +9,6 @@ from groupfinder.groups.freshness import (
     Step,
     confirmed_note,
     due_at,
-    hides_on,
     next_step,
     state,
 )
@@ -39,7 +38,6 @@ def test_the_whole_timeline_one_step_at_a_time():
     assert next_step(f, day(118), P) is Step.mark_out_of_date
     f = Facts(confirmed_at=T0, reminders_sent=2, last_reminded_at=day(104), out_of_date_since=day(118))
     assert state(f, day(120), P) is Freshness.out_of_date
-    assert hides_on(f, P) == day(148)
     assert next_step(f, day(147.9), P) is None
     assert next_step(f, day(148), P) is Step.hide
     f = Facts(confirmed_at=T0, reminders_sent=2, last_reminded_at=day(104), out_of_date_since=day(118),

@@ -29,7 +29,7 @@ from ..exceptions import GroupfinderError
 from ..extensions import db
 from ..transactions import transaction
 from ..urls import absolute_url
-from .freshness import Facts, Freshness, Policy, Step, next_step, state
+from .freshness import Facts, Policy, Step, next_step
 from .models import Group, ListingReminder, ListingStatus
 
 log = logging.getLogger(__name__)
@@ -54,11 +54,6 @@ def facts_of(group: Group, reminder: ListingReminder | None) -> Facts:
                  last_reminded_at=reminder.last_sent_at if reminder else None,
                  requested_at=reminder.requested_at if reminder else None,
                  out_of_date_since=group.out_of_date_since, hidden_since=group.hidden_since)
-
-
-def freshness_of(group: Group, now: dt.datetime | None = None) -> Freshness:
-    reminder = db.session.get(ListingReminder, group.id)
-    return state(facts_of(group, reminder), now or now_utc(), policy())
 
 
 def mark_confirmed(group: Group, now: dt.datetime | None = None) -> None:
@@ -124,11 +119,15 @@ def confirm_with_link(token: str) -> Group:
     return group
 
 
-def confirm_signed_in(group: Group, *, by: Any) -> None:
-    """The same "still correct", from the organizer's own page (signed in)."""
+def confirm_signed_in(group: Group, *, by: Any) -> bool:
+    """The same "still correct", from the organizer's own page (signed in). Only a published
+    listing has anything to confirm: ``False`` (nothing written) otherwise."""
+    if group.status != ListingStatus.published:
+        return False
     with transaction():
         mark_confirmed(group)
         audit("group.confirmed", by=by, group=group, details={"via": "dashboard"})
+    return True
 
 
 # --- reminders -------------------------------------------------------------------------------

@@ -111,13 +111,6 @@ def next_step(facts: Facts, now: dt.datetime, policy: Policy) -> Step | None:
     return None
 
 
-def hides_on(facts: Facts, policy: Policy) -> dt.datetime | None:
-    """When an out-of-date listing leaves search results (for the notice on its page)."""
-    if facts.out_of_date_since is None or facts.hidden_since is not None:
-        return None
-    return facts.out_of_date_since + policy.grace
-
-
 def confirmed_note(listing: Any) -> str:
     """The sentence pages and feeds show about ``listing.confirmed_at`` (and its flag)."""
     on = f"{listing.confirmed_at:%-d %B %Y}"

@@ -32,7 +32,7 @@ from ..schedules.words import describe
 from . import organizer_queries as queries
 from .confirmation import confirm_signed_in
 from .forms import SENSITIVE_HINT, ConfirmForm, CoOrganizerForm, GroupForm
-from .models import Group, ListingStatus, status_label
+from .models import Group, status_label
 from .queries import find_pending_revision
 from .services import (
     ListingData,
@@ -158,8 +158,7 @@ def group_submit(group_id: int) -> Any:
 @organizer_required
 def group_confirm(group_id: int) -> Any:
     group = get_group_for_editor(group_id, current_user)
-    if ConfirmForm().validate() and group.status == ListingStatus.published:
-        confirm_signed_in(group, by=current_user)
+    if ConfirmForm().validate() and confirm_signed_in(group, by=current_user):
         flash("Thank you: the listing now says its details were confirmed today.", "success")
     return redirect(url_for(".group_edit", group_id=group.id))
 

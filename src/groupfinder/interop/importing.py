@@ -230,7 +230,6 @@ def import_listings(source: Path | os.PathLike[str] | bytes | str, *, by: Any = 
     report.problems.sort(key=_order)
     if report.errors or dry_run or not report.changes:
         return report  # an unchanged file writes nothing at all, not even an audit entry
-    _end_read_transaction()
     written = ImportReport()
     try:
         # No autoflush before every query (the services flush what they need an id for), as
@@ -266,14 +265,6 @@ def _read(source: Any, report: ImportReport) -> bytes | str | None:
         report.problems.append(Problem(0, None, f"Can't read {os.fspath(source)}: {exc.strerror}."))
         return None
     return data
-
-
-def _end_read_transaction() -> None:
-    """The checks ran in a plain (reading) transaction; the write must start its own, so that on
-    SQLite it takes the write lock up front (BEGIN IMMEDIATE) instead of upgrading a read."""
-    session = db.session()
-    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
-        session.rollback()
 
 
 def _vocabulary() -> csvformat.Vocabulary:
