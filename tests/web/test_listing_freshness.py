@@ -361,3 +361,21 @@ def test_two_reminders_open_in_two_tabs_each_confirm_their_own_listing(app, clie
     assert db.session.get(Group, other.id).confirmed_at == T0  # still waiting for its own click
     assert confirm_through(client, thursday).status_code == 200
     assert db.session.get(Group, other.id).confirmed_at > T0
+
+
+def test_a_draft_has_nothing_to_confirm(app, client, listing):
+    from groupfinder.groups.models import ListingStatus
+
+    from ..factories import sign_in
+
+    group = db.session.get(Group, listing.id)
+    group.status = ListingStatus.draft
+    db.session.commit()
+    sign_in(client, group.organizers[0])
+    edit = client.get(f"/manage/groups/{group.id}").get_data(as_text=True)
+    assert f"/manage/groups/{group.id}/confirm" not in edit  # no button on a draft
+    token = re.search(r'name="csrf_token" value="([^"]+)"', edit).group(1)
+    r = client.post(f"/manage/groups/{group.id}/confirm", data={"csrf_token": token})
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Group, listing.id).confirmed_at == T0
