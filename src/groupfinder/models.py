@@ -14,6 +14,7 @@ from .groups.models import (
     RevisionStatus,
 )
 from .mail import OutboxMail
+from .organisations.models import Invitation, Membership, Organisation
 from .readcache import DataGeneration
 from .review.models import ProblemReport
 from .schedules.models import Cancellation, MeetingChange, Schedule
@@ -22,6 +23,6 @@ from .venues.models import AccessFeature, Venue
 __all__ = [
     "AccessFeature", "AuditEntry", "Audience", "DataGeneration", "ListingRevision", "ProblemReport",
     "RevisionStatus", "Cancellation", "Condition", "Facilitator", "GazetteerEntry",
-    "GeocodeCache", "Group", "Language", "ListingStatus", "MeetingChange", "OutboxMail", "Role", "Schedule",
+    "GeocodeCache", "Group", "Invitation", "Membership", "Organisation", "Language", "ListingStatus", "MeetingChange", "OutboxMail", "Role", "Schedule",
     "User", "Venue",
 ]

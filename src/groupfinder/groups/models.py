@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..db import UTCDateTime, now_utc
 from ..extensions import db
 from ..facilitators.models import Facilitator
+from ..organisations.models import Organisation
 from ..venues.models import AccessFeature, Venue
 
 if TYPE_CHECKING:
@@ -107,6 +108,9 @@ class Group(db.Model):
         default=ListingStatus.draft)
     is_sensitive: Mapped[bool] = mapped_column(default=False)
     venue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("venues.id", ondelete="RESTRICT"))
+    # The organisation that runs the listing; its team manages it together (permissions).
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
     # The public location: the venue's point, or for a sensitive group its H3 cell's centre.
     public_lat: Mapped[float | None]
     public_lng: Mapped[float | None]
@@ -126,6 +130,7 @@ class Group(db.Model):
     hidden_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     venue: Mapped[Venue | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
     conditions: Mapped[list[Condition]] = relationship(
         secondary=group_conditions, order_by=Condition.slug)
     audiences: Mapped[list[Audience]] = relationship(
