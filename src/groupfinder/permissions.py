@@ -3,8 +3,15 @@
 Every route is classified as public, organizer or admin (a test fails on an unclassified one):
 - public: anyone, signed in or not; shows only published listings through ``privacy``.
 - organizer: a signed-in, enabled account; sees and edits only its own groups, venues and
-  facilitators (someone else's answers 404, so ids can't be probed).
+  facilitators and its organisations' (someone else's answers 404, so ids can't be probed).
 - admin: reviews listings, manages accounts; organizers get 403.
+
+Organisations (teams): every member (any role) of a group's organisation may edit the group, as
+its organizers may. A venue or facilitator may be edited and chosen by its owner, by a fellow
+member of any organisation its owner belongs to, and by the members of an organisation one of
+whose groups uses it (so a team keeps managing a place after the colleague who added it left).
+A team shares its places: members see each other's private addresses, as co-organizers do.
+Only owners (and admins) manage the team and the organisation's details.
 """
 
 from __future__ import annotations
@@ -76,15 +83,78 @@ def access_of(app: Any, endpoint: str) -> str | None:
     return level
 
 
+def _membership(user: Any, organisation_id: int | None) -> Any:
+    from .extensions import db
+    from .organisations.models import Membership
+
+    if organisation_id is None or not user.is_authenticated:
+        return None
+    return db.session.get(Membership, (organisation_id, user.id))
+
+
 def can_edit_group(user: Any, group: Any) -> bool:
-    """Who may edit a listing: an admin, or one of its organizers. The only copy of the rule:
-    ``groups.services.get_group_for_editor`` (behind every /manage page of a group) asks it."""
-    return bool(user.is_authenticated and (user.is_admin or user in group.organizers))
+    """Who may edit a listing: an admin, one of its organizers, or a member of its organisation.
+    The only copy of the rule: ``groups.services.get_group_for_editor`` (behind every /manage
+    page of a group) asks it."""
+    return bool(user.is_authenticated and (
+        user.is_admin or user in group.organizers
+        or _membership(user, group.organisation_id) is not None))
+
+
+def team_scope(model: Any, user: Any) -> Any:
+    """SQL condition on ``model`` (``Venue`` or ``Facilitator``): the rows ``user`` may edit and
+    choose for a listing, admins aside (see the module docstring). The one copy of that rule:
+    the pickers, the services' id checks and ``can_edit_owned`` all use it."""
+    import sqlalchemy as sa
+
+    from .groups.models import Group, group_facilitators
+    from .organisations.models import Membership
+    from .venues.models import Venue
+
+    mine = sa.select(Membership.organisation_id).where(Membership.user_id == user.id)
+    fellows = sa.select(Membership.user_id).where(Membership.organisation_id.in_(mine))
+    if model is Venue:
+        used = sa.select(Group.venue_id).where(Group.organisation_id.in_(mine),
+                                               Group.venue_id.is_not(None))
+    else:
+        used = (sa.select(group_facilitators.c.facilitator_id)
+                .join(Group, Group.id == group_facilitators.c.group_id)
+                .where(Group.organisation_id.in_(mine)))
+    return sa.or_(model.owner_id == user.id, model.owner_id.in_(fellows), model.id.in_(used))
 
 
 def can_edit_owned(user: Any, item: Any) -> bool:
-    """Venues and facilitators belong to the organizer who created them."""
-    return bool(user.is_authenticated and (user.is_admin or item.owner_id == user.id))
+    """Venues and facilitators: their owner, the owner's teams, and the teams whose groups use
+    them (``team_scope``); admins any."""
+    if not user.is_authenticated:
+        return False
+    if user.is_admin or item.owner_id == user.id:
+        return True
+    import sqlalchemy as sa
+
+    from .extensions import db
+
+    model = type(item)
+    return db.session.scalar(sa.select(sa.literal(True)).where(
+        model.id == item.id, team_scope(model, user))) is not None
+
+
+def can_see_organisation(user: Any, org: Any) -> bool:
+    """Its management page, with the team list: members (any role) and admins."""
+    return bool(user.is_authenticated and (
+        user.is_admin or _membership(user, org.id) is not None))
+
+
+def can_manage_organisation(user: Any, org: Any) -> bool:
+    """The organisation's details, its team and invitations: owners and admins."""
+    if not user.is_authenticated:
+        return False
+    if user.is_admin:
+        return True
+    from .organisations.models import MemberRole
+
+    m = _membership(user, org.id)
+    return m is not None and m.role == MemberRole.owner
 
 
 def require_owned(user: Any, item: Any, what: str) -> Any:

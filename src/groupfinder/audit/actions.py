@@ -38,6 +38,13 @@ class AuditAction(enum.StrEnum):
     account_role_changed = "account.role_changed"
     account_admin_created = "account.admin_created"
     report_resolved = "report.resolved"
+    organisation_created = "organisation.created"
+    organisation_edited = "organisation.edited"
+    organisation_invited = "organisation.invited"
+    organisation_joined = "organisation.joined"
+    organisation_role_changed = "organisation.role_changed"
+    organisation_member_removed = "organisation.member_removed"
+    organisation_member_left = "organisation.member_left"
 
     @property
     def label(self) -> str:
@@ -73,6 +80,13 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.account_role_changed: "Changed an account's role",
     AuditAction.account_admin_created: "Created or promoted an admin account",
     AuditAction.report_resolved: "Resolved a problem report",
+    AuditAction.organisation_created: "Created an organisation",
+    AuditAction.organisation_edited: "Edited an organisation's details",
+    AuditAction.organisation_invited: "Invited someone to an organisation's team",
+    AuditAction.organisation_joined: "Joined an organisation's team (accepted an invitation)",
+    AuditAction.organisation_role_changed: "Changed a team member's role",
+    AuditAction.organisation_member_removed: "Removed someone from an organisation's team",
+    AuditAction.organisation_member_left: "Left an organisation's team",
 }
 
 
