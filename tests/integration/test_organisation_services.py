@@ -11,7 +11,7 @@ from groupfinder.audit import AuditEntry
 from groupfinder.exceptions import ConflictError, InvalidInput, NotFound
 from groupfinder.extensions import db
 from groupfinder.organisations import services
-from groupfinder.organisations.models import Invitation, Membership, MemberRole, Organisation
+from groupfinder.organisations.models import Invitation, MemberRole, Membership, Organisation
 from groupfinder.organisations.queries import organisation_by_slug, organisations_of, team_of
 from groupfinder.organisations.services import OrganisationData
 from tests.factories import make_user

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from ..exceptions import NotFound
 from ..extensions import db
-from .models import Invitation, Membership, MemberRole, Organisation
+from .models import Invitation, MemberRole, Membership, Organisation
 
 
 def organisation_by_slug(slug: str) -> Organisation | None:

@@ -31,7 +31,7 @@ from ..db import now_utc
 from ..exceptions import InvalidInput, NotFound
 from ..extensions import db
 from ..transactions import check_version, conflicts, transaction
-from .models import Invitation, Membership, MemberRole, Organisation
+from .models import Invitation, MemberRole, Membership, Organisation
 
 NAME_MAX = 200
 DESCRIPTION_MAX = 5000
