@@ -53,6 +53,9 @@ class Venue(db.Model):
     postcode: Mapped[str] = mapped_column(sa.String(16), default="")
     town: Mapped[str] = mapped_column(sa.String(120))
     country: Mapped[str] = mapped_column(sa.String(2))
+    # ISO 3166-2 ("US-TX", "GB-SCT"), checked against the postcode's by ``venues.services``;
+    # "" only where the gazetteer knows none (a Crown dependency, or no data loaded yet).
+    region: Mapped[str] = mapped_column(sa.String(6), default="", server_default="")
     latitude: Mapped[float]
     longitude: Mapped[float]
     timezone: Mapped[str] = mapped_column(sa.String(64))
