@@ -18,7 +18,7 @@ SUBDIVISIONS: dict[str, dict[str, str]] = {"GB": GB_NATIONS, "US": US_STATES}
 # Words other than the code and the name that people use for a nation.
 _ALIASES = {"GB": {"ni": "NIR", "n ireland": "NIR", "cymru": "WLS", "alba": "SCT"}}
 NOUNS = {"GB": "nation", "US": "state"}
-POSTCODE_NOUNS = {"GB": "postcode", "US": "ZIP"}
+POSTCODE_NOUNS = {"GB": "Postcode", "US": "ZIP"}
 
 
 class RegionError(ValueError):

@@ -20,6 +20,7 @@ from wtforms.widgets import HiddenInput
 
 from ..extensions import db
 from ..formfields import SingleLine
+from ..geo import regions
 from .models import AccessFeature
 from .services import VenueData
 
@@ -58,6 +59,9 @@ class VenueForm(FlaskForm):
     postcode = StringField("Postcode or ZIP code", validators=[SingleLine()])
     town = StringField("Town or city", validators=[SingleLine()])
     country = SelectField("Country", choices=[SelectChoice(*c) for c in COUNTRIES], validate_choice=False)
+    # Both countries' regions, grouped: the page works without script, and the service says
+    # when the region and the country (or the ZIP/postcode) disagree.
+    region = SelectField("State or nation", validate_choice=False)
     latitude = CoordinateField("Latitude", validators=[Optional()])
     longitude = CoordinateField("Longitude", validators=[Optional()])
     timezone = SelectField("Time zone", validate_choice=False)
@@ -76,6 +80,7 @@ class VenueForm(FlaskForm):
             zones.insert(0, (current, current))
         self.timezone.choices = [SelectChoice(v, label) for v, label in
                                  [("", "Take it from the point on the map")] + zones]
+        self.region.choices = region_choices(self.country.data or "", self.region.data or "")
         return self
 
     def geocoding_text(self) -> list[str]:
@@ -91,7 +96,8 @@ class VenueForm(FlaskForm):
         return [t for i, t in enumerate(tries) if t and t not in tries[:i]]
 
     def fill(self, venue: Any) -> None:
-        for name in ("name", "address", "postcode", "town", "country", "latitude", "longitude"):
+        for name in ("name", "address", "postcode", "town", "country", "region", "latitude",
+                     "longitude"):
             getattr(self, name).data = getattr(venue, name)
         self.timezone.data = venue.timezone
         self.access.data = [a.slug for a in venue.access_features]
@@ -101,6 +107,20 @@ class VenueForm(FlaskForm):
         return VenueData(
             name=(self.name.data or "").strip(), address=(self.address.data or "").strip(),
             town=(self.town.data or "").strip(), country=(self.country.data or "").strip().upper(),
-            postcode=(self.postcode.data or "").strip(),
+            postcode=(self.postcode.data or "").strip(), region=(self.region.data or "").strip(),
             latitude=self.latitude.data, longitude=self.longitude.data,
             timezone=zone, access=tuple(self.access.data or ()))
+
+
+def region_choices(country: str, current: str) -> dict[str, list[SelectChoice]]:
+    """A blank "work it out" choice, then each country's regions, the venue's country first; a
+    value that is no region (kept to re-render what was sent) is offered as sent."""
+    blank = "Work it out from the ZIP or postcode"
+    known = {r.code for c, _ in COUNTRIES for r in regions.regions_of(c)}
+    first: list[SelectChoice] = [SelectChoice("", blank)]
+    if current and current not in known:
+        first.append(SelectChoice(current, current))
+    out: dict[str, list[SelectChoice]] = {"": first}
+    for code, name in sorted(COUNTRIES, key=lambda c: c[0] != country):
+        out[name] = [SelectChoice(r.code, f"{r.name} ({r.short})") for r in regions.regions_of(code)]
+    return out

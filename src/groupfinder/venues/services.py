@@ -1,4 +1,5 @@
-"""Venue rules: the time zone comes from the point unless the organizer overrides it."""
+"""Venue rules: the time zone comes from the point unless the organizer overrides it; the region
+(state or UK nation) comes from the ZIP or postcode, and a typed one must agree with it."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from ..audit import audit
 from ..db import now_utc
 from ..exceptions import InvalidInput
 from ..extensions import db
+from ..geo import gazetteer, regions
+from ..geo.parsing import ParseError, classify
 from ..groups.models import Group, ListingStatus
 from ..transactions import check_version, conflicts, transaction
 from .models import AccessFeature, Venue
@@ -79,6 +82,73 @@ class VenueData:
     longitude: float | None = None
     timezone: str = ""  # empty: taken from the point
     access: tuple[str, ...] = ()
+    region: str = ""  # "TX", "Texas" or "US-TX"; empty: taken from the ZIP/postcode (or point)
+
+
+# --- the region: from the ZIP or postcode, checked against it ---------------------------------
+
+
+@dataclass(frozen=True)
+class RegionAnswer:
+    code: str  # ISO 3166-2, or "" when nothing says it
+    problem: str | None = None  # the field message when the typed region can't be right
+
+
+def _code_row(country: str, postcode: str) -> tuple[gazetteer.GazetteerRow, str] | None:
+    """The gazetteer's ZIP, postcode sector or district for a venue's code, with the code as
+    people write it ("12345", "CF10 1AB"), or None."""
+    if not postcode.strip():
+        return None
+    try:
+        parsed = classify(postcode, (country,))
+    except ParseError:
+        return None
+    if not parsed.is_postcode or parsed.country != country:
+        return None
+    for kind, key in parsed.lookups:
+        row = gazetteer.find_code(db.session, country, kind, key)
+        if row is not None:
+            return row, parsed.code or row.code or ""
+    return None
+
+
+def resolve_region(country: str, postcode: str, typed: str = "", *,
+                   latitude: float | None = None, longitude: float | None = None) -> RegionAnswer:
+    """The region to store for a venue, and the message when the typed one is wrong.
+
+    Typed ("TX", "Texas", "US-TX") and the ZIP/postcode known: they must agree ("ZIP 12345 is
+    in New York (US-NY), not Texas (US-TX)"), never a silent pick of either. Typed only: kept.
+    Blank: the ZIP's or postcode's region, else the nearest ZIP or sector to the point (a UK
+    venue may have no postcode), else "". Reads the gazetteer in the caller's session.
+    """
+    if country not in regions.SUBDIVISIONS:
+        return RegionAnswer("")
+    try:
+        given = regions.parse_region(typed, country)
+    except regions.RegionError as exc:
+        return RegionAnswer("", str(exc))
+    known = _code_row(country, postcode)
+    if known is not None:
+        row, code = known
+        found = regions.region_of_admin1(country, row.admin1)
+        what = f"{regions.POSTCODE_NOUNS[country]} {code}"
+        if given is None:
+            return RegionAnswer(found.code if found else "")
+        if found is None:
+            # Guernsey, Jersey, the Isle of Man: filed under GB, in no nation of it.
+            return RegionAnswer("", f"{what} is in {row.admin1}, not {given.label}; leave the "
+                                    f"{regions.noun(country)} empty.")
+        if found != given:
+            return RegionAnswer(found.code, f"{what} is in {found.label}, not {given.label}.")
+        return RegionAnswer(given.code)
+    if given is not None:
+        return RegionAnswer(given.code)
+    if latitude is not None and longitude is not None:
+        near = gazetteer.nearest_label(db.session, latitude, longitude, (country,))
+        if near is not None:
+            found = regions.region_of_admin1(country, near.row.admin1)
+            return RegionAnswer(found.code if found else "")
+    return RegionAnswer("")
 
 
 def validate_venue(data: VenueData, venue: Any = None, by: Any = None) -> dict[str, list[str]]:
@@ -90,7 +160,7 @@ def validate_venue(data: VenueData, venue: Any = None, by: Any = None) -> dict[s
         if message not in errors.get(name, []):
             errors.setdefault(name, []).append(message)
 
-    for name in ("name", "address", "town", "postcode", "country", "timezone"):
+    for name in ("name", "address", "town", "postcode", "country", "timezone", "region"):
         if problem := validation.single_line_problem(getattr(data, name)):
             err(name, problem)
     if by is not None and not (venue is not None and venue.is_private):
@@ -123,6 +193,9 @@ def validate_venue(data: VenueData, venue: Any = None, by: Any = None) -> dict[s
             err("latitude", "Latitude is between -90 and 90.")
         if not -180 <= data.longitude <= 180:
             err("longitude", "Longitude is between -180 and 180.")
+    if "country" not in errors and "region" not in errors and "postcode" not in errors:
+        if problem := resolve_region(data.country, data.postcode, data.region).problem:
+            err("region", problem)
     return errors
 
 
@@ -157,6 +230,8 @@ def _write_venue(venue: Any, data: VenueData) -> None:
     venue.postcode = " ".join(data.postcode.upper().split())
     venue.town = " ".join(data.town.split())
     venue.country = data.country
+    venue.region = resolve_region(data.country, data.postcode, data.region,
+                                  latitude=data.latitude, longitude=data.longitude).code
     venue.latitude = data.latitude
     venue.longitude = data.longitude
     venue.timezone, venue.timezone_overridden = _resolve_timezone(data)
