@@ -100,7 +100,8 @@ def _stamp(value: dt.datetime) -> str:
 def _venue_cells(venue: Venue) -> dict[str, str]:
     return {"venue_key": key_of(venue, "venue"), "venue_name": venue.name,
             "address": venue.address, "postcode": venue.postcode or "", "town": venue.town,
-            "country": venue.country, "latitude": repr(float(venue.latitude)),
+            "country": venue.country, "region": venue.region or "",
+            "latitude": repr(float(venue.latitude)),
             "longitude": repr(float(venue.longitude)), "timezone": venue.timezone,
             "venue_access": _slugs(venue.access_features)}
 

@@ -37,6 +37,9 @@ Venue (one value per ``venue_key``):
 
 - ``venue_key`` (required), ``venue_name`` (required), ``address`` (street line, required),
   ``postcode``, ``town`` (required), ``country`` (``GB`` or ``US``, required).
+- ``region`` (header ``state`` reads the same): optional, the US state or UK nation as ``TX``,
+  ``Texas`` or ``US-TX`` (``Wales``, ``WLS``, ``GB-WLS``). Empty: worked out from the ZIP or
+  postcode. Given: it must be where the ZIP or postcode is, or the file is refused at that line.
 - ``latitude``, ``longitude``: optional, both or neither. When empty the venue is placed offline
   at the centre of its postcode sector or ZIP (or else its town) and the import says so: give
   coordinates for an exact map pin.
@@ -95,6 +98,7 @@ from typing import Literal
 from zoneinfo import available_timezones
 
 from .. import privacy, validation
+from ..geo import regions
 from ..schedules.recurrence import Frequency, RecurrenceSpec, validate
 
 MAX_BYTES = 5_000_000
@@ -103,8 +107,8 @@ MAX_ROWS = 5_000
 GROUP_COLUMNS = ("group_key", "name", "description", "what_to_expect", "conditions", "audiences",
                  "languages", "access", "cost", "contact_email", "website", "is_sensitive",
                  "area_name", "venue_key", "facilitator_key")
-VENUE_COLUMNS = ("venue_key", "venue_name", "address", "postcode", "town", "country", "latitude",
-                 "longitude", "timezone", "venue_access")
+VENUE_COLUMNS = ("venue_key", "venue_name", "address", "postcode", "town", "country", "region",
+                 "latitude", "longitude", "timezone", "venue_access")
 FACILITATOR_COLUMNS = ("facilitator_key", "facilitator_name", "facilitator_bio",
                        "facilitator_email", "facilitator_phone", "facilitator_show_email",
                        "facilitator_show_phone")
@@ -132,7 +136,7 @@ MAX_LENGTHS = {"group_key": 80, "venue_key": 80, "facilitator_key": 80, "cost": 
 # The other columns (keys, lists, codes, numbers, dates) are parsed strictly and so refuse control
 # characters already, each with its own message.
 SINGLE_LINE_COLUMNS = ("name", "cost", "website", "area_name", "venue_name", "address", "postcode",
-                       "town", "facilitator_name", "facilitator_phone")
+                       "town", "region", "facilitator_name", "facilitator_phone")
 MULTI_LINE_COLUMNS = ("description", "what_to_expect", "facilitator_bio")
 # One meeting per line; each line is single-line text, checked by its own parser.
 LIST_LINE_COLUMNS = ("cancellations", "moves")
@@ -240,6 +244,7 @@ class VenueRecord:
     longitude: float | None
     timezone: str
     access: tuple[str, ...]
+    region: str = ""  # ISO 3166-2 or ""; checked against the postcode by the importer (gazetteer)
 
     def line_of(self, column: str) -> int:
         return self.lines.get(column, self.line)
@@ -336,8 +341,13 @@ def _decode(data: bytes | str, problems: list[Problem]) -> str | None:
         return None
 
 
+# Other names a header may give a column.
+HEADER_ALIASES = {"state": "region"}
+
+
 def _header_name(text: str) -> str:
-    return re.sub(r"[\s-]+", "_", text.strip().lower())
+    name = re.sub(r"[\s-]+", "_", text.strip().lower())
+    return HEADER_ALIASES.get(name, name)
 
 
 def _records(text: str, problems: list[Problem]) -> Iterable[tuple[int, list[str]]]:
@@ -655,7 +665,7 @@ def _merge(rows: list[_Row], columns: Sequence[str], what: str, key: str,
 def _norm(column: str, value: str) -> str:
     if column in ("conditions", "audiences", "languages", "access", "venue_access"):
         return ";".join(sorted({s.lower() for s in _list(value)}))
-    if column in ("country", "is_sensitive", "postcode", "timezone"):
+    if column in ("country", "is_sensitive", "postcode", "timezone", "region"):
         return " ".join(value.lower().split())
     return " ".join(value.split())
 
@@ -881,6 +891,12 @@ def _venue(key: str, rows: list[_Row], vocab: Vocabulary | None,
     if country and country not in ("GB", "US"):
         problems.append(Problem(lines["country"], "country", f"'{values['country']}' is not a "
                                                              "country we cover; use GB or US"))
+    region = None
+    if country in ("GB", "US"):
+        try:
+            region = regions.parse_region(values.get("region", ""), country)
+        except regions.RegionError as exc:
+            problems.append(Problem(lines["region"], "region", str(exc)))
     lat = parse("latitude", _coordinate, -90, 90, "Latitude")
     lng = parse("longitude", _coordinate, -180, 180, "Longitude")
     if bool(values.get("latitude")) != bool(values.get("longitude")):
@@ -902,7 +918,8 @@ def _venue(key: str, rows: list[_Row], vocab: Vocabulary | None,
         address=" ".join(values["address"].split()),
         postcode=" ".join(values.get("postcode", "").upper().split()),
         town=" ".join(values["town"].split()), country=country,
-        latitude=lat, longitude=lng, timezone=zone, access=access)
+        latitude=lat, longitude=lng, timezone=zone, access=access,
+        region=region.code if region else "")
 
 
 _ZONES: frozenset[str] | None = None

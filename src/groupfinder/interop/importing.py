@@ -85,6 +85,7 @@ from ..venues.models import AccessFeature, Venue
 from ..venues.services import (
     VenueData,
     create_venue,
+    resolve_region,
     timezone_at,
     update_venue,
     validate_venue,
@@ -182,6 +183,7 @@ class _Place:
     longitude: float
     timezone: str
     timezone_overridden: bool
+    region: str = ""  # ISO 3166-2: the file's, checked against the postcode, or worked out from it
 
     # The attributes privacy.compute_public_point reads.
     @property
@@ -314,7 +316,14 @@ def _place_venues(parsed: ParsedFile, problems: list[Problem]) -> dict[str, _Pla
                                     f"venue '{key}' is not inside any time zone; check its point, "
                                     "or give the timezone"))
             continue
-        places[key] = _Place(venue, lat, lng, zone, bool(venue.timezone) and zone != from_point)
+        region = resolve_region(venue.country, venue.postcode, venue.region,
+                                latitude=lat, longitude=lng)
+        if region.problem:  # a ZIP in another state: an error at the line, never a silent pick
+            problems.append(Problem(venue.line_of("region" if venue.region else "postcode"),
+                                    "region", f"venue '{key}': {region.problem}"))
+            continue
+        places[key] = _Place(venue, lat, lng, zone, bool(venue.timezone) and zone != from_point,
+                             region.code)
     return places
 
 
@@ -345,7 +354,7 @@ def _check_app_rules(parsed: ParsedFile, places: dict[str, _Place], problems: li
         venue = place.record
         data = VenueData(name=venue.name, address=venue.address, town=venue.town,
                          country=venue.country, postcode=venue.postcode, latitude=place.latitude,
-                         longitude=place.longitude)
+                         longitude=place.longitude, region=place.region)
         for name, messages in validate_venue(data).items():
             column = {"name": "venue_name"}.get(name, name)
             problems.extend(Problem(venue.line_of(column), column, m) for m in messages)
@@ -436,13 +445,14 @@ def _slugs(items: Iterable[Any]) -> tuple[str, ...]:
 
 def _venue_state(venue: Venue) -> tuple[Any, ...]:
     return (venue.name, venue.address, venue.postcode, venue.town, venue.country, venue.latitude,
-            venue.longitude, venue.timezone, venue.timezone_overridden, _slugs(venue.access_features))
+            venue.longitude, venue.timezone, venue.timezone_overridden, _slugs(venue.access_features),
+            venue.region)
 
 
 def _place_state(place: _Place) -> tuple[Any, ...]:
     v = place.record
     return (v.name, v.address, v.postcode, v.town, v.country, place.latitude, place.longitude,
-            place.timezone, place.timezone_overridden, tuple(sorted(v.access)))
+            place.timezone, place.timezone_overridden, tuple(sorted(v.access)), place.region)
 
 
 _LOCATION = slice(1, 7)  # address … longitude in the states above
@@ -762,7 +772,7 @@ def _venue_data(place: _Place) -> VenueData:
                      country=record.country, postcode=record.postcode, latitude=place.latitude,
                      longitude=place.longitude,
                      timezone=place.timezone if place.timezone_overridden else "",
-                     access=tuple(sorted(record.access)))
+                     access=tuple(sorted(record.access)), region=place.region)
 
 
 @contextlib.contextmanager
