@@ -188,3 +188,13 @@ def test_every_five_digit_code_is_a_zip_with_its_zeros(n):
     text = f"{n:05d}"
     q = classify(text, countries=("US",))
     assert (q.kind, q.code) == (Kind.us_zip, text)
+
+
+@pytest.mark.parametrize("text, state", [
+    ("Test City, TX 12345", "TX"), ("Test City, Texas 12345", "TX"), ("Austin, Texas, 78701", "TX"),
+    ("Atlanta GA 30303", "GA"), ("2841 Walnut Street, Atlanta, GA 30303, USA", "GA"),
+    ("Test City, 12345", None), ("5 Zq Avenue, New York 10001", None),  # the city, not the state
+    ("1600 Pennsylvania Ave, Washington 20500", None)])
+def test_the_state_written_before_a_zip_is_kept_for_the_check(text, state):
+    q = classify(text)
+    assert q.kind == Kind.us_zip and q.state == state

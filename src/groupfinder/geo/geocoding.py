@@ -43,6 +43,7 @@ from .models import GeocodeCache
 from .parsing import (
     MSG_EMPTY,
     US_STATE_CODES,
+    US_STATES,
     Kind,
     ParseError,
     PlaceCandidate,
@@ -251,7 +252,8 @@ class GazetteerGeocoder(Geocoder):
             for kind, key in parsed.lookups:
                 row = gazetteer.find_code(session, parsed.country or "", kind, key)
                 if row is not None:
-                    return [_location(row, gazetteer.label_of(row))]
+                    # A ZIP in another state than the one written: no answer, not the ZIP's.
+                    return [] if state_conflict(parsed, row) else [_location(row, gazetteer.label_of(row))]
             return []
         if parsed.kind == Kind.coordinates:
             near = gazetteer.nearest_label(session, parsed.lat or 0.0, parsed.lng or 0.0, countries)
@@ -526,6 +528,8 @@ class GeocodingService:
             for kind, key in parsed.lookups:
                 row = gazetteer.find_code(session, parsed.country or "", kind, key)
                 if row is not None:
+                    if conflict := state_conflict(parsed, row):
+                        raise InvalidInput(conflict, field_errors={"where": [conflict]})
                     return Origin(gazetteer.label_of(row), row.lat, row.lng, row.kind, row.country,
                                   code=row.code)
         noun = "ZIP code" if parsed.kind == Kind.us_zip else "postcode"
@@ -643,6 +647,19 @@ class GeocodingService:
 def _with_notice(origin: Origin, notice: str) -> Origin:
     return Origin(origin.label, origin.latitude, origin.longitude, origin.precision, origin.country,
                   origin.alternatives, notice, origin.code)
+
+
+def state_conflict(parsed: Query, row: GazetteerRow) -> str | None:
+    """The message when the address names a state its ZIP is not in ("Test City, TX 12345":
+    ZIP 12345 is in New York): the ZIP is not silently believed over the state, nor the
+    state over the ZIP."""
+    if not parsed.state or row.country != "US" or not row.admin1:
+        return None
+    found = US_STATE_CODES.get(row.admin1)
+    if found is None or found == parsed.state:
+        return None
+    return (f"ZIP {parsed.code} is in {row.admin1} (US-{found}), not {US_STATES[parsed.state]} "
+            f"(US-{parsed.state}). Check the ZIP code and the state.")
 
 
 def _blank(value: Any) -> bool:

@@ -98,6 +98,9 @@ class Query:
     places: tuple[PlaceCandidate, ...] = ()
     message: str | None = None  # for malformed_postcode / unsupported_code
     lookups: tuple[tuple[str, str], ...] = field(default=())  # (gazetteer kind, code key) to try
+    # The US state written before a trailing ZIP ("Test City, TX 12345" → "TX"): the ZIP must
+    # be in it, or the answer is an error (``geocoding``), never the ZIP's state silently.
+    state: str | None = None
 
     @property
     def is_postcode(self) -> bool:
@@ -193,6 +196,7 @@ _UK_PARTIAL = re.compile(rf"^({_UK_OUT}) ?(\d[A-Z]|\d[A-Z]{{3,}}|\d{{2,}}[A-Z]{{
 _UK_TRAILING_FULL = re.compile(rf"(?:^|[\s,])({_UK_OUT}) ?(\d[A-Z]{{2}})$")
 _US_ZIP = re.compile(r"^(\d{5})(?:[-\s]?\d{4})?$")
 _US_TRAILING_ZIP = re.compile(r"(?:^|[\s,])(?:[A-Z]{2}\s+)?(\d{5})(?:-\d{4})?$")
+_BEFORE_ZIP = re.compile(r"^(.*?)[\s,]*\d{5}(?:-\d{4})?$")
 
 
 def _uk_full(outward: str, inward: str) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -238,8 +242,13 @@ def _classify_code(text: str, countries: Sequence[str]) -> Query | None:
 
 
 def _trailing_code(text: str, countries: Sequence[str]) -> Query | None:
-    """A postcode or ZIP at the end of an address: "10 Downing St, London SW1A 2AA"."""
-    last = text.rsplit(",", 1)[-1].strip().upper()
+    """A postcode or ZIP at the end of an address: "10 Downing St, London SW1A 2AA", also with
+    the country after it ("2841 Walnut Street, Atlanta, GA 30303, USA")."""
+    body = text
+    head, _, tail = text.rpartition(",")
+    if head.strip() and any(fold(tail) in _COUNTRY_ALIASES.get(c, ()) for c in countries):
+        body = head.strip()
+    last = body.rsplit(",", 1)[-1].strip().upper()
     if "GB" in countries:
         m = _UK_TRAILING_FULL.search(last)
         if m:
@@ -247,8 +256,33 @@ def _trailing_code(text: str, countries: Sequence[str]) -> Query | None:
             return Query(Kind.uk_full_postcode, text, "GB", code, lookups=lookups)
     if "US" in countries:
         m = _US_TRAILING_ZIP.search(last)
-        if m and ("," in text or m.group(0).strip() != m.group(1)):
-            return Query(Kind.us_zip, text, "US", m.group(1), lookups=(("zip", m.group(1)),))
+        if m and ("," in body or m.group(0).strip() != m.group(1)):
+            return Query(Kind.us_zip, text, "US", m.group(1), lookups=(("zip", m.group(1)),),
+                         state=_state_before_zip(body))
+    return None
+
+
+# State names that are also the names of big cities: "5th Avenue, New York 10001" names the
+# city, so only their codes (NY, WA) count as a state before a ZIP.
+_CITY_LIKE_STATES = frozenset({"new york", "washington"})
+
+
+def _state_before_zip(text: str) -> str | None:
+    """The state of "…, TX 12345", "…, Texas 12345", "…, Texas, 12345" or "Atlanta GA 30303"."""
+    parts = [p.strip() for p in text.split(",")]
+    before = _BEFORE_ZIP.match(parts[-1])
+    words = before.group(1).strip() if before else ""
+    if not words and len(parts) > 1:  # "Austin, Texas, 78701"
+        words = parts[-2]
+    if len(parts) > 1 and words.upper() in US_STATES:
+        return words.upper()
+    last_word = words.rsplit(" ", 1)[-1]
+    if last_word in US_STATES:  # "Atlanta GA 30303": a code in capitals ends the words
+        return last_word
+    key = fold(words)
+    for code, name in US_STATES.items():
+        if len(parts) > 1 and key == fold(name) and key not in _CITY_LIKE_STATES:
+            return code
     return None
 
 
