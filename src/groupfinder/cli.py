@@ -311,10 +311,11 @@ def _project_commands() -> list[click.Command]:
 
     from .accounts.cli import create_admin_command
     from .interop.export_views import export_command
+    from .interop.sources_cli import sources_command
 
     return [db_command, export_command, import_listings_command, check_deploy_command,
             backup_command, create_admin_command, load_reference_data_command, seed_demo_command,
-            worker_command, remind_listings_command]
+            worker_command, remind_listings_command, sources_command]
 
 
 def register_commands(app: Flask) -> None:

@@ -18,11 +18,12 @@ from .organisations.models import Invitation, Membership, Organisation
 from .readcache import DataGeneration
 from .review.models import ProblemReport
 from .schedules.models import Cancellation, MeetingChange, Schedule
+from .sources.models import Source
 from .venues.models import AccessFeature, Venue
 
 __all__ = [
     "AccessFeature", "AuditEntry", "Audience", "DataGeneration", "ListingRevision", "ProblemReport",
     "RevisionStatus", "Cancellation", "Condition", "Facilitator", "GazetteerEntry",
-    "GeocodeCache", "Group", "Invitation", "Membership", "Organisation", "Language", "ListingStatus", "MeetingChange", "OutboxMail", "Role", "Schedule",
+    "GeocodeCache", "Group", "Invitation", "Membership", "Organisation", "Language", "ListingStatus", "MeetingChange", "OutboxMail", "Role", "Schedule", "Source",
     "User", "Venue",
 ]

@@ -36,7 +36,8 @@ WEB = ("flask", "flask_wtf", "flask_login", "flask_limiter", "flask_talisman", "
 # Intended layers, lowest first: a package may import those before it, never those after it.
 # (The organizer area's blueprint is the root module ``organizer``, which imports no feature:
 # each feature's pages register on it.)
-LAYERS = ["geo", "audit", "accounts", "venues", "facilitators", "schedules", "groups",
+LAYERS = ["geo", "audit", "accounts", "venues", "facilitators", "schedules", "organisations",
+          "sources", "groups",
           "review", "pages", "feeds", "api", "interop"]
 
 # Imports against the layers that are allowed, and why. They all carry the place rule across

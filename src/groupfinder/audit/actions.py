@@ -21,6 +21,8 @@ class AuditAction(enum.StrEnum):
     group_flagged_out_of_date = "group.flagged_out_of_date"
     group_hidden_unconfirmed = "group.hidden_unconfirmed"
     import_applied = "import.applied"
+    source_added = "source.added"
+    source_refreshed = "source.refreshed"
     schedule_added = "schedule.added"
     schedule_edited = "schedule.edited"
     schedule_deleted = "schedule.deleted"
@@ -63,6 +65,8 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.group_flagged_out_of_date: "Marked a listing \"may be out of date\" (no answer to two reminders)",
     AuditAction.group_hidden_unconfirmed: "Took an unconfirmed listing out of search results",
     AuditAction.import_applied: "Imported a file of listings",
+    AuditAction.source_added: "Added a listing source (a Meeting Guide feed)",
+    AuditAction.source_refreshed: "Refreshed the listings of a source",
     AuditAction.schedule_added: "Added meeting times",
     AuditAction.schedule_edited: "Changed meeting times",
     AuditAction.schedule_deleted: "Deleted meeting times",

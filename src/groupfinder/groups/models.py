@@ -13,6 +13,7 @@ from ..db import UTCDateTime, now_utc
 from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..organisations.models import Organisation
+from ..sources.models import Source
 from ..venues.models import AccessFeature, Venue
 
 if TYPE_CHECKING:
@@ -111,6 +112,11 @@ class Group(db.Model):
     # The organisation that runs the listing; its team manages it together (permissions).
     organisation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
+    # Provenance (interop.sources): the feed the listing came from, its key there, and a hash
+    # of the listing as that feed last made it (a different hash now: edited here since).
+    source_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sources.id", ondelete="SET NULL"))
+    source_key: Mapped[str | None] = mapped_column(sa.String(100))
+    source_hash: Mapped[str | None] = mapped_column(sa.String(64))
     # The public location: the venue's point, or for a sensitive group its H3 cell's centre.
     public_lat: Mapped[float | None]
     public_lng: Mapped[float | None]
@@ -131,6 +137,7 @@ class Group(db.Model):
 
     venue: Mapped[Venue | None] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
+    source: Mapped[Source | None] = relationship()
     conditions: Mapped[list[Condition]] = relationship(
         secondary=group_conditions, order_by=Condition.slug)
     audiences: Mapped[list[Audience]] = relationship(
@@ -150,6 +157,10 @@ class Group(db.Model):
         # Nearest-first search: expanding bounding box over the public point (docs/geo.md §3.6).
         sa.Index("ix_groups_status_public_lat_lng", "status", "public_lat", "public_lng"),
     )
+
+
+# One listing per entry of a source (the entry's key is the feed's primary key).
+sa.Index("uq_groups_source_id_source_key", Group.source_id, Group.source_key, unique=True)
 
 
 class ListingReminder(db.Model):
