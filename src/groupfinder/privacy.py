@@ -62,6 +62,22 @@ class PublicLocation:
     postcode: str | None = None
     town: str | None = None
     reason: str = ""  # SENSITIVE or SHARED_PLACE when approximate
+    # The state or UK nation (ISO 3166-2, "US-GA"; "" when unknown), shown in every case: it is
+    # far coarser than the area. ``locality``: the venue's town, in every case too, only for
+    # the standard address forms that need a town to be found on a map ("Area, City, ST, USA").
+    region: str = ""
+    locality: str | None = None
+    country: str = ""
+
+    @property
+    def town_line(self) -> str:
+        """The postal address's town line: "Atlanta, GA 30303" (US), "Salford M5 4WT" (UK);
+        empty when approximate (no postcode or ZIP is ever public then)."""
+        if self.approximate:
+            return ""
+        from .geo.regions import town_line
+
+        return town_line(self.country, self.town or "", self.region, self.postcode or "")
 
     @property
     def one_line(self) -> str:
@@ -192,12 +208,17 @@ def public_location(group: _GroupLike) -> PublicLocation | None:
         return PublicLocation(approximate=True,
                               area=group.area_name or (default_area_name(v) if v else ""),
                               latitude=group.public_lat, longitude=group.public_lng,
-                              reason=SENSITIVE if group.is_sensitive else SHARED_PLACE)
+                              reason=SENSITIVE if group.is_sensitive else SHARED_PLACE,
+                              region=getattr(v, "region", "") or "" if v else "",
+                              locality=getattr(v, "town", None) or None if v else None,
+                              country=v.country if v else "")
     return PublicLocation(
         approximate=False, area=group.area_name or (v.town if v else ""),
         latitude=group.public_lat, longitude=group.public_lng,
         venue_name=v.name if v else None, address=v.address if v else None,
         postcode=v.postcode or None if v else None, town=v.town if v else None,
+        region=getattr(v, "region", "") or "" if v else "", locality=v.town if v else None,
+        country=v.country if v else "",
     )
 
 

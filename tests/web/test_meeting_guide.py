@@ -329,7 +329,11 @@ def test_sensitive_groups_show_only_their_area(backend, mg_demo):
         assert mine
         for e in mine:
             assert e["approximate"] == "yes"
-            assert e["location"] == e["formatted_address"] == g.area_name
+            assert e["location"] == g.area_name
+            # "Area, City, ST, USA": the area first, never the street or the ZIP/postcode.
+            assert e["formatted_address"].startswith(g.area_name)
+            assert e["formatted_address"].endswith(", USA" if v.country == "US" else ", UK")
+            assert v.postcode not in e["formatted_address"]
             assert (e["latitude"], e["longitude"]) == (g.public_lat, g.public_lng)
             assert "region" not in e
             assert "organizer shares the exact address" in e["location_notes"]
@@ -441,13 +445,28 @@ def test_mapping_of_one_ordinary_group(backend, app, mg_client):
 
 def test_sign_language_is_asl_at_us_venues(backend, app, mg_client):
     venue = make_venue(name="Zq US Hall", address="5 Zq Avenue", postcode="10001", town="New York",
-                       country="US", latitude=40.75, longitude=-73.99, timezone="America/New_York")
+                       country="US", region="US-NY", latitude=40.75, longitude=-73.99,
+                       timezone="America/New_York")
     group = make_group(venue=venue, access_features=[_vocab(AccessFeature, "sign-language")],
                        languages=[_vocab(Language, "en")])
     db.session.commit()
     (entry,) = by_group(mg_client.get(URL).get_json())[group.id]
     assert entry["types"] == ["ASL", "EN"]
-    assert entry["formatted_address"] == "5 Zq Avenue, New York 10001, USA"
+    assert entry["formatted_address"] == "5 Zq Avenue, New York, NY 10001, USA"
+    assert (entry["state"], entry["region"]) == ("NY", "New York")
+
+
+def test_a_private_us_place_is_area_city_state_country(backend, app, mg_client):
+    venue = make_venue(name="Zq Quiet Rooms", address="2841 Zqwalnut Street", postcode="30303",
+                       town="Atlanta", country="US", region="US-GA", latitude=33.7525,
+                       longitude=-84.3915, timezone="America/New_York")
+    group = make_group(name="Zq Riverside Circle", venue=venue, is_sensitive=True,
+                       area_name="Riverside", schedules=[make_schedule(weekdays="3")])
+    db.session.commit()
+    (entry,) = by_group(mg_client.get(URL).get_json())[group.id]
+    assert entry["formatted_address"] == "Riverside, Atlanta, GA, USA"
+    assert (entry["location"], entry["state"], entry["approximate"]) == ("Riverside", "GA", "yes")
+    assert "region" not in entry and "30303" not in json.dumps(entry)
 
 
 def test_a_group_without_a_current_schedule_is_still_listed(backend, app, mg_client):
@@ -470,7 +489,9 @@ def test_sensitive_group_entry(backend, app, mg_client):
     response = mg_client.get(URL)
     (entry,) = by_group(response.get_json())[group.id]
     assert entry["approximate"] == "yes"
-    assert entry["location"] == entry["formatted_address"] == "Leeds (LS9)"
+    assert entry["location"] == "Leeds (LS9)"
+    assert entry["formatted_address"] == "Leeds (LS9), UK"  # the area names the town already
+    assert "state" not in entry
     assert (entry["latitude"], entry["longitude"]) == (group.public_lat, group.public_lng)
     assert (entry["latitude"], entry["longitude"]) != (53.79104, -1.52386)
     assert "region" not in entry
@@ -527,11 +548,35 @@ def test_rule_approximate_entries_carry_no_street_address(backend, mg_demo):
     assert approximate
     for e in approximate:
         group = groups[int(GROUP_URL.match(e["url"]).group(1))]
-        assert e["formatted_address"] == e["location"] == group.area_name
+        assert e["location"] == group.area_name
+        assert e["formatted_address"].startswith(group.area_name)
+        if group.venue.country == "US":  # "Area, City, ST, USA": no street, no ZIP
+            assert re.fullmatch(r"[^\d]+, [A-Z]{2}, USA", e["formatted_address"]), e["formatted_address"]
+        else:
+            assert e["formatted_address"].endswith(", UK")
         assert group.venue.address not in json.dumps(e, ensure_ascii=False)
+        assert group.venue.postcode not in e["formatted_address"]
         assert not re.match(r"\d", e["formatted_address"])
     for e in mg_demo["doc"]:
         assert e["approximate"] in ("yes", "no")
+
+
+def test_rule_exact_addresses_are_the_standard_form_with_the_state(backend, mg_demo):
+    """US: "2841 Walnut Street, Atlanta, GA 30303, USA" and ``state``; UK: "12 High Street,
+    Salford M5 4WT, UK" (no nation in a UK address). Every US entry, exact or not, has its state."""
+    groups = published_groups()
+    exact = [e for e in mg_demo["doc"] if e["approximate"] == "no"]
+    assert exact
+    for e in mg_demo["doc"]:
+        v = groups[int(GROUP_URL.match(e["url"]).group(1))].venue
+        if v.country == "US":
+            assert v.region.startswith("US-") and e["state"] == v.region[3:]
+        else:
+            assert "state" not in e
+        if e["approximate"] == "no":
+            expected = (f"{v.address}, {v.town}, {v.region[3:]} {v.postcode}, USA" if v.country == "US"
+                        else f"{v.address}, {v.town} {v.postcode}, UK")
+            assert e["formatted_address"] == expected
 
 
 def test_rule_contact_1_email_comes_with_contact_1_name(backend, mg_demo):

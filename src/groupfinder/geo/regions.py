@@ -104,6 +104,15 @@ def region_of_admin1(country: str, admin1: str | None) -> Region | None:
     return None
 
 
+def town_line(country: str, town: str, region: str, postcode: str) -> str:
+    """The town line of a postal address as each country writes it: "Atlanta, GA 30303" (a US
+    state's code between town and ZIP), "Salford M5 4WT" (UK: no nation in an address)."""
+    found = from_code(region)
+    if country == "US" and found is not None:
+        return ", ".join(p for p in (town, " ".join(p for p in (found.short, postcode) if p)) if p)
+    return " ".join(p for p in (town, postcode) if p)
+
+
 def _country_name(country: str) -> str:
     return {"GB": "the UK", "US": "the US"}.get(country, country)
 

@@ -37,11 +37,17 @@ start and end dates of a schedule ("Starts …", "Until …" in ``notes``); canc
 pauses (``notes``, plus ``TC``); a facilitator (never exported); BSL and other sign languages
 than ASL (no code); the cost of a group (not exported); conditions (custom types, below).
 
+Addresses: ``formatted_address`` is the one-line form geocoders expect ("2841 Walnut Street,
+Atlanta, GA 30303, USA"; "12 High Street, Salford M5 4WT, UK": UK addresses carry no nation),
+and a US entry has the spec's ``state`` ("GA"). ``region`` (the spec's grouping, "usually a
+neighborhood or city") is the town.
+
 Privacy (docs/security-privacy.md §2.4): every location comes from ``privacy.public_location``. A
-sensitive group has ``approximate: "yes"``, ``location`` and ``formatted_address`` = its area
-name, ``latitude``/``longitude`` = the centre of its cell, no ``region`` (the venue's town could
-be narrower than the area the organizer chose) and ``location_notes`` saying the organizer
-shares the address.
+group at a private place has ``approximate: "yes"``, ``location`` = its area name,
+``formatted_address`` = "Area, City, ST, USA" (the area, the town unless the area names it, the
+state, the country: no street, no ZIP, so a geocoder finds the right city rather than another
+"Riverside"), ``latitude``/``longitude`` = the centre of its cell, no ``region`` and
+``location_notes`` saying the organizer shares the address.
 Moves go through ``privacy.public_exceptions``. The only contact is the group's own public
 contact email (``contact_1_email``; the spec has no plain ``email`` field), named by the group's
 name (``contact_1_name``: TSML UI shows a contact only when it has a name, and the spec's
@@ -77,6 +83,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .. import privacy
+from ..geo import regions
 from ..schedules.recurrence import Frequency, Meeting, RecurrenceSpec, meetings
 from ..schedules.words import Clock, describe, describe_pause, format_date, format_time
 
@@ -145,6 +152,7 @@ ENTRY_SCHEMA: dict[str, Any] = {
         "location": {"type": "string", "minLength": 1},
         "location_notes": {"type": "string", "minLength": 1},
         "formatted_address": {"type": "string", "minLength": 1},
+        "state": {"type": "string", "pattern": "^[A-Z]{2}$"},
         "region": {"type": "string", "minLength": 1},
         "latitude": {"type": "number", "minimum": -90, "maximum": 90},
         "longitude": {"type": "number", "minimum": -180, "maximum": 180},
@@ -271,18 +279,26 @@ def _base(group: Any, ctx: ExportContext, location: privacy.PublicLocation | Non
     if group.venue is not None:
         out["timezone"] = group.venue.timezone
     if location is not None:
+        country = COUNTRY_NAMES.get(group.venue.country, group.venue.country)
+        region = regions.from_code(location.region)
+        state = region.short if region is not None and region.country == "US" else None
         if location.approximate:
             out["location"] = location.area
             out["location_notes"] = SENSITIVE_NOTE
-            out["formatted_address"] = location.area
+            town = location.locality
+            if town and town.casefold() in location.area.casefold():
+                town = None  # "Atlanta" or "Leeds (LS9)": the area already names it
+            out["formatted_address"] = ", ".join(
+                p for p in (location.area, town, state, country) if p)
         else:
             if location.venue_name:
                 out["location"] = location.venue_name
-            place = " ".join(p for p in (location.town, location.postcode) if p)
-            country = COUNTRY_NAMES.get(group.venue.country, group.venue.country)
-            out["formatted_address"] = ", ".join(p for p in (location.address, place, country) if p)
+            out["formatted_address"] = ", ".join(
+                p for p in (location.address, location.town_line, country) if p)
             if location.town:
                 out["region"] = location.town
+        if state:
+            out["state"] = state
         out["latitude"] = location.latitude
         out["longitude"] = location.longitude
         out["approximate"] = "yes" if location.approximate else "no"
