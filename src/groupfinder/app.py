@@ -140,6 +140,7 @@ def _register_blueprints(app: Flask) -> None:
     from .groups import manage_views as _listing_pages  # noqa: F401
     from .groups.confirm_views import bp as confirm_bp
     from .groups.map_views import bp as maps_bp
+    from .groups.organisation_views import bp as organisations_bp
     from .groups.views import bp as groups_bp
     from .interop import csv_views as _csv_downloads  # noqa: F401  (on manage and review)
     from .interop.export_views import bp as exports_bp
@@ -152,6 +153,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(pages_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(maps_bp)  # Leaflet under /static/vendor, map and directions helpers
+    app.register_blueprint(organisations_bp)  # an organisation's public page
     app.register_blueprint(feeds_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(api_bp)

@@ -218,9 +218,9 @@ def test_search_parameters_are_all_documented(document):
     params = {p["name"]: p for p in (
         _resolve(document, ref, "")[0] for ref in document["paths"][f"{API}/groups"]["get"]["parameters"])}
     assert set(params) == {"where", "lat", "lng", "radius_km", "condition", "day", "audience",
-                           "language", "access", "starts_after", "starts_before", "limit", "cursor",
-                           "this_week"}
-    for name in ("condition", "day", "audience", "language", "access"):
+                           "language", "access", "organisation", "starts_after", "starts_before",
+                           "limit", "cursor", "this_week"}
+    for name in ("condition", "day", "audience", "language", "access", "organisation"):
         assert params[name]["schema"]["type"] == "array" and params[name]["explode"] is True
     assert params["day"]["schema"]["items"]["enum"] == list(DAYS)
     assert params["radius_km"]["schema"] == {"type": "number", "minimum": 1.0, "maximum": 200.0,

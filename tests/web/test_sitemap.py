@@ -52,7 +52,8 @@ def test_the_sitemap_lists_every_public_page_and_nothing_private(app, client):
     db.session.commit()
 
     index = paths(locs(client, "/sitemap.xml"))
-    assert index == ["/sitemaps/pages-1.xml", "/sitemaps/groups-1.xml", "/sitemaps/facilitators-1.xml"]
+    assert index == ["/sitemaps/pages-1.xml", "/sitemaps/groups-1.xml", "/sitemaps/facilitators-1.xml",
+                     "/sitemaps/organisations-1.xml"]
     assert paths(locs(client, "/sitemaps/pages-1.xml")) == ["/", "/about", "/privacy"]
     groups = paths(locs(client, "/sitemaps/groups-1.xml"))
     assert groups == [f"/groups/{public.id}/{public.slug}"]
@@ -73,6 +74,7 @@ def test_every_listed_page_answers_200(client):
 
 @pytest.mark.parametrize("path", ["/sitemaps/groups-0.xml", "/sitemaps/groups-2.xml",
                                   "/sitemaps/pages-2.xml", "/sitemaps/other-1.xml",
+                                  "/sitemaps/organisations-2.xml",
                                   "/sitemaps/groups-99999999999.xml"])
 def test_a_part_that_does_not_exist_is_404(client, path):
     assert client.get(path).status_code == 404

@@ -62,6 +62,8 @@ def _group_properties() -> dict[str, Any]:
                     "description": "This group in the API (`GET /api/v1/groups/{id}`)."},
         "calendar_url": {"type": "string", "format": "uri",
                          "description": "The group's meetings as an iCalendar feed (.ics)."},
+        "organisation": {**_nullable("OrganisationRef"),
+                         "description": "The organisation that runs the group, or null."},
         "conditions": {"type": "array", "items": {"type": "string"}, "uniqueItems": True,
                        "description": "Condition slugs (see `/api/v1/conditions`)."},
         "audience": {"type": "array", "items": {"type": "string"}, "uniqueItems": True,
@@ -93,6 +95,24 @@ def _group_properties() -> dict[str, Any]:
         "may_be_out_of_date": {"type": "boolean",
                                "description": "Nobody confirmed the listing after two reminders: "
                                               "check with the group before going."},
+    }
+
+
+def _organisation_properties() -> dict[str, Any]:
+    return {
+        "slug": {"type": "string", "description": "Its stable id in URLs and the `organisation` "
+                                                  "search filter."},
+        "name": {"type": "string"},
+        "description": {"type": "string", "description": "In the organisation's words (may be "
+                                                         "empty)."},
+        "website": {"type": ["string", "null"], "description": "Its own website, if any."},
+        "url": {"type": "string", "format": "uri", "description": "The organisation's HTML page."},
+        "api_url": {"type": "string", "format": "uri",
+                    "description": "This organisation in the API."},
+        "calendar_url": {"type": "string", "format": "uri",
+                         "description": "The meetings of all its published groups (.ics)."},
+        "group_count": {"type": "integer", "minimum": 0,
+                        "description": "How many of its groups are listed in search."},
     }
 
 
@@ -176,6 +196,28 @@ def _schemas() -> dict[str, Any]:
                         "description": "The facilitator's HTML page."},
             }),
         "GroupSummary": _object("A group in search results.", group),
+        "OrganisationRef": _object(
+            "The organisation that runs a group.",
+            {"slug": {"type": "string", "description": "Its id in URLs and the `organisation` "
+                                                       "search filter."},
+             "name": {"type": "string"},
+             "url": {"type": "string", "format": "uri",
+                     "description": "The organisation's HTML page."}}),
+        "Organisation": _object(
+            "An organisation that runs at least one published group (no other is public).",
+            _organisation_properties()),
+        "OrganisationGroup": _object(
+            "One of an organisation's groups: a search result's fields, without a distance.",
+            {**group, "distance_km": {"type": "null", "description": "Always null here."}}),
+        "OrganisationDetail": _object(
+            "An organisation with the groups it runs that are listed in search, by name.",
+            {**_organisation_properties(),
+             "groups": {"type": "array", "items": _ref("OrganisationGroup")}}),
+        "OrganisationList": _object(
+            "Organisations by slug, one page at a time.",
+            {"items": {"type": "array", "items": _ref("Organisation"), "maxItems": MAX_LIMIT},
+             "next": {"type": ["string", "null"], "format": "uri",
+                      "description": "The next page, or null on the last page."}}),
         "GroupDetail": _object("One group: a search result's fields and more.", detail),
         "SearchResults": _object(
             "Groups nearest first (ties by id), one page at a time.",
@@ -251,6 +293,8 @@ def _example_group(base: str) -> dict[str, Any]:
         "url": f"{base}/groups/42/riverside-anxiety-peer-support",
         "api_url": f"{base}{API}/groups/42",
         "calendar_url": f"{base}/groups/42/calendar.ics",
+        "organisation": {"slug": "exampleton-peer-network", "name": "Exampleton Peer Network",
+                         "url": f"{base}/organisations/exampleton-peer-network"},
         "conditions": ["anxiety", "depression"],
         "audience": ["adults"],
         "languages": ["en"],
@@ -269,6 +313,15 @@ def _example_group(base: str) -> dict[str, Any]:
         "details_confirmed_on": "2026-11-20",
         "may_be_out_of_date": False,
     }
+
+
+def _example_organisation(base: str) -> dict[str, Any]:
+    slug = "exampleton-peer-network"
+    return {"slug": slug, "name": "Exampleton Peer Network",
+            "description": "A small charity running peer support groups across Exampleton.",
+            "website": "https://exampleton-peers.example.org",
+            "url": f"{base}/organisations/{slug}", "api_url": f"{base}{API}/organisations/{slug}",
+            "calendar_url": f"{base}/organisations/{slug}.ics", "group_count": 1}
 
 
 def _examples(base: str) -> dict[str, Any]:
@@ -362,6 +415,16 @@ def _examples(base: str) -> dict[str, Any]:
                 "errors": {}, "request_id": "2c3d4e5f60718293",
             },
         },
+        "Organisations": {
+            "summary": "A page of organisations",
+            "value": {"items": [_example_organisation(base)],
+                      "next": f"{base}{API}/organisations?limit=1&cursor=ZXhhbXBsZXRvbi1wZWVyLW5ldHdvcms"},
+        },
+        "OrganisationDetail": {
+            "summary": "An organisation and its groups",
+            "value": {**_example_organisation(base),
+                      "groups": [{**group, "distance_km": None}]},
+        },
         "Conditions": {
             "summary": "Conditions",
             "value": {"items": [{"slug": "anxiety", "name": "Anxiety",
@@ -440,6 +503,7 @@ def _parameters(default_radius_km: float) -> dict[str, Any]:
         "audience": _slug_filter("audience", "Audience", "audiences"),
         "language": _slug_filter("language", "Language (BCP 47 tag)", "languages"),
         "access": _slug_filter("access", "Accessibility feature", "access-features", all_of=True),
+        "organisation": _slug_filter("organisation", "Organisation", "organisations"),
         "starts_after": {
             "name": "starts_after", "in": "query", "required": False,
             "description": "Meetings starting at or after this local time of the meeting "
@@ -473,6 +537,11 @@ def _parameters(default_radius_km: float) -> dict[str, Any]:
             "name": "id", "in": "path", "required": True,
             "description": "A group's id.",
             "schema": {"type": "integer", "minimum": 1},
+        },
+        "organisation_slug": {
+            "name": "slug", "in": "path", "required": True,
+            "description": "An organisation's slug.",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 120},
         },
     }
 
@@ -511,6 +580,9 @@ def _responses() -> dict[str, Any]:
             problem, "GeocodingUnavailable", media=PROBLEM_JSON, headers=("Retry-After",)),
         "NotFound": _json("No published group has this id.", problem, "NotFound",
                           media=PROBLEM_JSON),
+        "OrganisationNotFound": _json(
+            "No organisation with this slug runs a published group.", problem, "NotFound",
+            media=PROBLEM_JSON),
         "Error": _json("Any other error (405, 500, 503 when the database is unavailable).",
                        problem, media=PROBLEM_JSON),
     }
@@ -532,8 +604,8 @@ def _vocabulary_path(name: str, summary: str, *examples: str) -> dict[str, Any]:
 
 def _paths() -> dict[str, Any]:
     search_params = ["where", "lat", "lng", "radius_km", "condition", "day", "audience",
-                     "language", "access", "starts_after", "starts_before", "this_week", "limit",
-                     "cursor"]
+                     "language", "access", "organisation", "starts_after", "starts_before",
+                     "this_week", "limit", "cursor"]
     return {
         f"{API}/groups": {"get": {
             "operationId": "searchGroups",
@@ -562,6 +634,36 @@ def _paths() -> dict[str, Any]:
             "responses": {
                 "200": _json("The group.", _ref("GroupDetail"), "GroupDetail"),
                 "404": {"$ref": "#/components/responses/NotFound"},
+                "default": {"$ref": "#/components/responses/Error"},
+            },
+        }},
+        f"{API}/organisations": {"get": {
+            "operationId": "listOrganisations",
+            "tags": ["organisations"],
+            "summary": "Organisations that run published groups",
+            "description": "By slug, one page at a time (`limit`, then follow `next`). An "
+                           "organisation is public once it runs a published group.",
+            "parameters": [{"$ref": "#/components/parameters/limit"},
+                           {"$ref": "#/components/parameters/cursor"}],
+            "responses": {
+                "200": _json("A page of organisations.", _ref("OrganisationList"),
+                             "Organisations"),
+                "422": {"$ref": "#/components/responses/InvalidSearch"},
+                "default": {"$ref": "#/components/responses/Error"},
+            },
+        }},
+        f"{API}/organisations/{{slug}}": {"get": {
+            "operationId": "getOrganisation",
+            "tags": ["organisations"],
+            "summary": "One organisation and its groups",
+            "description": "The organisation and the groups it runs that are listed in search "
+                           "(a private place is its area only); its `calendar_url` holds the "
+                           "meetings of all its published groups.",
+            "parameters": [{"$ref": "#/components/parameters/organisation_slug"}],
+            "responses": {
+                "200": _json("The organisation.", _ref("OrganisationDetail"),
+                             "OrganisationDetail"),
+                "404": {"$ref": "#/components/responses/OrganisationNotFound"},
                 "default": {"$ref": "#/components/responses/Error"},
             },
         }},
@@ -615,6 +717,8 @@ def openapi_document() -> dict[str, Any]:
         "servers": [{"url": base, "description": "This installation"}],
         "tags": [
             {"name": "groups", "description": "Search and read groups."},
+            {"name": "organisations", "description": "Who runs the groups (the `organisation` "
+                                                     "filter's values)."},
             {"name": "vocabularies", "description": "The values the filters accept."},
             {"name": "meta", "description": "About the API itself."},
         ],

@@ -61,6 +61,28 @@ def schedule_texts(group: Group) -> list[str]:
     return [describe_current(s.spec(zone), today, clock=clock) for s in group.schedules]
 
 
+def dump_organisation_ref(org: Any) -> dict[str, Any] | None:
+    """The organisation that runs a group, as the group's JSON (and the pages' summaries) carry
+    it. Public: a published group's organisation has a page."""
+    if org is None:
+        return None
+    return {"slug": org.slug, "name": org.name,
+            "url": absolute_url("organisations.page", slug=org.slug)}
+
+
+def dump_organisation(org: Any, *, group_count: int) -> dict[str, Any]:
+    return {
+        "slug": org.slug,
+        "name": org.name,
+        "description": org.description or "",
+        "website": org.website or None,
+        "url": absolute_url("organisations.page", slug=org.slug),
+        "api_url": absolute_url("api.organisation", slug=org.slug),
+        "calendar_url": absolute_url("feeds.organisation", slug=org.slug),
+        "group_count": group_count,
+    }
+
+
 def dump_group(group: Group, *, distance_km: float | None, next_meeting: Meeting | None) -> dict[str, Any]:
     access = sorted({a.slug for a in group.access_features}
                     | ({a.slug for a in group.venue.access_features} if group.venue else set()))
@@ -70,6 +92,7 @@ def dump_group(group: Group, *, distance_km: float | None, next_meeting: Meeting
         "url": absolute_url("groups.detail", group_id=group.id, slug=group.slug),
         "api_url": absolute_url("api.group", group_id=group.id),
         "calendar_url": absolute_url("feeds.group", group_id=group.id),
+        "organisation": dump_organisation_ref(group.organisation),
         "conditions": [c.slug for c in group.conditions],
         "audience": [a.slug for a in group.audiences],
         "languages": [lang.slug for lang in group.languages],

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, jsonify, request
 
+from ..exceptions import InvalidInput
 from ..extensions import csrf
+from ..groups.criteria import MAX_LIMIT
 from ..groups.models import Audience, Condition, Language
+from ..groups.organisation_queries import (
+    get_public_organisation,
+    list_organisation_groups,
+    list_public_organisations,
+    listed_group_counts,
+)
 from ..groups.queries import get_public_group, list_vocabulary, next_meeting, upcoming_meetings
 from ..groups.search import run_search
 from ..permissions import public_blueprint
@@ -51,6 +61,62 @@ def group(group_id: int) -> Any:
     meetings = upcoming_meetings(grp, now, 10)
     coming = next((m for m in meetings if m.status != "cancelled"), None) or next_meeting(grp, now)
     return jsonify(schemas.dump_group_detail(grp, meetings, coming))
+
+
+ORGANISATIONS_PER_PAGE = 20
+
+
+@bp.get("/organisations")
+def organisations() -> Any:
+    """Public organisations by slug, a page at a time (``limit``, then follow ``next``)."""
+    limit, after = _list_paging(request.args)
+    found = list_public_organisations(after=after, limit=limit)
+    page, more = found[:limit], len(found) > limit
+    counts = listed_group_counts([o.id for o in page])
+    next_url = None
+    if more and page:
+        next_url = absolute_url("api.organisations") + "?" + urlencode(
+            [("limit", str(limit)), ("cursor", _encode_slug(page[-1].slug))])
+    return jsonify({"items": [schemas.dump_organisation(o, group_count=counts.get(o.id, 0))
+                              for o in page], "next": next_url})
+
+
+@bp.get("/organisations/<slug>")
+def organisation(slug: str) -> Any:
+    org = get_public_organisation(slug)
+    now = dt.datetime.now(dt.UTC)
+    groups = list_organisation_groups(org)
+    body = schemas.dump_organisation(org, group_count=len(groups))
+    body["groups"] = [schemas.dump_group(g, distance_km=None, next_meeting=next_meeting(g, now))
+                      for g in groups]
+    return jsonify(body)
+
+
+def _encode_slug(slug: str) -> str:
+    return base64.urlsafe_b64encode(slug.encode()).decode().rstrip("=")
+
+
+def _list_paging(args: Any) -> tuple[int, str | None]:
+    """``limit`` (1–``MAX_LIMIT``) and the slug a ``cursor`` carries; ``InvalidInput`` per field."""
+    errors: dict[str, list[str]] = {}
+    limit, after = ORGANISATIONS_PER_PAGE, None
+    text = (args.get("limit") or "").strip()
+    if text:
+        if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+            errors["limit"] = [f"Limit must be a whole number from 1 to {MAX_LIMIT}."]
+        else:
+            limit = int(text)
+    cursor = (args.get("cursor") or "").strip()
+    if cursor:
+        try:
+            after = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+            if not after or len(after) > 200 or not after.isprintable():
+                raise ValueError(cursor)
+        except (ValueError, UnicodeDecodeError, binascii.Error):
+            errors["cursor"] = ["This cursor is not valid."]
+    if errors:
+        raise InvalidInput("Some parameters are not valid.", field_errors=errors)
+    return limit, after
 
 
 def _vocabulary(model: type, *extra: str) -> Any:

@@ -94,7 +94,8 @@ def _join(words: Sequence[str], last: str) -> str:
 def search_feed_name(*, place: str, conditions: Sequence[str] = (), days: Sequence[int] = (),
                      starts_after: dt.time | None = None, starts_before: dt.time | None = None,
                      audiences: Sequence[str] = (), languages: Sequence[str] = (),
-                     access: Sequence[str] = (), clock: Any = "12h") -> str:
+                     access: Sequence[str] = (), clock: Any = "12h",
+                     organisations: Sequence[str] = ()) -> str:
     """A search feed's name, saying its filters and place as a person would: "Anxiety groups on
     Mondays near M1 1AE", "Support groups for Women, in Welsh, on Mondays or Thursdays,
     starting 6:00–9:00 pm, near Leeds". Names are the vocabularies' own (any of them matches,
@@ -107,6 +108,8 @@ def search_feed_name(*, place: str, conditions: Sequence[str] = (), days: Sequen
         parts.append(f"in {_join(languages, 'or')}")
     if access:
         parts.append(f"with {_join([a[0].lower() + a[1:] for a in access], 'and')}")
+    if organisations:
+        parts.append(f"run by {_join(organisations, 'or')}")
     if days:
         parts.append(f"on {_join([DAY_NAMES[d] + 's' for d in sorted(set(days))], 'or')}")
     if starts_after and starts_before:

@@ -40,8 +40,10 @@ from ..geo.distance import to_unit
 from ..geo.locale import place_locale
 from ..groups.criteria import SearchRequest, parse_search_args
 from ..groups.models import Audience, Condition, Language
+from ..groups.organisation_queries import get_public_organisation, list_organisation_groups
 from ..groups.queries import get_public_group, list_facilitator_groups, vocabulary_slugs
 from ..groups.search import run_search
+from ..organisations.models import Organisation
 from ..permissions import public_blueprint
 from ..readcache import DataGeneration, cache, current_token
 from ..schedules.recurrence import Frequency, RecurrenceSpec, meetings
@@ -154,6 +156,26 @@ def facilitator(facilitator_id: int) -> Any:
     return _cached_feed(build)
 
 
+@bp.get("/organisations/<slug>.ics")
+def organisation(slug: str) -> Any:
+    def build() -> tuple[bytes, dt.datetime, str]:
+        org = get_public_organisation(slug)
+        groups = list_organisation_groups(org, listed_only=False)
+        series = [s for g in groups for s in group_series(g)]
+        zones = sorted({s.spec.timezone for s in series})
+        info = FeedInfo(name=f"Meetings run by {org.name}",
+                        description=f"Support group meetings {org.name} runs, from groupfinder "
+                                    f"({absolute_url('organisations.page', slug=org.slug)}).",
+                        uid=f"feed-organisation-{org.id}@{uid_host()}",
+                        timezone=zones[0] if len(zones) == 1 else None,
+                        empty_reason=f"No meetings of groups run by {org.name} are listed at "
+                                     "the moment.")
+        modified = max(last_modified(series), org.updated_at.astimezone(dt.UTC).replace(microsecond=0))
+        return build_calendar(info, series, year=_year()), modified, f"organisation-{org.slug}.ics"
+
+    return _cached_feed(build)
+
+
 @bp.get("/search/calendar.ics")
 def search() -> Any:
     parsed = _search_request()  # a bad parameter is a 422 here, as it would be in the build
@@ -217,7 +239,8 @@ def search_feed_title(req: SearchRequest, origin_label: str) -> str:
         conditions=_names(Condition, req.conditions), days=req.days,
         starts_after=req.starts_after, starts_before=req.starts_before,
         audiences=_names(Audience, req.audiences), languages=_names(Language, req.languages),
-        access=_names(AccessFeature, req.access), clock=current_app.config["CLOCK"])
+        access=_names(AccessFeature, req.access), clock=current_app.config["CLOCK"],
+        organisations=_names(Organisation, req.organisations))
 
 
 def _names(model: Any, slugs: tuple[str, ...]) -> list[str]:

@@ -39,6 +39,7 @@ class SearchRequest:
     limit: int
     cursor: str | None
     this_week: bool = False
+    organisations: tuple[str, ...] = ()  # slugs of public organisations (any of them)
 
     def cache_key(self) -> tuple[tuple[str, object], ...]:
         """The question asked, as sorted (name, value) pairs with every list sorted: equal for
@@ -144,6 +145,7 @@ def parse_search_args(
     audiences = slugs("audience", "audience", "audience")
     languages = slugs("language", "language", "language")
     access = slugs("access", "access", "accessibility feature")
+    organisations = slugs("organisation", "organisation", "organisation")
 
     days: list[int] = []
     for d in _many(args, "day"):
@@ -190,7 +192,7 @@ def parse_search_args(
         where=where, latitude=lat, longitude=lng, radius_km=radius_km, conditions=conditions,
         days=tuple(sorted(set(days))), starts_after=starts_after, starts_before=starts_before,
         audiences=audiences, languages=languages, access=access, limit=limit,
-        cursor=_one(args, "cursor"), this_week=this_week,
+        cursor=_one(args, "cursor"), this_week=this_week, organisations=organisations,
     )
 
 

@@ -25,6 +25,7 @@ from ..exceptions import InvalidInput, NotFound
 from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..geo.distance import bounding_box, haversine_sql
+from ..organisations.models import Organisation
 from ..schedules.models import MeetingChange, Schedule
 from ..schedules.recurrence import Meeting, meetings, next_meetings
 from ..venues.models import AccessFeature, Venue, venue_access
@@ -69,6 +70,7 @@ class SearchCriteria:
     # The results page's quick filter: "today", "tomorrow" or "week", in each venue's own zone
     # (``search_results`` only; see groups.timing.local_window).
     meets_on: str | None = None
+    organisations: tuple[str, ...] = ()  # run by any of these (slugs of public organisations)
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,9 @@ def _filters(c: SearchCriteria, today: dt.date) -> list[sa.ColumnElement[bool]]:
         out.append(linked(group_audiences, Audience, "audience_id", c.audiences))
     if c.languages:
         out.append(linked(group_languages, Language, "language_id", c.languages))
+    if c.organisations:
+        out.append(g.organisation_id.in_(sa.select(Organisation.id).where(
+            Organisation.slug.in_(c.organisations))))
     for slug in c.access:  # every requested feature, held by the venue or by the group
         out.append(sa.or_(
             sa.exists().where(venue_access.c.venue_id == g.venue_id,
@@ -221,7 +226,7 @@ def _load_groups(ids: Sequence[int]) -> dict[int, Group]:
         selectinload(Group.venue).selectinload(Venue.access_features),
         selectinload(Group.conditions), selectinload(Group.audiences),
         selectinload(Group.languages), selectinload(Group.access_features),
-        selectinload(Group.facilitators),
+        selectinload(Group.facilitators), selectinload(Group.organisation),
         selectinload(Group.schedules).options(
             selectinload(Schedule.cancellations),
             selectinload(Schedule.changes).selectinload(MeetingChange.new_venue),
@@ -558,9 +563,19 @@ def vocabulary_names() -> dict[str, dict[str, str]]:
 
 
 def _vocabulary_names() -> dict[str, dict[str, str]]:
-    return {kind: {slug: name for slug, name in db.session.execute(sa.select(model.slug, model.name))}
-            for kind, model in (("condition", Condition), ("audience", Audience),
-                                ("language", Language), ("access", AccessFeature))}
+    names = {kind: {slug: name for slug, name in db.session.execute(sa.select(model.slug, model.name))}
+             for kind, model in (("condition", Condition), ("audience", Audience),
+                                 ("language", Language), ("access", AccessFeature))}
+    names["organisation"] = dict(db.session.execute(
+        sa.select(Organisation.slug, Organisation.name).where(_public_organisation())).all())
+    return names
+
+
+def _public_organisation() -> sa.ColumnElement[bool]:
+    """An organisation is public once it runs a published group (before that, its name is
+    nobody's business): only those are search's ``organisation`` values."""
+    return Organisation.id.in_(sa.select(Group.organisation_id).where(
+        Group.status == ListingStatus.published))
 
 
 def _vocabulary_slugs() -> dict[str, set[str]]:
@@ -569,6 +584,8 @@ def _vocabulary_slugs() -> dict[str, set[str]]:
         "audience": set(db.session.scalars(sa.select(Audience.slug))),
         "language": set(db.session.scalars(sa.select(Language.slug))),
         "access": set(db.session.scalars(sa.select(AccessFeature.slug))),
+        "organisation": set(db.session.scalars(
+            sa.select(Organisation.slug).where(_public_organisation()))),
     }
 
 

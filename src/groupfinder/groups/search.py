@@ -87,7 +87,8 @@ def run_search(args: Mapping[str, Sequence[str]], *, radius_param: str = "radius
         latitude=origin.latitude, longitude=origin.longitude, radius_km=req.radius_km,
         conditions=req.conditions, days=req.days, starts_after=req.starts_after,
         starts_before=req.starts_before, audiences=req.audiences, languages=req.languages,
-        access=req.access, limit=limit, after=after, meets_between=week)
+        access=req.access, limit=limit, after=after, meets_between=week,
+        organisations=req.organisations)
     return SearchOutcome(req, origin, search_groups(criteria, now=now, load=load))
 
 
@@ -202,7 +203,8 @@ def run_results_page(args: Mapping[str, Sequence[str]], *,
         latitude=origin.latitude, longitude=origin.longitude, radius_km=req.radius_km,
         conditions=req.conditions, days=req.days, starts_after=req.starts_after,
         starts_before=req.starts_before, audiences=req.audiences, languages=req.languages,
-        access=req.access, limit=PER_PAGE, meets_on=options.when)
+        access=req.access, limit=PER_PAGE, meets_on=options.when,
+        organisations=req.organisations)
     page = search_results(criteria, offset=(options.page - 1) * PER_PAGE, per_page=PER_PAGE,
                           sort=options.sort, now=now)
 
@@ -213,7 +215,7 @@ def run_results_page(args: Mapping[str, Sequence[str]], *,
     chip_list = chips(pairs, conditions=req.conditions, days=req.days, when=options.when,
                       starts_after=req.starts_after, starts_before=req.starts_before,
                       audiences=req.audiences, languages=req.languages, access=req.access,
-                      names=names, clock=clock)
+                      names=names, clock=clock, organisations=req.organisations)
     cards = [ResultCard(r, *_when(r, now, locale, clock), contact=_contact(r.group))
              for r in page.results]
     shown = len(page.results)
@@ -253,7 +255,8 @@ def run_results_page(args: Mapping[str, Sequence[str]], *,
 def _without_kind(c: SearchCriteria, kind: str) -> SearchCriteria:
     fields = {"condition": {"conditions": ()}, "day": {"days": ()}, "when": {"meets_on": None},
               "time": {"starts_after": None, "starts_before": None}, "audience": {"audiences": ()},
-              "language": {"languages": ()}, "access": {"access": ()}}[kind]
+              "language": {"languages": ()}, "access": {"access": ()},
+              "organisation": {"organisations": ()}}[kind]
     return replace(c, **fields)  # type: ignore[arg-type]
 
 

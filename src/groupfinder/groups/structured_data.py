@@ -1,12 +1,15 @@
 """schema.org JSON-LD for a group's page, so search engines and apps can read when and where it
-meets. Built only from what the page itself shows: a private place is its area with a
-``GeoCircle`` around the published cell centre, never the venue's address or point.
+meets, and for an organisation's page (its groups' events). Built only from what the page itself
+shows: a private place is its area with a ``GeoCircle`` around the published cell centre, never
+the venue's address or point.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from .. import privacy
 from ..schedules.recurrence import Meeting
@@ -35,8 +38,9 @@ def _place(group: Any, loc: privacy.PublicLocation) -> dict[str, Any]:
 
 
 def group_json_ld(group: Any, *, url: str, next_meeting: Meeting | None,
-                  today: dt.date) -> dict[str, Any] | None:
-    """An ``Event`` with its ``eventSchedule``; ``None`` for a group with no place yet."""
+                  today: dt.date, organisation_url: str | None = None) -> dict[str, Any] | None:
+    """An ``Event`` with its ``eventSchedule``; ``None`` for a group with no place yet. With
+    ``organisation_url``, the organisation that runs it is the event's ``organizer``."""
     loc = privacy.public_location(group)
     if loc is None or group.venue is None:
         return None
@@ -55,7 +59,34 @@ def group_json_ld(group: Any, *, url: str, next_meeting: Meeting | None,
         "keywords": ", ".join(c.name for c in group.conditions) or None,
         "inLanguage": [lang.slug for lang in group.languages] or None,
     }
+    org = getattr(group, "organisation", None)
+    if org is not None and organisation_url:
+        data["organizer"] = {"@type": "Organization", "name": org.name, "url": organisation_url}
     if next_meeting is not None:
         data["startDate"] = next_meeting.starts_at.isoformat()
         data["endDate"] = next_meeting.ends_at.isoformat()
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def organisation_json_ld(org: Any, *, url: str, groups: Sequence[tuple[Any, Meeting | None]],
+                         group_url: Callable[[Any], str], now: dt.datetime) -> dict[str, Any]:
+    """An organisation's page: an ``Organization`` with ``sameAs`` its website and one ``Event``
+    per (group, next meeting) it runs, each as the group's own page gives it."""
+    events = []
+    for group, upcoming in groups:
+        zone = ZoneInfo(group.venue.timezone) if group.venue is not None else dt.UTC
+        event = group_json_ld(group, url=group_url(group), next_meeting=upcoming,
+                              today=now.astimezone(zone).date(), organisation_url=url)
+        if event is not None:
+            event.pop("@context", None)
+            events.append(event)
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Organization",
+        "name": org.name,
+        "url": url,
+        "description": (org.description or "").strip() or None,
+        "sameAs": org.website or None,
+        "event": events or None,
+    }
     return {k: v for k, v in data.items() if v is not None}

@@ -24,6 +24,7 @@ KINDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("audience", ("audience",), "“who it's for”"),
     ("language", ("language",), "language"),
     ("access", ("access",), "accessibility"),
+    ("organisation", ("organisation",), "organisation"),
 )
 PAGING = ("page", "cursor")  # never kept when the question changes
 
@@ -114,9 +115,9 @@ def time_words(after: dt.time | None, before: dt.time | None, clock: str = "12h"
 def chips(pairs: Pairs, *, conditions: Sequence[str], days: Sequence[int], when: str | None,
           starts_after: dt.time | None, starts_before: dt.time | None, audiences: Sequence[str],
           languages: Sequence[str], access: Sequence[str], names: Mapping[str, Mapping[str, str]],
-          clock: str = "12h") -> list[Chip]:
+          clock: str = "12h", organisations: Sequence[str] = ()) -> list[Chip]:
     """One chip per applied value (one for the start time), in ``KINDS`` order. ``names`` maps
-    a kind ("condition", "audience", "language", "access") to {slug: name}."""
+    a kind ("condition", "audience", "language", "access", "organisation") to {slug: name}."""
     out: list[Chip] = []
 
     def each(kind: str, slugs: Sequence[str]) -> None:
@@ -124,6 +125,8 @@ def chips(pairs: Pairs, *, conditions: Sequence[str], days: Sequence[int], when:
             label = names.get(kind, {}).get(slug, slug)
             if kind == "language":
                 label = f"In {label}"
+            elif kind == "organisation":
+                label = f"Run by {label}"
             out.append(Chip(kind, label, _without_values(pairs, kind, slug)))
 
     each("condition", conditions)
@@ -138,6 +141,7 @@ def chips(pairs: Pairs, *, conditions: Sequence[str], days: Sequence[int], when:
     each("audience", audiences)
     each("language", languages)
     each("access", access)
+    each("organisation", organisations)
     return out
 
 

@@ -85,7 +85,9 @@ def detail(group_id: int, slug: str | None = None) -> Any:
     zone = ZoneInfo(group.venue.timezone) if group.venue is not None else dt.UTC
     json_ld = group_json_ld(
         group, url=absolute_url("groups.detail", group_id=group.id, slug=group.slug),
-        next_meeting=next_up, today=now.astimezone(zone).date())
+        next_meeting=next_up, today=now.astimezone(zone).date(),
+        organisation_url=group.organisation and absolute_url(
+            "organisations.page", slug=group.organisation.slug))
     # The group's own country chooses miles or km (DISTANCE_UNIT may force one), as search does.
     unit = place_locale(group.venue.country if group.venue is not None else None,
                         current_app.config["DISTANCE_UNIT"]).unit

@@ -2,7 +2,8 @@
 
 ``/sitemap.xml`` is always an index of files of at most ``CHUNK`` URLs (the protocol allows
 50,000 a file), so a site of any size is listed the same way: the site's own pages, then the
-published groups and the facilitators of published groups in id ranges. A listing that left
+published groups and the facilitators of published groups in id ranges, then the organisations
+that run a listed group (one file: ``groups.organisation_queries.sitemap_rows``). A listing that left
 search for going unconfirmed is left out too (its page stays for those who have the link).
 """
 

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, jsonify, render_template
 
 from ..extensions import db
+from ..groups.organisation_queries import sitemap_rows
 from ..groups.queries import search_form_context
 from ..permissions import public_blueprint
 from ..readcache import cache, current_token
@@ -56,15 +57,17 @@ def sitemap_index() -> Any:
             [absolute_url("pages.sitemap_part", part="pages", n=1)]
             + [absolute_url("pages.sitemap_part", part="groups", n=n) for n in range(1, groups + 1)]
             + [absolute_url("pages.sitemap_part", part="facilitators", n=n)
-               for n in range(1, people + 1)])
+               for n in range(1, people + 1)]
+            + [absolute_url("pages.sitemap_part", part="organisations", n=1)])
     return _xml(cache().get_or_build("sitemap-index", current_token(), build))
 
 
-@bp.get("/sitemaps/<any(pages, groups, facilitators):part>-<int:n>.xml")
+@bp.get("/sitemaps/<any(pages, groups, facilitators, organisations):part>-<int:n>.xml")
 def sitemap_part(part: str, n: int) -> Any:
-    if not 1 <= n <= 10_000 or (part == "pages" and n != 1):
+    # Organisations are few (each runs many groups): one file, like the site's own pages.
+    if not 1 <= n <= 10_000 or (part in ("pages", "organisations") and n != 1):
         abort(404)
-    if part != "pages":
+    if part in ("groups", "facilitators"):
         groups, people = cache().get_or_build("sitemap-counts", current_token(), sitemap.chunk_counts)
         if n > (groups if part == "groups" else people):
             abort(404)
@@ -72,6 +75,9 @@ def sitemap_part(part: str, n: int) -> Any:
     def build() -> str:
         if part == "pages":
             return sitemap.urlset((absolute_url(e), None) for e in sitemap.STATIC_PAGES)
+        if part == "organisations":
+            return sitemap.urlset((absolute_url("organisations.page", slug=slug), modified)
+                                  for slug, modified in sitemap_rows())
         if part == "groups":
             return sitemap.urlset(
                 (absolute_url("groups.detail", group_id=gid, slug=slug), modified)
