@@ -144,6 +144,8 @@ def _register_blueprints(app: Flask) -> None:
     from .groups.views import bp as groups_bp
     from .interop import csv_views as _csv_downloads  # noqa: F401  (on manage and review)
     from .interop.export_views import bp as exports_bp
+    from .organisations import manage_views as _organisation_pages  # noqa: F401
+    from .organisations.join_views import bp as organisation_join_bp
     from .organizer import bp as manage_bp
     from .pages.views import bp as pages_bp
     from .review.report_views import bp as reports_bp
@@ -161,6 +163,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(confirm_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(organisation_join_bp)  # accepting an invitation to a team
     app.register_blueprint(manage_bp)
 
 

@@ -127,3 +127,15 @@ def test_an_organizer_without_an_organisation_gets_one_named_for_them(app):
     services.create_organisation(OrganisationData(name="Second"), by=bob)
     with pytest.raises(InvalidInput):
         services.ensure_organisation_for(bob)
+
+
+def test_an_invitation_works_only_for_the_invited_address(app):
+    ann, bob, cat = (make_user(f"{n}@example.org") for n in ("ann", "bob", "cat"))
+    db.session.commit()
+    org = services.create_organisation(OrganisationData(name="Team"), by=ann)
+    token = services.invite(org, "Bob@Example.org", "member", by=ann)
+    with pytest.raises(services.WrongAccount):
+        services.accept_invitation(token, by=cat)
+    assert db.session.get(Membership, (org.id, cat.id)) is None
+    services.accept_invitation(token, by=bob)  # still usable by the right account
+    assert db.session.get(Membership, (org.id, bob.id)).role == MemberRole.member

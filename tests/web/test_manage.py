@@ -15,6 +15,7 @@ from groupfinder.accounts.models import User
 from groupfinder.extensions import db
 from groupfinder.facilitators.models import Facilitator
 from groupfinder.groups.models import Condition, Group, ListingStatus
+from groupfinder.organisations.services import OrganisationData, create_organisation
 from groupfinder.review.models import ListingRevision
 from groupfinder.schedules.models import Schedule
 from groupfinder.venues.models import Venue
@@ -389,21 +390,29 @@ def test_another_organizer_gets_404_for_every_manage_url_of_a_group(client, alic
     person = Facilitator(owner_id=alice.id, name="Sam", email="sam@example.org")
     db.session.add(person)
     db.session.commit()
+    org = create_organisation(OrganisationData(name="Alice's charity"), by=alice)
     before = (group.version, group.venue.version, schedule.version, person.version)
     sign_in(client, bob)
     tok = token(client)
-    gid, sid = group.id, schedule.id
+    gid, sid, oid = group.id, schedule.id, org.id
     urls = [
         f"/manage/groups/{gid}", f"/manage/groups/{gid}/submit", f"/manage/groups/{gid}/co-organizers",
         f"/manage/groups/{gid}/confirm", f"/manage/venues/{group.venue_id}", f"/manage/groups/{gid}/schedules/new",
         f"/manage/groups/{gid}/schedules/{sid}", f"/manage/groups/{gid}/schedules/{sid}/delete",
         f"/manage/groups/{gid}/meetings", f"/manage/facilitators/{person.id}",
+        f"/manage/organisations/{oid}", f"/manage/organisations/{oid}/invite",
+        f"/manage/organisations/{oid}/members/{alice.id}/role",
+        f"/manage/organisations/{oid}/members/{alice.id}/remove",
+        f"/manage/organisations/{oid}/leave",
     ]
     covered = {rule.endpoint for rule in client.application.url_map.iter_rules()
                if rule.endpoint.startswith("manage.") and rule.arguments}
     assert covered == {"manage.group_edit", "manage.group_submit", "manage.co_organizer", "manage.group_confirm",
                        "manage.venue_edit", "manage.schedule_new", "manage.schedule_edit",
-                       "manage.schedule_delete", "manage.meetings", "manage.facilitator_edit"}
+                       "manage.schedule_delete", "manage.meetings", "manage.facilitator_edit",
+                       "manage.organisation", "manage.organisation_invite",
+                       "manage.organisation_member_role", "manage.organisation_member_remove",
+                       "manage.organisation_leave"}
     post = {"csrf_token": tok, "name": "Hijacked", "email": "bob@example.org", "version": "1",
             "kind": "weekly", "weekdays": ["1"], "start_time": "10:00", "duration_minutes": "60",
             "first_date": "2026-12-01", "conditions": ["anxiety"], "languages": ["en"],
@@ -411,7 +420,8 @@ def test_another_organizer_gets_404_for_every_manage_url_of_a_group(client, alic
             "original_start": _next_tuesday().isoformat(), "address": "1 X St", "town": "Y",
             "country": "GB", "latitude": "53.4", "longitude": "-2.2"}
     for url in urls:
-        if not url.endswith(("/submit", "/co-organizers", "/delete", "/confirm")):
+        if not url.endswith(("/submit", "/co-organizers", "/delete", "/confirm", "/invite",
+                             "/role", "/remove", "/leave")):
             assert client.get(url).status_code == 404, url
         assert client.post(url, data=post).status_code == 404, url
     # The organizer's own groups and venues exist, and someone else's id in a form is refused.

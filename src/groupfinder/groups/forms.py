@@ -21,7 +21,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import Optional
+from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from ..extensions import db
@@ -33,6 +33,9 @@ from ..formfields import (
     SingleLine,
     ValidEmail,
 )
+from ..organisations.models import Organisation
+from ..organisations.queries import organisations_of
+from ..permissions import team_scope
 from ..venues.models import AccessFeature, Venue
 from .models import Audience, Condition, Language
 from .services import ListingData, validate_listing
@@ -65,11 +68,13 @@ class GroupForm(ServiceChecked, FlaskForm):
     accept_public_venue = BooleanField(
         "I understand that this venue's address has been public, and want to go ahead")
     area_name = StringField("Area shown to the public", validators=[Optional(), SingleLine()])
+    organisation_id = SelectField("Organisation", coerce=optional_int, validate_choice=False)
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
     save = SubmitField("Save")
 
     def load_choices(self, user: Any, group: Any = None) -> GroupForm:
-        """Vocabularies, and the venues and facilitators ``user`` owns (plus the group's own)."""
+        """Vocabularies, the venues and facilitators ``user`` and their teams may use (plus the
+        group's own), and the organisations ``user`` may put the listing in (admins: all)."""
         self._editor, self._group = user, group  # for ``service_problems``
         self.conditions.choices = _vocab(Condition)
         self.audiences.choices = _vocab(Audience)
@@ -84,7 +89,22 @@ class GroupForm(ServiceChecked, FlaskForm):
         self.venue_id.choices = [SelectChoice("", "Not chosen yet")] + [
             SelectChoice(v.id, f"{v.name}, {v.address}, {v.town}") for v in venues]
         self.facilitator_ids.choices = [SelectChoice(p.id, p.name) for p in people]
+        orgs = (list(db.session.scalars(sa.select(Organisation).order_by(
+            sa.func.lower(Organisation.name), Organisation.id)))
+            if user.is_admin else organisations_of(user))
+        if group is not None and group.organisation is not None and group.organisation not in orgs:
+            orgs.append(group.organisation)  # a co-organizer outside its team keeps it
+        self._organisation_required = bool(orgs)
+        self.organisation_id.choices = (
+            [SelectChoice("", "Choose…")] if len(orgs) != 1 else []) + [
+            SelectChoice(o.id, o.name) for o in orgs]
+        if len(orgs) == 1 and self.organisation_id.data is None:
+            self.organisation_id.data = orgs[0].id
         return self
+
+    def validate_organisation_id(self, field: Any) -> None:
+        if getattr(self, "_organisation_required", False) and field.data is None:
+            raise ValidationError("Choose the organisation that runs this group.")
 
     def service_problems(self) -> dict[str, list[str]]:
         editor = getattr(self, "_editor", None)
@@ -99,6 +119,9 @@ class GroupForm(ServiceChecked, FlaskForm):
             getattr(self, name).data = getattr(data, name)
         for name in ("conditions", "audiences", "languages", "access", "facilitator_ids"):
             getattr(self, name).data = list(getattr(data, name))
+        # An edit stored before organisations existed keeps the group's.
+        self.organisation_id.data = data.organisation_id or (
+            self._group.organisation_id if getattr(self, "_group", None) is not None else None)
 
     def listing_data(self) -> ListingData:
         def text(value: str | None) -> str:
@@ -115,6 +138,7 @@ class GroupForm(ServiceChecked, FlaskForm):
             area_name=text(self.area_name.data) or None if self.is_sensitive.data else None,
             venue_id=self.venue_id.data,
             facilitator_ids=tuple(self.facilitator_ids.data or ()),
+            organisation_id=self.organisation_id.data,
         )
 
 
@@ -128,5 +152,6 @@ def _vocab(model: type) -> list[SelectChoice]:
 
 
 def _own(model: type, user: Any) -> list[Any]:
-    return list(db.session.scalars(sa.select(model).where(model.owner_id == user.id)
+    """Their own and their teams' (``permissions.team_scope``)."""
+    return list(db.session.scalars(sa.select(model).where(team_scope(model, user))
                                    .order_by(model.name, model.id)))

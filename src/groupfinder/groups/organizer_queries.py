@@ -30,12 +30,16 @@ class GroupRow:
 
 
 def list_own_groups(user: Any) -> list[GroupRow]:
-    """The user's groups with their status, whether an edit awaits review, and the reason of the
-    last rejection (of the listing, or of its last edit)."""
+    """The user's groups and their organisations' groups, with their status, whether an edit
+    awaits review, and the reason of the last rejection (of the listing, or of its last edit)."""
+    from ..organisations.queries import organisation_ids_of
+
+    theirs = sa.select(group_organizers.c.group_id).where(group_organizers.c.user_id == user.id)
     groups = list(db.session.scalars(
-        sa.select(Group).join(group_organizers, group_organizers.c.group_id == Group.id)
-        .where(group_organizers.c.user_id == user.id)
-        .options(selectinload(Group.schedules)).order_by(Group.name, Group.id)))
+        sa.select(Group).where(sa.or_(Group.id.in_(theirs),
+                                      Group.organisation_id.in_(organisation_ids_of(user))))
+        .options(selectinload(Group.schedules), selectinload(Group.organisation))
+        .order_by(Group.name, Group.id)))
     ids = [g.id for g in groups]
     latest: dict[int, ListingRevision] = {}
     if ids:
@@ -57,7 +61,10 @@ def list_own_groups(user: Any) -> list[GroupRow]:
 
 
 def list_own(model: type, user: Any) -> list[Any]:
-    return list(db.session.scalars(sa.select(model).where(model.owner_id == user.id)
+    """Their own and their teams' (``permissions.team_scope``)."""
+    from ..permissions import team_scope
+
+    return list(db.session.scalars(sa.select(model).where(team_scope(model, user))
                                    .order_by(model.name, model.id)))
 
 

@@ -18,7 +18,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -68,6 +68,9 @@ class ListingData:
     area_name: str | None = None
     venue_id: int | None = None
     facilitator_ids: tuple[int, ...] = field(default=())
+    # The organisation that runs it. ``None`` keeps the current one (a revision stored before
+    # organisations existed has no such key); on a new listing, see ``create_group``.
+    organisation_id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
@@ -91,6 +94,7 @@ class ListingData:
             area_name=group.area_name if group.is_sensitive else None,
             venue_id=group.venue_id,
             facilitator_ids=tuple(f.id for f in group.facilitators),
+            organisation_id=group.organisation_id,
         )
 
 
@@ -108,14 +112,32 @@ def _usable(model: type, ids: Sequence[int], by: Any, already: Sequence[Any] = (
     someone else's id and an id that doesn't exist get one answer and no other check."""
     if not ids:
         return []
+    from .. import permissions
+
     kept = {r.id for r in already if r is not None}
     rows = {r.id: r for r in db.session.scalars(sa.select(model).where(model.id.in_(ids)))}
+    if by is not None and not by.is_admin:  # their own and their teams' (permissions.team_scope)
+        kept |= set(db.session.scalars(sa.select(model.id).where(
+            model.id.in_(ids), permissions.team_scope(model, by))))
     allowed = [rows[i] for i in ids if i in rows  # by None: the system (seeder, importer)
-               and (by is None or by.is_admin or rows[i].owner_id == by.id or i in kept)]
+               and (by is None or by.is_admin or i in kept)]
     return allowed if len(allowed) == len(ids) else None
 
 
 OWN_LIST_MESSAGE = "Choose from your own list."
+ORGANISATION_MESSAGE = "Choose one of your organisations."
+
+
+def _may_use_organisation(organisation_id: int, by: Any, group: Group | None) -> bool:
+    """An organisation a listing may be put in: the one it is in already, any (the system,
+    admins), or one ``by`` belongs to."""
+    from ..organisations.models import Membership, Organisation
+
+    if group is not None and group.organisation_id == organisation_id:
+        return True
+    if by is None or by.is_admin:
+        return db.session.get(Organisation, organisation_id) is not None
+    return db.session.get(Membership, (organisation_id, by.id)) is not None
 PUBLIC_VENUE_MESSAGE = (
     "This venue's exact address is already public: another listing that meets there shows it, "
     "or did. If you save, every listing there will show only the area from now on, but people "
@@ -169,6 +191,8 @@ def validate_listing(data: ListingData, by: Any, group: Group | None = None, *,
     if problem := validation.email_problem(data.contact_email):
         err("contact_email", problem)
 
+    if data.organisation_id is not None and not _may_use_organisation(data.organisation_id, by, group):
+        err("organisation_id", ORGANISATION_MESSAGE)
     venue = None
     if data.venue_id is not None:
         found = _usable(Venue, [data.venue_id], by, [group.venue] if group is not None else [])
@@ -215,6 +239,8 @@ def _apply(group: Group, data: ListingData, by: Any) -> None:
                    if data.venue_id else None)
     group.is_sensitive = data.is_sensitive
     group.area_name = data.area_name if data.is_sensitive else None
+    if data.organisation_id is not None:
+        group.organisation_id = data.organisation_id
     if (group.venue_id, group.is_sensitive, group.area_name) != old_location or group.public_lat is None:
         apply_public_location(group)
 
@@ -229,8 +255,15 @@ def check_listing_version(group: Group, expected_version: int | None) -> None:
 def create_group(data: ListingData, *, by: Any, accept_public_venue: bool = False,
                  external_key: str | None = None, confirmed_at: dt.datetime | None = None) -> Group:
     """A new draft listing owned by ``by`` (``None``: the system, with no organizer). Raises
-    ``InvalidInput`` per field. ``confirmed_at``: when a source last said the details were
-    right (default: now, its author has just written them).
+    ``InvalidInput`` per field.
+
+    Its organisation is ``data.organisation_id`` (one ``by`` belongs to; admins and the system:
+    any), else ``by``'s only organisation, else a new one named for ``by`` when they have none,
+    so every organizer's listing belongs to one (``by`` in several and none chosen:
+    ``InvalidInput`` on ``organisation_id``). The system's listing may have none.
+
+    ``confirmed_at``: when a source last said the details were right (default: now, its author
+    has just written them).
 
     ``accept_public_venue``: the organizer was told that the sensitive listing's venue already
     shows its address publicly, and goes ahead (the review diff flags it)."""
@@ -238,6 +271,10 @@ def create_group(data: ListingData, *, by: Any, accept_public_venue: bool = Fals
         errors = validate_listing(data, by, accept_public_venue=accept_public_venue)
         if errors:
             raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+        if data.organisation_id is None and by is not None:
+            from ..organisations.services import ensure_organisation_for
+
+            data = replace(data, organisation_id=ensure_organisation_for(by).id)
         group = Group(status=ListingStatus.draft, organizers=[by] if by is not None else [],
                       external_key=external_key, confirmed_at=min(confirmed_at or now_utc(), now_utc()))
         db.session.add(group)
@@ -257,6 +294,8 @@ def update_group(group: Group, data: ListingData, *, by: Any,
 
     with transaction():
         check_listing_version(group, expected_version)
+        if data.organisation_id is None:  # kept: compare like with like below
+            data = replace(data, organisation_id=group.organisation_id)
         errors = validate_listing(data, by, group, accept_public_venue=accept_public_venue)
         if errors:
             raise InvalidInput("Please correct the marked fields.", field_errors=errors)

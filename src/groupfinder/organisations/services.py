@@ -7,8 +7,9 @@ Rules (decided here, nowhere else):
   creates an organisation becomes its owner.
 - Only owners manage the team and the organisation's details (``permissions``); an organisation
   always keeps at least one owner: the last owner can't leave or be made a member.
-- Invitations: a random token is mailed; only its SHA-256 is stored; it works once, for 14 days,
-  for whoever is signed in when they open it (the mail went to the address the owner typed).
+- Invitations: a random token (256 bits) is mailed; only its SHA-256 is stored; it works once,
+  for 14 days, for the account with the invited address (a forwarded or leaked link is no use
+  to another account).
   Inviting answers the same whether or not an account exists for the address.
 - Every team change writes an audit entry. Each public service is one transaction; on a domain
   error nothing was written.
@@ -37,6 +38,8 @@ NAME_MAX = 200
 DESCRIPTION_MAX = 5000
 WEBSITE_MAX = 300
 INVITATION_DAYS = 14
+# Words that are routes under /organisations/ and so can't be an organisation's slug.
+_RESERVED_SLUGS = {"join"}
 _WEBSITE = re.compile(r"^https?://[^\s/$.?#].[^\s]*$")
 
 
@@ -81,6 +84,8 @@ def _unique_slug(name: str, *, exclude_id: int | None = None) -> str:
     base = slugify(name)
     if base == "group":  # slugify's fallback for a name with no letters
         base = "organisation"
+    elif base in _RESERVED_SLUGS:
+        base = f"{base}-organisation"
     taken = set(db.session.scalars(sa.select(Organisation.slug).where(
         sa.or_(Organisation.slug == base, Organisation.slug.like(f"{base}-%")),
         Organisation.id != (exclude_id or 0))))
@@ -202,10 +207,36 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def join_url(token: str) -> str:
+    """The link mailed (built without a request: the CLI and tests invite too). The token rides
+    in the query string, as the account links' do, so the request log leaves it out; it is
+    URL-safe base64, so it needs no quoting."""
+    from flask import current_app
+
+    return f"{current_app.config['BASE_URL']}/organisations/join?token={token}"
+
+
+def _send_invitation(org: Organisation, address: str, role: MemberRole, token: str,
+                     by: Any) -> None:
+    from .. import mail
+
+    who = ((by.display_name or "").strip() or "An owner") if by is not None else "The site's team"
+    what = "an owner (who also manages the team)" if role == MemberRole.owner else "a member"
+    mail.send(address, f"Join {org.name} on groupfinder", (
+        "Hello,\n\n"
+        f"{who} invited you to join the team of \"{org.name}\" on groupfinder as {what}: "
+        "the team manages the organisation's support group listings together.\n\n"
+        f"To accept, open this link and sign in (or register first):\n\n"
+        f"{join_url(token)}\n\n"
+        f"The link works once, for {INVITATION_DAYS} days.\n\n"
+        "If you don't want to join, ignore this email: nothing happens without the link.\n"))
+
+
 def invite(org: Organisation, email: str, role: MemberRole | str, *, by: Any) -> str | None:
-    """Invite an address to the team. Returns the token to mail (``None`` when nothing should be
-    sent: the address already belongs to a member). The caller's answer must not differ either
-    way: the person inviting learns nothing about who has an account."""
+    """Invite an address to the team and queue the mail with its link (in this transaction).
+    Returns the token (``None`` when nothing was sent: the address already belongs to a
+    member). The caller's answer must not differ either way: the person inviting learns nothing
+    about who has an account."""
     from ..accounts.models import User
 
     with transaction():
@@ -219,6 +250,7 @@ def invite(org: Organisation, email: str, role: MemberRole | str, *, by: Any) ->
         if member is not None:
             return None
         token = secrets.token_urlsafe(32)
+        _send_invitation(org, address, role, token, by)
         db.session.add(Invitation(
             organisation_id=org.id, email=address, role=role, token_hash=hash_token(token),
             invited_by_id=getattr(by, "id", None),
@@ -247,11 +279,21 @@ def find_invitation(token: str) -> Invitation:
     return inv
 
 
+class WrongAccount(InvalidInput):
+    title = "This invitation is for another email address"
+
+
+WRONG_ACCOUNT = ("This invitation was sent to another email address. Sign in with the account "
+                 "that uses that address (or register with it), then open the link again.")
+
+
 def accept_invitation(token: str, *, by: Any) -> Organisation:
-    """``by`` joins the team with the invited role (an existing member keeps the higher of the
-    two). The invitation is used up, whichever account accepted it."""
+    """``by`` (whose address is the invited one, else ``WrongAccount``) joins the team with the
+    invited role (an existing member keeps the higher of the two); the invitation is used up."""
     with transaction():
         inv = find_invitation(token)
+        if (by.email or "").lower() != inv.email.lower():
+            raise WrongAccount(WRONG_ACCOUNT)
         org = inv.organisation
         inv.accepted_at = now_utc()
         m = db.session.get(Membership, (org.id, by.id))

@@ -33,6 +33,7 @@ from ..groups.models import (
     ListingStatus,
 )
 from ..groups.services import ListingData
+from ..organisations.models import Organisation
 from ..venues.models import AccessFeature, Venue
 from .models import ListingRevision, ProblemReport, RevisionStatus
 
@@ -51,6 +52,7 @@ FIELD_LABELS: dict[str, str] = {
     "area_name": "Public area name",
     "venue_id": "Venue",
     "facilitator_ids": "Facilitators",
+    "organisation_id": "Organisation",
 }
 
 
@@ -93,7 +95,9 @@ def _normalized(data: ListingData, name: str) -> Any:
 def changed_fields(before: ListingData, after: ListingData) -> list[str]:
     """Names of the ``ListingData`` fields that differ (order of many-valued fields ignored)."""
     return [f.name for f in fields(ListingData)
-            if _normalized(before, f.name) != _normalized(after, f.name)]
+            if _normalized(before, f.name) != _normalized(after, f.name)
+            # an edit stored before organisations existed keeps the organisation
+            and not (f.name == "organisation_id" and after.organisation_id is None)]
 
 
 def list_queue() -> list[QueueItem]:
@@ -163,6 +167,10 @@ class _Names:
         self.people = dict(db.session.execute(
             sa.select(Facilitator.id, Facilitator.name).where(Facilitator.id.in_(person_ids)))
             .all()) if person_ids else {}
+        org_ids = {data.organisation_id for data in listings if data.organisation_id is not None}
+        self.organisations = dict(db.session.execute(
+            sa.select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids)))
+            .all()) if org_ids else {}
 
     def text(self, data: ListingData, name: str) -> str:
         value = getattr(data, name)
@@ -178,6 +186,8 @@ class _Names:
             return _venue_text(venue) if venue else f"#{value} (removed)"
         if name == "is_sensitive":
             return "Yes" if value else "No"
+        if name == "organisation_id" and value is not None:
+            return self.organisations.get(value, f"#{value} (removed)")
         if value is None or (isinstance(value, str) and not value.strip()):
             return "None"
         return str(value).strip()
