@@ -32,8 +32,8 @@ PROBLEM_BASE = "https://groupfinder.example.org/problems/"
 
 
 def wants_problem_json() -> bool:
-    """The API and the feeds answer errors as problem+json; pages as HTML."""
-    return request.path.startswith("/api/") or request.path.endswith(".ics")
+    """The APIs (ours and HSDS) and the feeds answer errors as problem+json; pages as HTML."""
+    return request.path.startswith(("/api/", "/hsds/")) or request.path.endswith(".ics")
 
 
 def problem_response(
