@@ -64,6 +64,9 @@ def _group_properties() -> dict[str, Any]:
                          "description": "The group's meetings as an iCalendar feed (.ics)."},
         "organisation": {**_nullable("OrganisationRef"),
                          "description": "The organisation that runs the group, or null."},
+        "source": {**_nullable("SourceRef"),
+                   "description": "The feed the listing is kept from (a Meeting Guide source), "
+                                  "or null when it is edited here."},
         "conditions": {"type": "array", "items": {"type": "string"}, "uniqueItems": True,
                        "description": "Condition slugs (see `/api/v1/conditions`)."},
         "audience": {"type": "array", "items": {"type": "string"}, "uniqueItems": True,
@@ -203,6 +206,11 @@ def _schemas() -> dict[str, Any]:
              "name": {"type": "string"},
              "url": {"type": "string", "format": "uri",
                      "description": "The organisation's HTML page."}}),
+        "SourceRef": _object(
+            "The feed (a Meeting Guide JSON source) a listing is kept from.",
+            {"name": {"type": "string"},
+             "refreshed_at": {"type": ["string", "null"], "format": "date-time",
+                              "description": "When the listing was last refreshed from it."}}),
         "Organisation": _object(
             "An organisation that runs at least one published group (no other is public).",
             _organisation_properties()),
@@ -295,6 +303,7 @@ def _example_group(base: str) -> dict[str, Any]:
         "calendar_url": f"{base}/groups/42/calendar.ics",
         "organisation": {"slug": "exampleton-peer-network", "name": "Exampleton Peer Network",
                          "url": f"{base}/organisations/exampleton-peer-network"},
+        "source": None,
         "conditions": ["anxiety", "depression"],
         "audience": ["adults"],
         "languages": ["en"],

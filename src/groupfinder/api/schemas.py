@@ -70,6 +70,16 @@ def dump_organisation_ref(org: Any) -> dict[str, Any] | None:
             "url": absolute_url("organisations.page", slug=org.slug)}
 
 
+def dump_source_ref(group: Group) -> dict[str, Any] | None:
+    """Where a listing came from (interop.sources): the feed's name and its last refresh.
+    The feed's address is not public (it may be a file on this machine)."""
+    source = getattr(group, "source", None)  # a listing, or its public read model
+    if source is None:
+        return None
+    refreshed = source.last_refreshed_at
+    return {"name": source.name, "refreshed_at": refreshed.isoformat() if refreshed else None}
+
+
 def dump_organisation(org: Any, *, group_count: int) -> dict[str, Any]:
     return {
         "slug": org.slug,
@@ -93,6 +103,7 @@ def dump_group(group: Group, *, distance_km: float | None, next_meeting: Meeting
         "api_url": absolute_url("api.group", group_id=group.id),
         "calendar_url": absolute_url("feeds.group", group_id=group.id),
         "organisation": dump_organisation_ref(group.organisation),
+        "source": dump_source_ref(group),
         "conditions": [c.slug for c in group.conditions],
         "audience": [a.slug for a in group.audiences],
         "languages": [lang.slug for lang in group.languages],
