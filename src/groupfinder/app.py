@@ -144,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
     from .groups.views import bp as groups_bp
     from .interop import csv_views as _csv_downloads  # noqa: F401  (on manage and review)
     from .interop.export_views import bp as exports_bp
+    from .interop.hsds_views import bp as hsds_bp
     from .organisations import manage_views as _organisation_pages  # noqa: F401
     from .organisations.join_views import bp as organisation_join_bp
     from .organizer import bp as manage_bp
@@ -159,6 +160,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(hsds_bp)  # Open Referral HSDS 3.0, read-only
     app.register_blueprint(review_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(confirm_bp)
