@@ -101,7 +101,27 @@ def init_app(app: Flask) -> None:
 
         return dict(run_reminders())
 
+    @huey.periodic_task(crontab(minute="40", hour="4"), name="refresh_sources")
+    @in_app
+    def refresh_sources() -> dict[str, dict[str, int]]:
+        """04:40: every listing source's feed (interop.sources), before the morning's reminders;
+        each source's counts are logged, and a failing one doesn't stop the others."""
+        import logging
+
+        from .interop.sources import refresh_all
+
+        log = logging.getLogger("groupfinder.tasks")
+        out = {}
+        for report in refresh_all():
+            out[report.source] = report.counts()
+            if report.error:
+                log.error("source %s not refreshed: %s", report.source, report.error)
+            else:
+                log.info("source %s refreshed: %s", report.source, report.counts())
+        return out
+
     app.extensions[_KEY] = huey
+    app.extensions[_KEY + ".refresh_sources"] = refresh_sources
     app.extensions[_KEY + ".deliver_mail"] = deliver_mail
     app.extensions[_KEY + ".retry_mail"] = retry_mail
 

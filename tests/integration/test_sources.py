@@ -341,3 +341,25 @@ def test_our_own_meeting_guide_export_imports_back(app, tmp_path):
         assert (schedule.start_time, schedule.duration_minutes) == (dt.time(18, 30), 90)
     assert sorted(g.schedules[0].weekdays for g in _listings(source).values()) == ["1", "3"]
     assert refresh_source(source, now=NOW + dt.timedelta(hours=1)).changes == 0
+
+
+def test_the_daily_job_refreshes_every_source_and_logs_it(app, caplog):
+    from groupfinder import tasks
+
+    source = _source()
+    _source("Broken", "sheet_site.json")
+    db.session.commit()
+    broken = sources_module.find_source("Broken")
+    broken.url = str(FEEDS / "missing.json")
+    db.session.commit()
+    due = [t for t in tasks.huey_for(app).read_periodic(dt.datetime(2027, 1, 4, 4, 40))
+           if t.name == "refresh_sources"]
+    assert len(due) == 1
+    assert not [t for t in tasks.huey_for(app).read_periodic(dt.datetime(2027, 1, 4, 4, 41))
+                if t.name == "refresh_sources"]
+    with caplog.at_level("INFO", logger="groupfinder.tasks"):
+        result = due[0].execute()
+    assert result["District 9"]["added"] == 3 and result["Broken"]["added"] == 0
+    assert "source Broken not refreshed: Can't read" in caplog.text
+    assert "source District 9 refreshed" in caplog.text
+    assert len(_listings(source)) == 3
