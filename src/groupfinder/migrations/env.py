@@ -2,6 +2,11 @@
 
 On SQLite a migration runs inside ``BEGIN IMMEDIATE`` (the engine's begin hook, with the
 unit-of-work flag set) and ``transactional_ddl``, so a failing migration leaves nothing behind.
+
+Also on SQLite, foreign keys are off while migrating and checked afterwards (SQLite's own
+procedure for altering tables): a batch operation copies a table and drops the old one, and with
+foreign keys on that DROP deletes every row that references it by ``ON DELETE CASCADE`` (all of a
+group's organizers, topics and schedules, for a new column on ``groups``).
 """
 
 import logging
@@ -38,12 +43,25 @@ def run_migrations_online() -> None:
     conf_args.setdefault("render_as_batch", True)
     engine = db.engine
     enable_wal(engine)
+    sqlite = engine.dialect.name == "sqlite"
     with writing(), engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=db.metadata,
-                          transactional_ddl=True, transaction_per_migration=True,
-                          **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        if sqlite:  # outside any transaction, where SQLite ignores this pragma
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+        try:
+            context.configure(connection=connection, target_metadata=db.metadata,
+                              transactional_ddl=True, transaction_per_migration=True,
+                              **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                connection.rollback()
+                if broken:
+                    raise RuntimeError(f"A migration left rows whose references are broken: "
+                                       f"{broken[:5]}")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
 
 
 if context.is_offline_mode():

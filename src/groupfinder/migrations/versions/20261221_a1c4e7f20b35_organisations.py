@@ -5,11 +5,14 @@ Revises: 8c41f0b2d6e3
 Create Date: 2026-12-21 09:00:00
 
 """
-from alembic import op
+import datetime as dt
+import re
+import unicodedata
+
 import sqlalchemy as sa
+from alembic import op
 
 import groupfinder.db
-
 
 # revision identifiers, used by Alembic.
 revision = 'a1c4e7f20b35'
@@ -69,8 +72,8 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_groups_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_groups_organisation_id_organisations'), 'organisations', ['organisation_id'], ['id'], ondelete='RESTRICT')
 
-    # Existing listings: data step (each existing group joins an organisation) follows here.
     # ### end Alembic commands ###
+    _existing_groups_join_organisations(op.get_bind())
 
 
 def downgrade():
@@ -89,5 +92,82 @@ def downgrade():
 
     op.drop_table('organisation_invitations')
     op.drop_table('organisations')
-    # Existing listings: data step (each existing group joins an organisation) follows here.
+    # (The data step needs no undoing: its rows go with the tables.)
     # ### end Alembic commands ###
+
+
+# --- data step: each existing group joins an organisation -------------------------------------
+# Plain Core on table stubs (no ORM models: they change after this revision), the same on SQLite
+# and PostgreSQL. Groups are put together by their lowest-id organizer: each such organizer gets
+# one organisation "<display name or email local part>'s groups", owned by them, whose other
+# members are the other organizers of those groups. A group with no organizer gets one
+# organisation of its own, named after it. Slugs are unique (-2, -3… on a clash).
+
+_users = sa.table('users', sa.column('id', sa.Integer), sa.column('email', sa.String),
+                  sa.column('display_name', sa.String))
+_groups = sa.table('groups', sa.column('id', sa.Integer), sa.column('name', sa.String),
+                   sa.column('organisation_id', sa.Integer))
+_organizers = sa.table('group_organizers', sa.column('group_id', sa.Integer),
+                       sa.column('user_id', sa.Integer))
+_organisations = sa.Table(  # a Table (not a stub) so that the new row's id comes back
+    'organisations', sa.MetaData(), sa.Column('id', sa.Integer, primary_key=True),
+    sa.Column('slug', sa.String), sa.Column('name', sa.String), sa.Column('description', sa.Text),
+    sa.Column('version', sa.Integer),
+    sa.Column('created_at', groupfinder.db.UTCDateTime(timezone=True)),
+    sa.Column('updated_at', groupfinder.db.UTCDateTime(timezone=True)))
+_members = sa.table(
+    'organisation_members', sa.column('organisation_id', sa.Integer),
+    sa.column('user_id', sa.Integer), sa.column('role', sa.String),
+    sa.column('created_at', groupfinder.db.UTCDateTime(timezone=True)))
+
+
+def _slug_base(name):
+    # A copy of groups.services.slugify as it was at this revision (a migration must not change
+    # behaviour when the app's code does); "join" is a route under /organisations/.
+    text = unicodedata.normalize('NFKD', name).encode('ascii', 'ignore').decode()
+    slug = re.sub(r'[^a-z0-9]+', '-', text.lower()).strip('-')[:80] or 'organisation'
+    return f'{slug}-organisation' if slug == 'join' else slug
+
+
+def _existing_groups_join_organisations(conn):
+    organizers = {}
+    for group_id, user_id in conn.execute(sa.select(_organizers.c.group_id, _organizers.c.user_id)):
+        organizers.setdefault(group_id, set()).add(user_id)
+    users = {uid: (email, display) for uid, email, display in conn.execute(
+        sa.select(_users.c.id, _users.c.email, _users.c.display_name))}
+    by_user, lone = {}, []
+    for group_id, name in conn.execute(sa.select(_groups.c.id, _groups.c.name).order_by(_groups.c.id)):
+        ids = organizers.get(group_id)
+        if ids:
+            by_user.setdefault(min(ids), []).append(group_id)
+        else:
+            lone.append((group_id, name))
+    now = dt.datetime.now(dt.UTC)
+    taken = set()
+
+    def organisation(name):
+        base = _slug_base(name)
+        slug, n = base, 1
+        while slug in taken:
+            n += 1
+            slug = f'{base}-{n}'
+        taken.add(slug)
+        return conn.execute(_organisations.insert().values(
+            slug=slug, name=name[:200], description='', version=1, created_at=now,
+            updated_at=now)).inserted_primary_key[0]
+
+    placed = []
+    for owner_id in sorted(by_user):
+        email, display = users[owner_id]
+        who = (display or '').strip() or email.split('@', 1)[0]
+        org_id = organisation(f"{who}'s groups")
+        others = set().union(*(organizers[g] for g in by_user[owner_id])) - {owner_id}
+        conn.execute(_members.insert(), [
+            {'organisation_id': org_id, 'user_id': uid, 'role': role, 'created_at': now}
+            for uid, role in [(owner_id, 'owner'), *((u, 'member') for u in sorted(others))]])
+        placed += [{'gid': g, 'oid': org_id} for g in by_user[owner_id]]
+    for group_id, name in lone:
+        placed.append({'gid': group_id, 'oid': organisation(name or f'Group {group_id}')})
+    if placed:
+        conn.execute(_groups.update().where(_groups.c.id == sa.bindparam('gid'))
+                     .values(organisation_id=sa.bindparam('oid')), placed)
