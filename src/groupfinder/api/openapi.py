@@ -172,8 +172,13 @@ def _schemas() -> dict[str, Any]:
                 "venue_name": {"type": ["string", "null"],
                                "description": "Null when `approximate` is true."},
                 "address": {"type": ["string", "null"],
-                            "description": "One line with town and postcode; null when "
-                                           "`approximate` is true."},
+                            "description": "One line with the town, a US state's code and the "
+                                           "postcode or ZIP (\"2841 Walnut Street, Atlanta, GA "
+                                           "30303\"); null when `approximate` is true."},
+                "region": {"type": ["string", "null"], "pattern": "^[A-Z]{2}-[A-Z]{2,3}$",
+                           "description": "The US state or UK nation, ISO 3166-2 (\"US-GA\", "
+                                          "\"GB-SCT\"), given even when `approximate` is true; "
+                                          "null when unknown."},
                 "latitude": {**_LATITUDE, "description": "The public point (see above)."},
                 "longitude": {**_LONGITUDE, "description": "The public point (see above)."},
             },
@@ -310,7 +315,8 @@ def _example_group(base: str) -> dict[str, Any]:
         "access": ["step-free"],
         "distance_km": 1.3,
         "location": {"approximate": True, "area": "Exampleton (EX1)", "venue_name": None,
-                     "address": None, "latitude": 50.7251, "longitude": -3.5262},
+                     "address": None, "region": "GB-ENG", "latitude": 50.7251,
+                     "longitude": -3.5262},
         "timezone": "Europe/London",
         "next_meeting": {"starts_at": "2026-12-08T19:00:00+00:00",
                          "ends_at": "2026-12-08T20:30:00+00:00", "status": "scheduled"},

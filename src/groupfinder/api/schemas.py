@@ -46,12 +46,12 @@ def dump_location(group: Group) -> dict[str, Any] | None:
     if loc is None:
         return None
     address = None
-    if not loc.approximate:
-        address = ", ".join(p for p in (loc.address, " ".join(
-            x for x in (loc.town, loc.postcode) if x)) if p)
+    if not loc.approximate:  # "2841 Walnut Street, Atlanta, GA 30303"; "12 Oak Street, Manchester M1 1AE"
+        address = ", ".join(p for p in (loc.address, loc.town_line) if p)
     return {"approximate": loc.approximate, "area": loc.area,
             "venue_name": None if loc.approximate else loc.venue_name,
-            "address": address, "latitude": loc.latitude, "longitude": loc.longitude}
+            "address": address, "region": loc.region or None,
+            "latitude": loc.latitude, "longitude": loc.longitude}
 
 
 def schedule_texts(group: Group) -> list[str]:
