@@ -7,26 +7,17 @@ explicit commands.
 from __future__ import annotations
 
 import logging
-import re
 import secrets
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, g, request
+from flask import Flask, g
 from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
 from .db import configure_engine
 from .resources import resource_dir
-
-log = logging.getLogger("groupfinder.request")
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
-# Emailed links carry their token in the query string, whose values this log leaves out. Links
-# of the old form (/accounts/confirm/<token>, /accounts/reset/<token>) still arrive from old mail
-# (their tokens no longer work): the log keeps the route, not the token.
-_TOKEN_PATH = re.compile(r"^(/accounts/(?:confirm|reset)/)[^/?]+")
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -80,7 +71,12 @@ def _engine_options(url: str) -> dict[str, Any]:
     # hide_parameters: an IntegrityError's text would otherwise carry an address into the log.
     options: dict[str, Any] = {"hide_parameters": True}
     if url.startswith("postgresql"):
-        options.update(pool_pre_ping=True, pool_size=5, max_overflow=5,
+        # Connection health by recycling, not a ping before every checkout (a round trip on
+        # every request): connections older than 30 minutes are replaced (below the idle
+        # timeouts of servers and poolers), and one the server dropped meanwhile fails once:
+        # the error handler answers 503 with Retry-After and the pool discards it (SQLAlchemy
+        # invalidates the whole pool on a disconnect, so the retry connects afresh).
+        options.update(pool_recycle=1800, pool_size=5, max_overflow=5,
                        connect_args={"options": "-c statement_timeout=5000", "connect_timeout": 5})
     return options
 
@@ -170,30 +166,9 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
-    from .privacy import redact_query_string
+    from .hooks import init_request_hooks
 
-    @app.before_request
-    def _start() -> None:
-        incoming = request.headers.get("X-Request-Id", "")
-        # A proxy's id is kept only if it is plainly an id: error pages and logs repeat it.
-        g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else secrets.token_hex(8)
-        g.started = time.perf_counter()
-        # A NUL can't be typed into a form, and PostgreSQL text refuses one: a bad request.
-        if request.method == "POST" and any(
-                "\x00" in key or "\x00" in value
-                for key, values in request.form.lists() for value in values):
-            abort(400)
-
-    @app.after_request
-    def _finish(response: Any) -> Any:
-        response.headers.setdefault("X-Request-Id", g.get("request_id", ""))
-        if request.path.startswith("/api/"):
-            response.headers.setdefault("Access-Control-Allow-Origin", "*")
-        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        log.info("%s %s%s %s %.1fms", request.method, _TOKEN_PATH.sub(r"\1…", request.path),
-                 ("?" + redact_query_string(request.query_string.decode("latin-1")))
-                 if request.query_string else "", response.status_code, elapsed)
-        return response
+    init_request_hooks(app)
 
 
 class _NoResultRows(logging.Filter):

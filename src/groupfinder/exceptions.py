@@ -83,3 +83,16 @@ class ServiceUnavailable(GroupfinderError):
     type_slug = "unavailable"
     title = "The service is busy; please try again in a moment"
     retry_after = 1
+
+
+class RateLimited(GroupfinderError):
+    """Too many requests of a costly kind from one client (``retry_after``: seconds)."""
+
+    status = 429
+    type_slug = "too-many-requests"
+    title = "Too many requests"
+    retry_after = 60
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 60) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, int(retry_after))

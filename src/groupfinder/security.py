@@ -1,14 +1,31 @@
-"""HTTP hardening in one place: security headers (Flask-Talisman, configured explicitly), cookie
-flags, the proxy hop count, and rate limits (Flask-Limiter; Redis when several workers share one
-count).
+"""HTTP hardening in one place: security headers, cookie flags, the session that opens only when
+its cookie came, the proxy hop count, and rate limits (Flask-Limiter; Redis when several workers
+share one count).
 
-The CSP allows nothing inline: every script and style is a file under /static. Rate limits are
+The CSP allows nothing inline: every script and style is a file under /static, so no nonce is
+needed and every header is the same for every response of a class (page, API, feed): they are
+built once at start (``SecurityHeaders``) and added by the app's one after-request hook. (This
+replaced Flask-Talisman, which rebuilt and re-parsed them on every response: about a fifth of
+the fixed cost of a request, for features we don't use: per-view options and nonces.)
+
+Sessions: a request without the session cookie gets a fresh, empty session that is never read
+from a cookie, never signed, and saved only if something writes to it; the app's before-request
+hook treats it as signed out without asking Flask-Login. So a public page, feed or API answer
+costs no session work, sets no cookie and carries no ``Vary: Cookie``; an answer that read a
+session cookie (a signed-in visitor's page) carries ``Vary: Cookie``, and one for a signed-in
+account ``Cache-Control: no-store, private``.
+
+Rate limits are
 per client address (``ProxyFix`` must name the exact number of proxies in front, or every client
 shares the proxy's bucket), for sign-in per account too, and for organizer and review forms per
 signed-in account. Every key is a keyed hash: the limiter's store (Redis) never holds an email
 address or a client address, and without the secret key nobody can test guesses against it.
 The limits hold as documented with one process on ``memory://``; several workers must share
-Redis (``check-deploy`` fails otherwise), or each would count alone.
+Redis (``check-deploy`` fails otherwise), or each would count alone. On Redis, a limited request
+costs one round trip per limit that applies to it (the moving window's acquire script) and a
+request that no limit applies to costs none: the ``X-RateLimit-*`` headers are off (each would
+cost another round trip per request to read the window back); a refused request still says
+``Retry-After``.
 """
 
 from __future__ import annotations
@@ -19,10 +36,11 @@ import hmac
 import logging
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, redirect, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_login import current_user
-from flask_talisman import Talisman
+from werkzeug.datastructures import Headers
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = {
@@ -88,6 +106,11 @@ PROBES = LIMIT_EXEMPT
 ACCOUNT_LOGIN_LIMIT = "5 per minute"  # per account and client address
 ACCOUNT_LOGIN_CEILING = "30 per hour"  # per account, across addresses not known for it
 KNOWN_ADDRESS_DAYS = 30
+
+# A search feed built cold (not in the read cache) costs about 0.4 s of CPU at 100k groups: per
+# client address, far above what subscribing calendars ask (they refetch the same URL, which is
+# cached), low enough that a script varying the search can't keep the workers busy.
+SEARCH_FEED_BUILD_LIMIT = "20 per minute;200 per hour"
 
 # Every POST under /manage and /review (one count across both): far above what a busy organizer
 # or reviewer clicks, low enough to stop a script with a stolen session or a flood from one place.
@@ -173,13 +196,107 @@ def _from_known_address() -> bool:
         return False
 
 
-class _Talisman(Talisman):
-    """Talisman whose https redirect leaves the health probes alone (``PROBES``)."""
+HSTS_VALUE = "max-age=31536000; includeSubDomains"
 
-    def _force_https(self) -> Any:
-        if request.endpoint in PROBES:
-            return None
-        return super()._force_https()
+
+class SecurityHeaders:
+    """The security headers of every response, built once per app: ``for_response`` picks the
+    set for the request's class and adds those the view did not set itself (a view's own
+    ``Referrer-Policy: no-referrer`` stays).
+
+    Every response gets the CSP, ``X-Frame-Options``, ``nosniff``, Referrer-Policy,
+    Permissions-Policy and ``Cross-Origin-Opener-Policy``, and HSTS over https. What other sites
+    may read (the API under /api/, and the .ics feeds) is ``Cross-Origin-Resource-Policy:
+    cross-origin``, the API also ``Access-Control-Allow-Origin: *`` (never with credentials);
+    everything else is ``same-origin``."""
+
+    PAGE, FEED, API = "page", "feed", "api"
+
+    def __init__(self, config: Any) -> None:
+        csp = "; ".join(f"{k} {v}" for k, v in content_security_policy(config).items())
+        common = (
+            ("Permissions-Policy", ", ".join(f"{k}={v}" for k, v in PERMISSIONS_POLICY.items())),
+            ("X-Frame-Options", "DENY"),
+            ("X-Content-Type-Options", "nosniff"),
+            ("Content-Security-Policy", csp),
+            ("Referrer-Policy", "same-origin"),
+            ("Cross-Origin-Opener-Policy", "same-origin"),
+        )
+        shared = (("Cross-Origin-Resource-Policy", "cross-origin"),)
+        by_class = {
+            self.PAGE: common + (("Cross-Origin-Resource-Policy", "same-origin"),),
+            self.FEED: common + shared,
+            self.API: common + shared + (("Access-Control-Allow-Origin", "*"),),
+        }
+        hsts = (("Strict-Transport-Security", HSTS_VALUE),)
+        Headers(common + shared + hsts)  # the same checks Werkzeug makes, once (ValueError)
+        self._sets = {(kind, secure): (headers + hsts if secure else headers)
+                      for kind, headers in by_class.items() for secure in (False, True)}
+        self._names = {key: frozenset(name.lower() for name, _ in headers)
+                       for key, headers in self._sets.items()}
+
+    @classmethod
+    def kind_of(cls, path: str) -> str:
+        if path.startswith("/api/"):
+            return cls.API
+        return cls.FEED if path.endswith(".ics") else cls.PAGE
+
+    def for_response(self, response: Any, path: str, present: set[str]) -> None:
+        """``present``: the lower-case names of the headers the response has (kept up to date)."""
+        # HSTS only over https (or behind a proxy that says the client used https), as before.
+        secure = request.is_secure or request.headers.get("X-Forwarded-Proto") == "https"
+        key = (self.kind_of(path), secure)
+        headers = self._sets[key]
+        # Straight onto Werkzeug's header list: the values were checked once, when built, and
+        # ``Headers.extend`` would check each again on every response.
+        if present.isdisjoint(self._names[key]):
+            response.headers._list.extend(headers)
+        else:
+            response.headers._list.extend(h for h in headers if h[0].lower() not in present)
+        present.update(self._names[key])
+
+
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, opened only for a request that carries the cookie.
+
+    Without the cookie, the request gets an empty session without building the signer, and the
+    response gets nothing unless the session was written to (then the cookie is set, as Flask
+    would). With it, Flask's own behaviour, including ``Vary: Cookie`` when the session was read.
+    Flask-Login's remember-me note (``_remember``, left in the session by ``login_user`` and
+    ``logout_user``) is acted on here, where Flask-Login's own after-request hook would have read
+    the session of every response."""
+
+    def open_session(self, app: Flask, request: Any) -> Any:
+        if app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        if "_remember" in session:
+            operation = session.pop("_remember")
+            if operation == "set" and "_user_id" in session:
+                app.login_manager._set_cookie(response)  # type: ignore[attr-defined]
+            elif operation == "clear":
+                app.login_manager._clear_cookie(response)  # type: ignore[attr-defined]
+        if session.modified or (session.accessed
+                                and app.config["SESSION_COOKIE_NAME"] in request.cookies):
+            super().save_session(app, session, response)
+
+
+def carries_sign_in(app: Flask) -> bool:
+    """Whether the request carries a session or remember-me cookie (so it may be signed in)."""
+    cookies = request.cookies
+    return bool(cookies) and (app.config["SESSION_COOKIE_NAME"] in cookies
+                              or app.config["REMEMBER_COOKIE_NAME"] in cookies)
+
+
+def _force_https() -> Any:
+    """Plain-http requests go to https (302), except the health probes (``PROBES``)."""
+    if request.is_secure or request.headers.get("X-Forwarded-Proto") == "https":
+        return None
+    if request.endpoint in PROBES or not request.url.startswith("http://"):
+        return None
+    return redirect("https://" + request.url[len("http://"):], code=302)
 
 
 def init_security(app: Flask) -> None:
@@ -199,39 +316,57 @@ def init_security(app: Flask) -> None:
         REMEMBER_COOKIE_DURATION=dt.timedelta(days=14),
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=12),
     )
-    _Talisman(
-        app,
-        force_https=https and not app.config["TESTING"] and not app.config["DEBUG"],
-        strict_transport_security=True,
-        strict_transport_security_max_age=31536000,
-        strict_transport_security_include_subdomains=True,
-        frame_options="DENY",
-        content_security_policy=content_security_policy(app.config),
-        referrer_policy="same-origin",
-        permissions_policy=PERMISSIONS_POLICY,
-        session_cookie_secure=https,
-        session_cookie_http_only=True,
-        session_cookie_samesite="Lax",
-        x_content_type_options=True,
-        x_xss_protection=False,
-    )
-
-    @app.after_request
-    def _isolation_headers(response: Any) -> Any:
-        shared = request.path.startswith("/api/") or request.path.endswith(".ics")
-        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        response.headers.setdefault("Cross-Origin-Resource-Policy",
-                                    "cross-origin" if shared else "same-origin")
-        if current_user.is_authenticated and "Cache-Control" not in response.headers:
-            response.headers["Cache-Control"] = "no-store, private"
-        return response
+    app.session_interface = CookieSessionInterface()
+    app.extensions["groupfinder.security_headers"] = SecurityHeaders(app.config)
+    if https and not app.config["TESTING"] and not app.config["DEBUG"]:
+        app.before_request(_force_https)
 
     # One limiter per app: its settings (storage, enabled) are per instance, and tests build
-    # several apps in one process.
+    # several apps in one process. Moving window: a limit holds over any 60 s, with no double
+    # burst across a window's edge; one Redis round trip per limit checked (module docstring).
     app.extensions["groupfinder.limiter"] = Limiter(
         _address_key, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"],
-        enabled=bool(app.config["RATELIMIT_ENABLED"]), headers_enabled=True,
-        strategy="moving-window", retry_after="delta-seconds", key_prefix="groupfinder")
+        enabled=bool(app.config["RATELIMIT_ENABLED"]), headers_enabled=False,
+        strategy="moving-window", key_prefix="groupfinder")
+
+
+def charge_costly_build(purpose: str, limit: str) -> None:
+    """Count one costly build (a cache miss) against the client's address; ``RateLimited``
+    (429 with Retry-After) when ``limit`` is used up. One store round trip per window of
+    ``limit``, and only on a miss. A store that fails lets the build go ahead (logged)."""
+    from limits import parse_many
+
+    from .exceptions import RateLimited
+
+    limiter = current_app.extensions.get("groupfinder.limiter")
+    if limiter is None or not limiter.enabled:
+        return
+    key = _address_key()
+    try:
+        for item in parse_many(limit):
+            if not limiter.limiter.hit(item, "groupfinder", purpose, key):
+                reset = limiter.limiter.get_window_stats(item, "groupfinder", purpose, key).reset_time
+                wait = int(reset - dt.datetime.now(dt.UTC).timestamp()) + 1
+                raise RateLimited("Too many new searches from here: please wait a moment, or "
+                                  "subscribe to one you already have.", retry_after=wait)
+    except RateLimited:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the limit is a guard, not the service
+        log.warning("rate-limit store: costly build not counted (%s)", type(exc).__name__)
+
+
+def retry_after(response: Any) -> None:
+    """A 429 from the limiter says when to come back (``X-RateLimit-*`` headers are off, so
+    the limiter doesn't add it): read from the store only for a refused request."""
+    limiter = current_app.extensions.get("groupfinder.limiter")
+    limit = limiter.current_limit if limiter is not None else None
+    if limit is None or not limit.breached or "Retry-After" in response.headers:
+        return
+    try:
+        response.headers["Retry-After"] = str(max(1, int(limit.reset_at - dt.datetime.now(dt.UTC).timestamp())))
+    except Exception as exc:  # noqa: BLE001 - the store failed just now: a safe default
+        log.warning("rate-limit store: no Retry-After (%s)", type(exc).__name__)
+        response.headers["Retry-After"] = "60"
 
 
 def _missing(kind: str, name: str) -> RuntimeError:

@@ -33,7 +33,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, request
 
-from ..exceptions import NotFound
+from ..compression import ALGORITHMS
+from ..exceptions import GroupfinderError, NotFound
 from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..geo.distance import to_unit
@@ -47,6 +48,7 @@ from ..organisations.models import Organisation
 from ..permissions import public_blueprint
 from ..readcache import DataGeneration, cache, current_token
 from ..schedules.recurrence import Frequency, RecurrenceSpec, meetings
+from ..security import SEARCH_FEED_BUILD_LIMIT, charge_costly_build
 from ..urls import absolute_url
 from ..venues.models import AccessFeature
 from .ical import FeedInfo, Series, build_calendar
@@ -55,6 +57,16 @@ from .series import group_series, last_modified, schedule_filter, search_feed_na
 bp = public_blueprint(Blueprint("feeds", __name__))
 
 SEARCH_FEED_LIMIT = 200
+# What a search feed's URL may say (the search page's feed link says no more). Anything else is
+# refused (400, naming it) rather than ignored: a misspelt filter would otherwise give a calendar
+# of every group, and a calendar keeps what it was given. The search page itself takes extras
+# (utm_*, a referring site's additions) and ignores them; the fixed feeds ignore the query
+# string, which never reaches their cache key.
+SEARCH_FEED_PARAMS = frozenset({
+    "where", "lat", "lng", "radius_km", "condition", "day", "starts_after", "starts_before",
+    "audience", "language", "access", "limit", "cursor", "this_week"})
+# Campaign tags a link may pick up on its way (and the search page passes on): ignored.
+TRACKING_PARAMS = frozenset({"fbclid", "gclid", "msclkid", "mc_cid", "mc_eid"})
 
 
 def _calendar_response(body: bytes, modified: dt.datetime, filename: str) -> Response:
@@ -106,9 +118,10 @@ def _cached_feed(build: Callable[[], tuple[bytes, dt.datetime, str]], what: tupl
     route = (request.endpoint, tuple(sorted((request.view_args or {}).items())))
     key = ("feed", route, what, year, current_app.config["BASE_URL"], current_app.config["CLOCK"])
     etag = hashlib.sha256(repr((token, key)).encode()).hexdigest()[:32]
-    if request.if_none_match.contains(etag):
+    matched = _matching_etag(etag)
+    if matched:
         response = Response(status=304)
-        response.set_etag(etag)
+        response.set_etag(matched)
         response.headers["Cache-Control"] = "public, max-age=900"
         return response
     body, modified, filename = cache().get_or_build(key, token, build)
@@ -116,6 +129,19 @@ def _cached_feed(build: Callable[[], tuple[bytes, dt.datetime, str]], what: tupl
     response = _calendar_response(body, modified, filename)
     response.set_etag(etag)
     return response.make_conditional(request)
+
+
+def _matching_etag(etag: str) -> str | None:
+    """The validator an If-None-Match names for this body: its own ETag, or a compressed
+    representation's (``compression``: ``"<etag>:br"``, ``"<etag>:gzip"``), so a client that
+    takes gzip gets its 304 before anything is built, as others do."""
+    asked = request.if_none_match
+    if not asked:
+        return None
+    for candidate in (etag, *(f"{etag}:{coding}" for coding in ALGORITHMS)):
+        if asked.contains(candidate):
+            return candidate
+    return etag if asked.star_tag else None
 
 
 def _year() -> int:
@@ -178,12 +204,25 @@ def organisation(slug: str) -> Any:
 
 @bp.get("/search/calendar.ics")
 def search() -> Any:
+    unknown = sorted(name for name in set(request.args) - SEARCH_FEED_PARAMS - TRACKING_PARAMS
+                     if not name.startswith("utm_"))
+    if unknown:
+        raise GroupfinderError(
+            f"This calendar feed doesn't take {', '.join(repr(u) for u in unknown[:5])}.",
+            field_errors={name: ["Unknown parameter."] for name in unknown[:5]})
     parsed = _search_request()  # a bad parameter is a 422 here, as it would be in the build
+    # The cache key is the parsed question (sorted, defaults filled in): URLs that ask the same
+    # thing share one entry and one build.
     question = parsed.cache_key()
     day = _search_day(this_week=parsed.this_week)
     start = dt.datetime.fromisoformat(day[0]).replace(hour=day[1] if len(day) > 1 else 0, tzinfo=dt.UTC)
-    return _cached_feed(lambda: _build_search_feed(question), ("search", question, day),
-                        not_before=start)
+
+    def build() -> tuple[bytes, dt.datetime, str]:
+        # Only a miss is counted: subscribers refetching a cached feed cost nothing.
+        charge_costly_build("search-feed", SEARCH_FEED_BUILD_LIMIT)
+        return _build_search_feed(question)
+
+    return _cached_feed(build, ("search", question, day), not_before=start)
 
 
 def _search_request() -> SearchRequest:
