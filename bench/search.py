@@ -352,6 +352,11 @@ def build(backend: str, url: str, size: int, args: argparse.Namespace, towns: li
             t_ix = time.perf_counter()
             for ix in indexes:
                 ix.create(conn)
+            # rows went in by Core, past the flush hook: derive the search masks in one UPDATE
+            # (after the indexes: it looks up each group's schedules and conditions)
+            from groupfinder.groups import search_masks
+
+            search_masks.refresh(conn)
             index_s = time.perf_counter() - t_ix
             if backend == "sqlite":
                 conn.exec_driver_sql("ANALYZE")

@@ -119,7 +119,7 @@ def test_attack_reports_an_exact_public_point(app, client, monkeypatch):
 
 def test_attack_reports_a_radius_filter_on_the_venue(app, client, monkeypatch):
     monkeypatch.setattr(queries, "haversine_sql", _radius_on_venue(queries.haversine_sql))
-    monkeypatch.setattr(queries, "_UNFILTERED", {})  # statements are cached per process
+    monkeypatch.setattr(queries, "_STATEMENTS", {})  # statements are cached per process
     group = seed()
     result = attack(client, group.id, near=VENUE)
     problems = check(result, venue=VENUE, stored=(group.public_lat, group.public_lng))

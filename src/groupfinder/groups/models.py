@@ -15,6 +15,7 @@ from ..facilitators.models import Facilitator
 from ..organisations.models import Organisation
 from ..sources.models import Source
 from ..venues.models import AccessFeature, Venue
+from . import search_masks  # noqa: F401  (its flush hook keeps the search masks)
 
 if TYPE_CHECKING:
     from ..accounts.models import User
@@ -134,6 +135,11 @@ class Group(db.Model):
     confirmed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now_utc)
     out_of_date_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     hidden_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Derived for search's condition and day filters, kept by groups.search_masks on every
+    # flush; in the search index so a filtered search reads only the index.
+    search_conditions: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    search_days_open: Mapped[int] = mapped_column(default=0, server_default="0")
+    search_days_ending: Mapped[int] = mapped_column(default=0, server_default="0")
 
     venue: Mapped[Venue | None] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
@@ -154,8 +160,10 @@ class Group(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
-        # Nearest-first search: expanding bounding box over the public point (docs/geo.md §3.6).
-        sa.Index("ix_groups_status_public_lat_lng", "status", "public_lat", "public_lng"),
+        # Nearest-first search: expanding bounding box over the public point (docs/geo.md §3.6),
+        # covering every column the search's common filters read (groups.search_masks).
+        sa.Index("ix_groups_search", "status", "public_lat", "public_lng", "hidden_since",
+                 "search_conditions", "search_days_open", "search_days_ending", "id"),
     )
 
 

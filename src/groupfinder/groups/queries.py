@@ -29,6 +29,7 @@ from ..organisations.models import Organisation
 from ..schedules.models import MeetingChange, Schedule
 from ..schedules.recurrence import Meeting, meetings, next_meetings
 from ..venues.models import AccessFeature, Venue, venue_access
+from . import search_masks
 from .models import (
     Audience,
     Condition,
@@ -111,55 +112,134 @@ def decode_cursor(cursor: str) -> tuple[float, int]:
     return d, gid
 
 
-_ALWAYS = 2  # the filters every search has (published, not hidden): the rest are the person's
+# Search reads the day and condition bitmasks on the group's row (groups.search_masks) so the
+# filters are answered from the search index. The joins they replace stay: as the fallback for a
+# condition past the mask, and as the reference the tests compare with (``USE_MASKS = False``).
+USE_MASKS = True
 
 
-def _filters(c: SearchCriteria, today: dt.date) -> list[sa.ColumnElement[bool]]:
+def _condition_ids() -> dict[str, int]:
+    """{slug: id} of every condition; cached until the data changes."""
+    from ..readcache import cache, current_token
+
+    return cache().get_or_build("condition-ids", current_token(), lambda: {
+        slug: cid for slug, cid in db.session.execute(sa.select(Condition.slug, Condition.id))})
+
+
+def _plan(c: SearchCriteria, today: dt.date) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The shape of a search's filters (which decides the SQL) and the values to bind: every
+    search of one shape runs one statement, built once per process."""
+    shape: list[Any] = []
+    params: dict[str, Any] = {}
+    if c.conditions:
+        if USE_MASKS:
+            ids = _condition_ids()
+            known = [slug for slug in c.conditions if slug in ids]
+            mask = sum(search_masks.condition_bit(ids[slug]) or 0 for slug in known)
+            beyond = [slug for slug in known if search_masks.condition_bit(ids[slug]) is None]
+            shape.append(("conditions", bool(mask), bool(beyond)))
+            params.update(cmask=mask, cslugs=beyond)
+        else:
+            shape.append(("conditions", False, True))
+            params["cslugs"] = list(c.conditions)
+    if c.audiences:
+        shape.append("audiences")
+        params["aslugs"] = list(c.audiences)
+    if c.languages:
+        shape.append("languages")
+        params["lslugs"] = list(c.languages)
+    if c.organisations:
+        shape.append("organisations")
+        params["oslugs"] = list(c.organisations)
+    if c.access:
+        shape.append(("access", len(c.access)))
+        params.update({f"x{i}": slug for i, slug in enumerate(c.access)})
+    if c.days or c.starts_after or c.starts_before:
+        shape.append(("schedules", bool(c.days), bool(c.starts_after), bool(c.starts_before),
+                      USE_MASKS))
+        params.update(today=today, dmask=sum(1 << d for d in set(c.days)),
+                      sa=c.starts_after, sb=c.starts_before)
+    return tuple(shape), params
+
+
+def _filters(shape: tuple[Any, ...]) -> list[sa.ColumnElement[bool]]:
     g = Group.__table__.c
+    p = sa.bindparam
     # A listing nobody confirmed in a long time leaves search (its page stays): groups.freshness.
     out: list[sa.ColumnElement[bool]] = [g.status == ListingStatus.published.value,
                                          g.hidden_since.is_(None)]
 
-    def linked(link: sa.Table, right: type, column: str, slugs: Sequence[str]) -> sa.ColumnElement[bool]:
-        return sa.exists().where(
-            link.c.group_id == g.id, link.c[column] == right.id, right.slug.in_(slugs))
+    def linked(link: sa.Table, right: type, column: str, name: str) -> sa.ColumnElement[bool]:
+        return sa.exists().where(link.c.group_id == g.id, link.c[column] == right.id,
+                                 right.slug.in_(p(name, expanding=True)))
 
-    if c.conditions:
-        out.append(linked(group_conditions, Condition, "condition_id", c.conditions))
-    if c.audiences:
-        out.append(linked(group_audiences, Audience, "audience_id", c.audiences))
-    if c.languages:
-        out.append(linked(group_languages, Language, "language_id", c.languages))
-    if c.organisations:
-        out.append(g.organisation_id.in_(sa.select(Organisation.id).where(
-            Organisation.slug.in_(c.organisations))))
-    for slug in c.access:  # every requested feature, held by the venue or by the group
-        out.append(sa.or_(
-            sa.exists().where(venue_access.c.venue_id == g.venue_id,
-                              venue_access.c.access_feature_id == AccessFeature.id,
-                              AccessFeature.slug == slug),
-            sa.exists().where(group_access.c.group_id == g.id,
-                              group_access.c.access_feature_id == AccessFeature.id,
-                              AccessFeature.slug == slug),
-        ))
-    if c.days or c.starts_after or c.starts_before:
-        s = Schedule.__table__.c
-        conds: list[sa.ColumnElement[bool]] = [
-            s.group_id == g.id, sa.or_(s.last_date.is_(None), s.last_date >= today)]
-        if c.days:
-            mask = sum(1 << d for d in set(c.days))
-            conds.append(s.days_mask.op("&")(mask) != 0)
-        if c.starts_after:
-            conds.append(s.start_time >= c.starts_after)
-        if c.starts_before:
-            conds.append(s.start_time <= c.starts_before)
-        out.append(sa.exists().where(*conds))
+    for part in shape:
+        kind = part[0] if isinstance(part, tuple) else part
+        if kind == "conditions":
+            _, mask, beyond = part
+            either = []
+            if mask:
+                either.append(g.search_conditions.op("&")(p("cmask", type_=sa.BigInteger)) != 0)
+            if beyond:
+                either.append(linked(group_conditions, Condition, "condition_id", "cslugs"))
+            out.append(sa.or_(*either) if either else sa.false())
+        elif kind == "audiences":
+            out.append(linked(group_audiences, Audience, "audience_id", "aslugs"))
+        elif kind == "languages":
+            out.append(linked(group_languages, Language, "language_id", "lslugs"))
+        elif kind == "organisations":
+            out.append(g.organisation_id.in_(sa.select(Organisation.id).where(
+                Organisation.slug.in_(p("oslugs", expanding=True)))))
+        elif kind == "access":
+            for i in range(part[1]):  # every requested feature, held by the venue or the group
+                slug = p(f"x{i}", type_=sa.String)
+                out.append(sa.or_(
+                    sa.exists().where(venue_access.c.venue_id == g.venue_id,
+                                      venue_access.c.access_feature_id == AccessFeature.id,
+                                      AccessFeature.slug == slug),
+                    sa.exists().where(group_access.c.group_id == g.id,
+                                      group_access.c.access_feature_id == AccessFeature.id,
+                                      AccessFeature.slug == slug),
+                ))
+        elif kind == "schedules":
+            out += _schedule_filters(*part[1:])
     return out
 
 
-def _nearest_statement(filters: list[sa.ColumnElement[bool]], *, ranges: int,
-                       with_after: bool) -> sa.Select[Any]:
-    """One statement for every radius step of a search: only the bound values change."""
+def _schedule_filters(days: bool, after: bool, before: bool,
+                      masks: bool) -> list[sa.ColumnElement[bool]]:
+    """Some schedule not ended by ``today`` meets on one of the days and starts in the range."""
+    g, s = Group.__table__.c, Schedule.__table__.c
+    p = sa.bindparam
+    dmask = p("dmask", type_=sa.Integer)
+    today = p("today", type_=sa.Date)
+
+    def meets(mask: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+        return mask.op("&")(dmask) != 0
+
+    conds: list[sa.ColumnElement[bool]] = [
+        s.group_id == g.id, sa.or_(s.last_date.is_(None), s.last_date >= today)]
+    if days:
+        conds.append(meets(s.days_mask))
+    if after:
+        conds.append(s.start_time >= p("sa", type_=sa.Time))
+    if before:
+        conds.append(s.start_time <= p("sb", type_=sa.Time))
+    if not (masks and days):
+        return [sa.exists().where(*conds)]
+    if not (after or before):
+        # Open-ended schedules answer from the index; those with a last date are looked up
+        # (they may have ended by today), and only when one of them meets on a requested day.
+        ending = sa.exists().where(s.group_id == g.id, s.last_date >= today, meets(s.days_mask))
+        return [sa.or_(meets(g.search_days_open),
+                       sa.and_(meets(g.search_days_ending), ending))]
+    return [meets(g.search_days_open.op("|")(g.search_days_ending)), sa.exists().where(*conds)]
+
+
+def _nearest_statement(shape: tuple[Any, ...], *, ranges: int, with_after: bool,
+                       count: bool = False) -> sa.Select[Any]:
+    """One statement for every radius step of a search: only the bound values change. With
+    ``count``, how many rows lie in the circle instead."""
     g = Group.__table__.c
     p = sa.bindparam
     distance = haversine_sql(g.public_lat, g.public_lng, p("lat", type_=sa.Float),
@@ -168,8 +248,11 @@ def _nearest_statement(filters: list[sa.ColumnElement[bool]], *, ranges: int,
                       for i in range(ranges)))
     inner = (sa.select(g.id, distance)
              .where(g.public_lat.between(p("south", type_=sa.Float), p("north", type_=sa.Float)),
-                    lng_ok, *filters)
+                    lng_ok, *_filters(shape))
              .subquery())
+    if count:
+        return (sa.select(sa.func.count()).select_from(inner)
+                .where(inner.c.d <= p("r", type_=sa.Float)))
     outer = sa.select(inner.c.id, inner.c.d).where(inner.c.d <= p("r", type_=sa.Float))
     if with_after:
         d0, id0 = p("d0", type_=sa.Float), p("id0", type_=sa.Integer)
@@ -177,7 +260,27 @@ def _nearest_statement(filters: list[sa.ColumnElement[bool]], *, ranges: int,
     return outer.order_by(inner.c.d, inner.c.id).limit(p("k", type_=sa.Integer))
 
 
-_UNFILTERED: dict[tuple[int, bool], sa.Select[Any]] = {}
+# Statements by (filter shape, longitude ranges, after, count): a few dozen shapes in practice,
+# each built once per process.
+_STATEMENTS: dict[tuple[Any, ...], sa.Select[Any]] = {}
+
+
+def _statement(shape: tuple[Any, ...], ranges: int, with_after: bool,
+               count: bool = False) -> sa.Select[Any]:
+    key = (shape, ranges, with_after, count, USE_MASKS)
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        stmt = _STATEMENTS[key] = _nearest_statement(shape, ranges=ranges, with_after=with_after,
+                                                     count=count)
+    return stmt
+
+
+def _box_params(params: dict[str, Any], c: SearchCriteria, radius: float) -> int:
+    box = bounding_box(c.latitude, c.longitude, radius)
+    params.update(south=box.south, north=box.north, r=radius)
+    for i, (w, e) in enumerate(box.lng_ranges):
+        params.update({f"w{i}": w, f"e{i}": e})
+    return len(box.lng_ranges)
 
 
 def nearest_group_ids(c: SearchCriteria, today: dt.date, *,
@@ -188,26 +291,18 @@ def nearest_group_ids(c: SearchCriteria, today: dt.date, *,
     capped at ``c.radius_km``; it stops as soon as ``limit + 1`` rows lie inside the circle,
     which makes the answer exact.
     """
-    filters = _filters(c, today)
+    shape, params = _plan(c, today)
     k = c.limit + 1
     radius = min(start_radius_km or FIRST_RADIUS_KM, c.radius_km)
     if c.after:
         radius = min(c.radius_km, max(radius, c.after[0] * 1.25 + 1))
-    # Without filters the statement is the same for every search: build it once per process.
-    statements = _UNFILTERED if len(filters) == _ALWAYS else {}
-    params: dict[str, Any] = {"lat": c.latitude, "lng": c.longitude, "k": k}
+    params.update(lat=c.latitude, lng=c.longitude, k=k)
     if c.after:
         params.update(d0=c.after[0], id0=c.after[1])
     while True:
-        box = bounding_box(c.latitude, c.longitude, radius)
-        ranges = len(box.lng_ranges)
-        shape = (ranges, bool(c.after))
-        if shape not in statements:
-            statements[shape] = _nearest_statement(filters, ranges=ranges, with_after=bool(c.after))
-        params.update(south=box.south, north=box.north, r=radius)
-        for i, (w, e) in enumerate(box.lng_ranges):
-            params.update({f"w{i}": w, f"e{i}": e})
-        rows = [(row.id, float(row.d)) for row in db.session.execute(statements[shape], params)]
+        ranges = _box_params(params, c, radius)
+        stmt = _statement(shape, ranges, bool(c.after))
+        rows = [(row.id, float(row.d)) for row in db.session.execute(stmt, params)]
         if len(rows) >= k or radius >= c.radius_km:
             return rows
         growth = 4.0 if not rows else min(4.0, max(1.5, 1.2 * math.sqrt(k / len(rows))))
@@ -355,16 +450,10 @@ def search_groups(c: SearchCriteria, *, now: dt.datetime | None = None,
 def count_groups(c: SearchCriteria, today: dt.date) -> int:
     """How many published groups within ``c.radius_km`` pass the SQL filters: one statement
     (the bounding box narrows by index, the haversine decides). ``meets_*`` are not applied."""
-    g = Group.__table__.c
-    box = bounding_box(c.latitude, c.longitude, c.radius_km)
-    distance = haversine_sql(g.public_lat, g.public_lng, c.latitude, c.longitude).label("d")
-    inner = (sa.select(distance)
-             .where(g.public_lat.between(box.south, box.north),
-                    sa.or_(*(g.public_lng.between(w, e) for w, e in box.lng_ranges)),
-                    *_filters(c, today))
-             .subquery())
-    return int(db.session.scalar(sa.select(sa.func.count()).select_from(inner)
-                                 .where(inner.c.d <= c.radius_km)) or 0)
+    shape, params = _plan(c, today)
+    params.update(lat=c.latitude, lng=c.longitude)
+    ranges = _box_params(params, c, c.radius_km)
+    return int(db.session.scalar(_statement(shape, ranges, False, count=True), params) or 0)
 
 
 MATCH_LOOKBACK = dt.timedelta(hours=12)  # a meeting that started this long ago may still be on
