@@ -565,6 +565,9 @@ def _plan(source: Source, parsed: mg_parse.ParsedFeed, groups: dict[str, Group],
             skipped[entry.key] = mg_parse.Problem(entry.index, entry.key, "")
             continue
         if group is None:
+            if (problem := _invalid(wanted)) is not None:
+                report.skipped.append(Item(entry.key, entry.name, problem))
+                continue
             plan.add.append(wanted)
             continue
         if group.status == ListingStatus.archived:
@@ -586,6 +589,9 @@ def _plan(source: Source, parsed: mg_parse.ParsedFeed, groups: dict[str, Group],
             report.unchanged += 1
             if due and group.status == ListingStatus.published:
                 plan.confirm.append(group)
+            continue
+        if (problem := _invalid(wanted)) is not None:
+            report.skipped.append(Item(entry.key, entry.name, problem))
             continue
         reason = _reasons(_state_of(group), state) if wanted_hash != group.source_hash \
             else "still temporarily closed: pause renewed"
@@ -635,16 +641,21 @@ def _wanted(entry: Entry, planner: _Planner, access: dict[str, set[str]], source
     schedule = ScheduleData(kind="weekly", start_time=dt.time(entry.start_hour, entry.start_minute),
                             duration_minutes=entry.duration_minutes, first_date=today,
                             weekdays=entry.weekdays, paused_until=_paused_until(entry, today))
-    try:
-        validate_schedule(schedule, place.zone)
-    except InvalidInput as exc:
-        skip("; ".join(m for ms in exc.field_errors.values() for m in ms) or exc.detail or "")
-        return None
-    errors = validate_listing(listing, None)
-    if errors:
-        skip("; ".join(f"{k}: {m}" for k, ms in errors.items() for m in ms))
-        return None
     return _Wanted(entry, place, listing, schedule)
+
+
+def _invalid(wanted: _Wanted) -> str | None:
+    """What the services would refuse in an entry about to be written (the rules a form obeys),
+    so that it is skipped alone instead of refusing the whole refresh. Entries already applied
+    and unchanged are not checked again (a refresh of thousands stays cheap)."""
+    try:
+        validate_schedule(wanted.schedule, wanted.place.zone)
+    except InvalidInput as exc:
+        return "; ".join(m for ms in exc.field_errors.values() for m in ms) or exc.detail or ""
+    errors = validate_listing(wanted.listing, None)
+    if errors:
+        return "; ".join(f"{k}: {m}" for k, ms in errors.items() for m in ms)
+    return None
 
 
 def _apply(source: Source, plan: _Plan, fetched: Fetched, report: RefreshReport, now: dt.datetime,
@@ -660,8 +671,15 @@ def _apply(source: Source, plan: _Plan, fetched: Fetched, report: RefreshReport,
             progress("writing", done, total)
 
     keys = {w.place.key for w in plan.add} | {w.place.key for _, w, _ in plan.change}
+    # transaction() ends the read transaction, which expires every loaded listing: they are
+    # loaded again in a few statements, not one (and its relationships) per listing.
+    ids = [g.id for g in (*(g for g, _, _ in plan.change), *(g for g, _ in plan.remove),
+                          *plan.confirm)]
     try:
         with transaction(), db.session.no_autoflush:
+            for start in range(0, len(ids), 500):
+                db.session.scalars(sa.select(Group).where(Group.id.in_(ids[start:start + 500]))
+                                   .options(*_loads())).all()
             venues = {v.external_key: v for v in db.session.scalars(
                 sa.select(Venue).where(Venue.external_key.in_(keys))
                 .options(selectinload(Venue.access_features)))} if keys else {}
