@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from groupfinder import privacy
 from groupfinder.extensions import db
 from groupfinder.groups.map_views import VENDOR
+from groupfinder.interop.hsds import hsds_id
 from groupfinder.permissions import ADMIN, ORGANIZER, PUBLIC, access_of
 from groupfinder.venues import places
 
@@ -101,6 +102,12 @@ def seeds(app: Any, client: Any, sc: Scenario, levels: tuple[str, ...]) -> list[
         "schedule_id": [s.id for g in groups for s in g.schedules],
         "part": ["pages", "groups", "facilitators"],
         "n": [1, 2],
+        # /hsds/<collection>/<hsds_id>: every kind of HSDS id of every listing (an id of the
+        # wrong kind, or of an unpublished listing, answers 404), and one that is no id at all
+        "hsds_id": [*(hsds_id(kind, key) for g in groups for kind, key in (
+            ("service", g.id), ("organization/group", g.id), ("organization", g.organisation_id),
+            ("location/group", g.id), ("location/venue", g.venue_id),
+            ("service_at_location", g.id))), "not-an-id"],
     }
     urls = route_seeds(app, levels, values)
     urls += search_seeds(sc.sensitive.id)
