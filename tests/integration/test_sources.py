@@ -363,3 +363,24 @@ def test_the_daily_job_refreshes_every_source_and_logs_it(app, caplog):
     assert "source Broken not refreshed: Can't read" in caplog.text
     assert "source District 9 refreshed" in caplog.text
     assert len(_listings(source)) == 3
+
+
+def test_a_uk_county_in_state_is_not_a_region_error(app):
+    entry = {"name": "Leeds Group", "slug": "leeds", "day": 2, "time": "18:00",
+             "address": "14 Example Row", "city": "Leeds", "state": "West Yorkshire",
+             "postal_code": "LS1 4DY", "country": "GB"}
+    source = _source("UK", "sheet_site.json")
+    report = refresh_source(source, fetch=FakeFetch([entry]), now=NOW)
+    assert [i.key for i in report.added] == ["leeds"], report.summary()
+
+
+def test_the_feeds_time_zone_is_honoured(app):
+    entry = {"name": "Border Group", "slug": "border", "day": 2, "time": "18:00",
+             "address": "120 Example Avenue", "city": "Schenectady", "state": "NY",
+             "postal_code": "12305", "country": "US", "latitude": 42.81424, "longitude": -73.93957,
+             "timezone": "America/Chicago"}
+    source = _source()
+    refresh_source(source, fetch=FakeFetch([entry]), now=NOW)
+    venue = _listings(source)["border"].venue
+    assert (venue.timezone, venue.timezone_overridden) == ("America/Chicago", True)
+    assert refresh_source(source, fetch=FakeFetch([entry]), now=NOW + dt.timedelta(hours=1)).changes == 0

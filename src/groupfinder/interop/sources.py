@@ -52,6 +52,7 @@ from ..audit import audit
 from ..db import now_utc
 from ..exceptions import GroupfinderError, InvalidInput
 from ..extensions import db
+from ..geo import regions
 from ..geo.geocoding import GeocodingService
 from ..groups.confirmation import mark_confirmed
 from ..groups.models import (
@@ -459,7 +460,15 @@ class _Planner:
             self.places[key] = "the point is not inside any time zone"
             return self.places[key]
         overridden = zone != from_point
-        extra: dict[str, Any] = {"region": entry.state} if _VENUE_HAS_REGION else {}
+        extra: dict[str, Any] = {}
+        if _VENUE_HAS_REGION and entry.state:
+            # A US state is checked against the ZIP (a contradiction skips the entry); elsewhere
+            # ``state`` is often a county ("West Yorkshire"): given only when it is a region.
+            try:
+                if entry.country == "US" or regions.parse_region(entry.state, entry.country):
+                    extra["region"] = entry.state
+            except regions.RegionError:
+                pass
         data = VenueData(name=(entry.location or entry.address)[:200], address=entry.address,
                          town=entry.town, country=entry.country, postcode=entry.postcode,
                          latitude=lat, longitude=lng, timezone=zone if overridden else "",
