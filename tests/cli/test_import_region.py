@@ -75,3 +75,14 @@ def test_without_the_column_the_region_is_worked_out_and_a_rerun_changes_nothing
 def test_the_parser_reads_state_as_region_and_keeps_the_iso_code():
     parsed = csvformat.parse(_file([{**TEST_CITY, "region": "tx"}]))
     assert parsed.venues["v0"].region == "US-TX" and not parsed.errors
+
+
+def test_the_export_writes_the_region_and_imports_back_unchanged(app):
+    from groupfinder.interop.csv_export import export_csv
+
+    assert import_listings(_file([{**ATLANTA, "region": "GA"}, CARDIFF])).written
+    body = export_csv().body.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert {r["venue_key"]: r["region"] for r in rows if r["venue_key"]} == {"v0": "US-GA", "v1": "GB-WLS"}
+    again = import_listings(body.encode("utf-8"))
+    assert again.ok and not again.written and again.venues.unchanged == 2
