@@ -51,7 +51,8 @@ def _state() -> dict[str, object]:
             g.venue.external_key, tuple(sorted(c.slug for c in g.conditions)),
             tuple(sorted(a.slug for a in g.audiences)), tuple(sorted(x.slug for x in g.languages)),
             tuple(sorted(a.slug for a in g.access_features)),
-            tuple(sorted(f.external_key for f in g.facilitators)), schedules)
+            tuple(sorted(f.external_key for f in g.facilitators)), schedules,
+            g.organisation.name if g.organisation else None)
     return {"venues": venues, "facilitators": people, "groups": groups}
 
 

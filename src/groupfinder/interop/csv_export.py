@@ -123,7 +123,8 @@ def _group_cells(group: Group) -> dict[str, str]:
             "languages": _slugs(group.languages), "access": _slugs(group.access_features),
             "cost": group.cost or "", "contact_email": group.contact_email or "",
             "website": group.website or "", "is_sensitive": _yes(group.is_sensitive),
-            "area_name": (group.area_name or "") if group.is_sensitive else ""}
+            "area_name": (group.area_name or "") if group.is_sensitive else "",
+            "organisation": group.organisation.name if group.organisation else ""}
 
 
 def _schedule_cells(schedule: Schedule) -> dict[str, str]:
@@ -215,23 +216,29 @@ def _loads() -> tuple[Any, ...]:
     return (selectinload(Group.venue).selectinload(Venue.access_features),
             selectinload(Group.conditions), selectinload(Group.audiences),
             selectinload(Group.languages), selectinload(Group.access_features),
-            selectinload(Group.facilitators),
+            selectinload(Group.facilitators), selectinload(Group.organisation),
             selectinload(Group.schedules).selectinload(Schedule.cancellations),
             changes.selectinload(MeetingChange.new_venue).selectinload(Venue.access_features))
 
 
 def load(user: Any = None) -> tuple[list[Group], list[Venue], list[Facilitator]]:
-    """What ``user`` may export (``None`` or an admin: everything): their groups, and the venues
-    and facilitators they own (the groups bring their own venues and facilitators)."""
+    """What ``user`` may export (``None`` or an admin: everything): their groups and their
+    organisations' groups, and the venues and facilitators they and their teams may use
+    (``permissions.team_scope``; the groups bring their own venues and facilitators)."""
     everything = user is None or getattr(user, "is_admin", False)
     query = sa.select(Group).options(*_loads()).order_by(Group.id)
     venues = sa.select(Venue).options(selectinload(Venue.access_features)).order_by(Venue.id)
     people = sa.select(Facilitator).order_by(Facilitator.id)
     if not everything:
-        query = query.where(Group.id.in_(sa.select(group_organizers.c.group_id).where(
-            group_organizers.c.user_id == user.id)))
-        venues = venues.where(Venue.owner_id == user.id)
-        people = people.where(Facilitator.owner_id == user.id)
+        from ..organisations.queries import organisation_ids_of
+        from ..permissions import team_scope
+
+        query = query.where(sa.or_(
+            Group.id.in_(sa.select(group_organizers.c.group_id).where(
+                group_organizers.c.user_id == user.id)),
+            Group.organisation_id.in_(organisation_ids_of(user))))
+        venues = venues.where(team_scope(Venue, user))
+        people = people.where(team_scope(Facilitator, user))
     session = db.session
     return (list(session.scalars(query)), list(session.scalars(venues)),
             list(session.scalars(people)))

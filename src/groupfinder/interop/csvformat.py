@@ -32,6 +32,10 @@ Group (one value per group):
   facilitator bio) must not name the venue, its street, full postcode or a nearby point.
 - ``area_name``: sensitive groups only, the area shown instead of the venue (default: the town
   and the first half of the postcode).
+- ``organisation``: optional, the name of the organisation that runs the group. An organizer's
+  import names one of their own organisations (another name is an error at that line); an
+  admin's or the command line's finds it by name, or creates it. Empty, or no such column: an
+  existing group stays where it is; a new one goes in the importing organizer's organisation.
 
 Venue (one value per ``venue_key``):
 
@@ -106,7 +110,7 @@ MAX_ROWS = 5_000
 
 GROUP_COLUMNS = ("group_key", "name", "description", "what_to_expect", "conditions", "audiences",
                  "languages", "access", "cost", "contact_email", "website", "is_sensitive",
-                 "area_name", "venue_key", "facilitator_key")
+                 "area_name", "venue_key", "facilitator_key", "organisation")
 VENUE_COLUMNS = ("venue_key", "venue_name", "address", "postcode", "town", "country", "region",
                  "latitude", "longitude", "timezone", "venue_access")
 FACILITATOR_COLUMNS = ("facilitator_key", "facilitator_name", "facilitator_bio",
@@ -129,14 +133,14 @@ PER_ROW_REQUIRED = ("group_key", "kind", "start_time", "duration_minutes", "firs
 # Database column lengths the app's own validators don't check.
 MAX_LENGTHS = {"group_key": 80, "venue_key": 80, "facilitator_key": 80, "cost": 120,
                "contact_email": 254, "website": 300, "area_name": 120, "facilitator_phone": 40,
-               "facilitator_email": 254, "timezone": 64}
+               "facilitator_email": 254, "timezone": 64, "organisation": 200}
 
 # Free text, checked as the forms check it (``validation``): one-line columns refuse every control
 # character, multi-line ones all but line breaks and tabs, email columns take valid addresses only.
 # The other columns (keys, lists, codes, numbers, dates) are parsed strictly and so refuse control
 # characters already, each with its own message.
 SINGLE_LINE_COLUMNS = ("name", "cost", "website", "area_name", "venue_name", "address", "postcode",
-                       "town", "region", "facilitator_name", "facilitator_phone")
+                       "town", "region", "facilitator_name", "facilitator_phone", "organisation")
 MULTI_LINE_COLUMNS = ("description", "what_to_expect", "facilitator_bio")
 # One meeting per line; each line is single-line text, checked by its own parser.
 LIST_LINE_COLUMNS = ("cancellations", "moves")
@@ -289,6 +293,8 @@ class GroupRecord:
     schedules: tuple[ScheduleRecord, ...]
     #: Every facilitator, ``facilitator_key`` first (then ``facilitator`` rows, in file order).
     facilitator_keys: tuple[str, ...] = ()
+    #: The name of the organisation that runs it (``None``: not said).
+    organisation: str | None = None
 
     def line_of(self, column: str) -> int:
         return self.lines.get(column, self.line)
@@ -1022,7 +1028,8 @@ def _group(key: str, values: dict[str, str], lines: dict[str, int], rows: list[_
         facilitator_key=values.get("facilitator_key") or None, schedules=tuple(schedules),
         facilitator_keys=tuple(dict.fromkeys(
             ([values["facilitator_key"]] if values.get("facilitator_key") else [])
-            + list(more_facilitators))))
+            + list(more_facilitators))),
+        organisation=values.get("organisation") or None)
 
 
 def _replace_line(schedule: ScheduleRecord, line: int) -> ScheduleRecord:

@@ -26,6 +26,11 @@ What a write means:
   point of a venue a published group uses is refused (per line): in the app such edits are
   reviewed, so they need ``publish``. Turning a group sensitive is always allowed at once.
   Schedules and facilitators of a published group change at once, as in the app.
+- Organisations (the optional ``organisation`` column) are found by name: among the importing
+  organizer's own organisations (another name is an error at its line), or, for an admin or the
+  command line, among all, created (``create_organisation``, with no team) when missing. A
+  changed organisation is a change of the listing (reviewed in the app, so ``publish`` for a
+  published group).
 - Facilitators' email and phone are stored private: ``show_email``/``show_phone`` are false for
   new facilitators and reset when the file changes the address or number.
 - Every write goes through the features' services (``create_venue``/``update_venue``,
@@ -69,6 +74,9 @@ from ..groups.confirmation import mark_confirmed
 from ..groups.models import Audience, Condition, Group, Language, ListingStatus
 from ..groups.services import ListingData, apply_listing, create_group, submit_for_review, validate_listing
 from ..groups.services import publish as publish_listing
+from ..organisations.models import Organisation
+from ..organisations.queries import organisations_of
+from ..organisations.services import OrganisationData, create_organisation
 from ..schedules.models import MeetingChange, Schedule
 from ..schedules.recurrence import Frequency, occurrences
 from ..schedules.services import (
@@ -224,10 +232,12 @@ def import_listings(source: Path | os.PathLike[str] | bytes | str, *, by: Any = 
     report.problems.extend(parsed.problems)
     places = _place_venues(parsed, report.problems)
     _check_app_rules(parsed, places, report.problems)
+    organisations = _find_organisations(parsed, by, report.problems)
     if report.errors:
         report.problems.sort(key=_order)
         return report
-    _, problems = _reconcile(parsed, places, report, publish=publish, by=by, apply=False)
+    _, problems = _reconcile(parsed, places, report, publish=publish, by=by, apply=False,
+                             organisations=organisations)
     report.problems.extend(problems)
     report.problems.sort(key=_order)
     if report.errors or dry_run or not report.changes:
@@ -237,7 +247,8 @@ def import_listings(source: Path | os.PathLike[str] | bytes | str, *, by: Any = 
         # No autoflush before every query (the services flush what they need an id for), as
         # the demo seeder: a flush per query made a 700-group file take half a minute.
         with transaction(), db.session.no_autoflush:
-            _, problems = _reconcile(parsed, places, written, publish=publish, by=by, apply=True)
+            _, problems = _reconcile(parsed, places, written, publish=publish, by=by, apply=True,
+                                     organisations=organisations)
             if problems:  # the database changed since the check: refuse the whole file
                 raise _Rejected(problems)
             audit("import.applied", by=by, details={
@@ -280,6 +291,32 @@ def _vocabulary() -> csvformat.Vocabulary:
 
 
 # --- step 1: place venues and apply the app's own rules ---------------------------------------
+
+
+def _find_organisations(parsed: ParsedFile, by: Any,
+                        problems: list[Problem]) -> dict[str, Organisation | None]:
+    """The organisation of each name the file gives (``None``: to be created while writing, for
+    an admin or the command line only); a name outside an organizer's own is an error."""
+    names = {g.organisation for g in parsed.groups if g.organisation}
+    if not names:
+        return {}
+    operator = by is None or getattr(by, "is_admin", False)
+    pool = (db.session.scalars(sa.select(Organisation).where(Organisation.name.in_(names))
+                               .order_by(Organisation.id)) if operator else organisations_of(by))
+    found: dict[str, Organisation | None] = {}
+    for org in pool:
+        found.setdefault(org.name, org)  # two of one name: the oldest
+    for group in parsed.groups:
+        name = group.organisation
+        if name and name not in found:
+            if operator:
+                found[name] = None
+            else:
+                problems.append(Problem(group.line_of("organisation"), "organisation", (
+                    f"you don't belong to an organisation named '{name}'; name one of yours "
+                    "(its owner can invite you), or leave the cell empty")))
+    return found
+
 
 
 def _place_venues(parsed: ParsedFile, problems: list[Problem]) -> dict[str, _Place]:
@@ -412,14 +449,16 @@ def _meeting_problems(record: ScheduleRecord, zone: str, parsed: ParsedFile,
 
 
 def _listing_data(group: GroupRecord, venue_id: int | None = None,
-                  facilitator_ids: Iterable[int] = ()) -> ListingData:
+                  facilitator_ids: Iterable[int] = (),
+                  organisation_id: int | None = None) -> ListingData:
     return ListingData(name=group.name, description=group.description,
                        what_to_expect=group.what_to_expect, cost=group.cost,
                        contact_email=group.contact_email, website=group.website,
                        conditions=group.conditions, audiences=group.audiences,
                        languages=group.languages, access=group.access,
                        is_sensitive=group.is_sensitive, area_name=group.area_name,
-                       venue_id=venue_id, facilitator_ids=tuple(facilitator_ids))
+                       venue_id=venue_id, facilitator_ids=tuple(facilitator_ids),
+                       organisation_id=organisation_id)
 
 
 # --- step 2: compare with the database, and write --------------------------------------------
@@ -507,10 +546,25 @@ def _wanted_public(record: GroupRecord, place: _Place, venue: Venue | None) -> t
 
 
 def _reconcile(parsed: ParsedFile, places: dict[str, _Place], report: ImportReport, *,
-               publish: bool, by: Any, apply: bool) -> tuple[ImportReport, list[Problem]]:
+               publish: bool, by: Any, apply: bool,
+               organisations: dict[str, Organisation | None] | None = None,
+               ) -> tuple[ImportReport, list[Problem]]:
     """Compare the file with the database and count what changes; with ``apply``, also make the
     changes (inside the caller's transaction). Returns the problems that forbid the import."""
     problems: list[Problem] = []
+    organisations = dict(organisations or {})
+    if apply:
+        for name, org in organisations.items():
+            if org is None:  # an operator's import: the organisation is new
+                organisations[name] = create_organisation(OrganisationData(name=name), by=None)
+
+    # An organizer in several organisations must say which runs each new group.
+    undecided = by is not None and not getattr(by, "is_admin", False) and not apply \
+        and len(organisations_of(by)) > 1
+
+    def organisation_id(record: GroupRecord) -> int | None:
+        org = organisations.get(record.organisation) if record.organisation else None
+        return org.id if org is not None else None
 
     venues = _by_key(Venue, places, selectinload(Venue.access_features))
     for key, place in places.items():
@@ -567,6 +621,10 @@ def _reconcile(parsed: ParsedFile, places: dict[str, _Place], report: ImportRepo
         place = places[record.venue_key]
         group = groups.get(record.key)
         if group is None:
+            if not apply and record.organisation is None and undecided:
+                problems.append(Problem(record.line, "organisation", (
+                    f"you belong to several organisations: say which runs new group "
+                    f"'{record.key}' in the organisation column")))
             report.groups.created += 1
             report.schedules.created += len(record.schedules)
             if not apply:
@@ -576,7 +634,8 @@ def _reconcile(parsed: ParsedFile, places: dict[str, _Place], report: ImportRepo
                 with _at(record):
                     group = create_group(
                         _listing_data(record, venues[record.venue_key].id,
-                                      [people[k].id for k in _people_keys(record)]),
+                                      [people[k].id for k in _people_keys(record)],
+                                      organisation_id(record)),
                         by=by, accept_public_venue=True, external_key=record.key)
                     for schedule_record in record.schedules:
                         schedule = add_schedule(group, _schedule_data(schedule_record), by=by)
@@ -586,7 +645,9 @@ def _reconcile(parsed: ParsedFile, places: dict[str, _Place], report: ImportRepo
                 audit("group.imported", by=by, group=group, details={"outcome": "created"})
             continue
 
-        listing_changed = _listing_state(group) != _wanted_listing(record)
+        listing_changed = _listing_state(group) != _wanted_listing(record) or (
+            record.organisation is not None and (
+                group.organisation is None or group.organisation.name != record.organisation))
         public_changed = _public_state(group) != _wanted_public(record, place,
                                                                venues.get(record.venue_key))
         publishes = publish and group.status != ListingStatus.published
@@ -630,8 +691,8 @@ def _reconcile(parsed: ParsedFile, places: dict[str, _Place], report: ImportRepo
                 # What the app would review was refused above unless ``publish``: at once.
                 people_ids = [people[k].id for k in _people_keys(record)] \
                     if parsed.has_facilitators else [f.id for f in group.facilitators]
-                apply_listing(group, _listing_data(record, venues[record.venue_key].id, people_ids),
-                              by=by)
+                apply_listing(group, _listing_data(record, venues[record.venue_key].id, people_ids,
+                                                   organisation_id(record)), by=by)
             for schedule, schedule_record in plan.updated:
                 update_schedule(schedule, _schedule_data(
                     schedule_record, keep_pause=None if parsed.has_pauses else schedule.paused_until),
@@ -719,6 +780,7 @@ def _group_loads() -> tuple[Any, ...]:
     return (selectinload(Group.venue), selectinload(Group.conditions),
             selectinload(Group.audiences), selectinload(Group.languages),
             selectinload(Group.access_features), selectinload(Group.facilitators),
+            selectinload(Group.organisation),
             selectinload(Group.schedules).selectinload(Schedule.cancellations),
             selectinload(Group.schedules).selectinload(Schedule.changes)
             .selectinload(MeetingChange.new_venue))
@@ -782,6 +844,7 @@ def _at(record: GroupRecord) -> Iterator[None]:
     try:
         yield
     except InvalidInput as exc:
-        problems = [Problem(record.line_of(name), name, m)
+        columns = {"organisation_id": "organisation"}
+        problems = [Problem(record.line_of(columns.get(name, name)), columns.get(name, name), m)
                     for name, messages in exc.field_errors.items() for m in messages]
         raise _Rejected(problems or [Problem(record.line, "group_key", exc.detail)]) from None
