@@ -144,8 +144,10 @@ def resolve_region(country: str, postcode: str, typed: str = "", *,
     if given is not None:
         return RegionAnswer(given.code)
     if latitude is not None and longitude is not None:
-        near = gazetteer.nearest_label(db.session, latitude, longitude, (country,))
-        if near is not None:
+        # No country filter: with one, SQLite scans the country's rows by the (country, key)
+        # index (70 ms) instead of the box on (kind, lat, lng) (6 ms); GB and US lie far apart.
+        near = gazetteer.nearest_label(db.session, latitude, longitude)
+        if near is not None and near.row.country == country:
             found = regions.region_of_admin1(country, near.row.admin1)
             return RegionAnswer(found.code if found else "")
     return RegionAnswer("")
