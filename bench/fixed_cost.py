@@ -11,6 +11,7 @@ on the timings. Not a test; never run by pytest.
     python bench/fixed_cost.py                  # 2,000 requests per row (~20 s)
     python bench/fixed_cost.py --requests 500   # quicker
     python bench/fixed_cost.py --profile        # and cProfile's top entries for our ping
+    python bench/fixed_cost.py --redis redis://127.0.0.1:6379/6   # and a row with Redis limits
 
 Both apps are served by the same Werkzeug test client in the same process, so the client's own
 cost is in both figures and cancels out of the difference. Our app runs as in production
@@ -47,19 +48,19 @@ def bare_app() -> Flask:
     return app
 
 
-def our_app(workdir: Path, *, limiter: bool) -> Flask:
+def our_app(workdir: Path, *, limiter: bool, storage: str = "memory://") -> Flask:
     os.environ.setdefault("GROUPFINDER_INSTANCE_PATH", str(workdir / "instance"))
     from groupfinder.app import create_app
     from groupfinder.extensions import db
 
     app = create_app({
-        "DATABASE_URL": f"sqlite:///{workdir / f'bench-{int(limiter)}.sqlite3'}",
+        "DATABASE_URL": f"sqlite:///{workdir / f'bench-{int(limiter)}-{len(storage)}.sqlite3'}",
         "SECRET_KEY": "bench-secret-key-long-enough-for-signing-things",
         "BASE_URL": "http://127.0.0.1:8000",
         "GEOCODER": "offline",
         "MAIL_BACKEND": "memory",
         "RATELIMIT_ENABLED": limiter,
-        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_STORAGE_URI": storage,
         "LOG_LEVEL": "INFO",
     })
     with app.app_context():
@@ -108,6 +109,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=2000, help="requests per row")
     parser.add_argument("--profile", action="store_true", help="cProfile our ping")
+    parser.add_argument("--redis", metavar="URL", help="add a row: ping with limits on this Redis")
     args = parser.parse_args()
     per_round = max(1, args.requests // ROUNDS)
 
@@ -121,6 +123,10 @@ def main() -> None:
             "our ping, with a session cookie": timer(ours, "/api/v1/ping", cookie=session_cookie(ours)),
             "our /about (HTML, anonymous)": timer(ours, "/about"),
         }
+        if args.redis:
+            on_redis = our_app(work, limiter=True, storage=args.redis)
+            rows["our ping, limiter on (Redis)"] = timer(on_redis, "/api/v1/ping",
+                                                         spread_addresses=True)
         for run in rows.values():  # warm up: imports, template compilation, first connection
             run(50)
         samples: dict[str, list[int]] = {name: [] for name in rows}

@@ -19,11 +19,10 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, abort, g, request
-
-from .privacy import redact_query_string
 
 log = logging.getLogger("groupfinder.request")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -34,19 +33,20 @@ _TOKEN_PATH = re.compile(r"^(/accounts/(?:confirm|reset)/)[^/?]+")
 _INFO = logging.INFO
 
 
-def logged_target(path: str, query: bytes) -> str:
+def logged_target(path: str, query: bytes, redact: Callable[[str], str]) -> str:
     """What the request log says of the URL: the path (an old link's token replaced by ``…``)
-    and the parameters' names only."""
+    and, through ``redact`` (``privacy.redact_query_string``), the parameters' names only."""
     if path.startswith("/accounts/"):
         path = _TOKEN_PATH.sub(r"\1…", path)
     if query:
-        return path + "?" + redact_query_string(query.decode("latin-1"))
+        return path + "?" + redact(query.decode("latin-1"))
     return path
 
 
 def init_request_hooks(app: Flask) -> None:
     from .compression import Compression
     from .extensions import login_manager
+    from .privacy import redact_query_string
     from .security import carries_sign_in, retry_after
 
     # Flask-Login's own after-request hook reads the session of every response (and so makes it
@@ -93,6 +93,6 @@ def init_request_hooks(app: Flask) -> None:
             # makeRecord + handle: log.info would also walk the stack to find its caller.
             log.handle(log.makeRecord(
                 log.name, _INFO, __file__, 0, "%s %s %s %.1fms",
-                (request.method, logged_target(path, request.query_string), response.status_code,
+                (request.method, logged_target(path, request.query_string, redact_query_string), response.status_code,
                  elapsed), None))
         return response

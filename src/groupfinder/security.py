@@ -31,6 +31,7 @@ cost another round trip per request to read the window back); a refused request 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import logging
@@ -124,10 +125,15 @@ log = logging.getLogger(__name__)
 def _digest(purpose: str, *parts: str) -> str:
     """A keyed hash for limiter keys (one namespace per purpose): an email address is easy to
     guess, and so is an IPv4 address, so a plain hash would not hide them."""
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    key = hmac.new(secret, b"groupfinder rate limits", hashlib.sha256).digest()
     message = "\x00".join((purpose, *parts)).encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+    return hmac.new(_limiter_key(str(current_app.config["SECRET_KEY"])), message,
+                    hashlib.sha256).hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=4)
+def _limiter_key(secret: str) -> bytes:
+    """Derived once per secret (an API request would otherwise derive it on every call)."""
+    return hmac.new(secret.encode(), b"groupfinder rate limits", hashlib.sha256).digest()
 
 
 def _client() -> str:
