@@ -49,6 +49,7 @@ as its full object and as its list item. The mapping, and what HSDS 3.0 cannot c
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -96,6 +97,7 @@ VOCABULARIES = {  # link_type → (taxonomy name, its description)
 CURRENCIES = {"GB": "GBP", "US": "USD"}
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a build asks for ~30 ids per group, many repeated
 def hsds_id(kind: str, key: object) -> str:
     """The HSDS id of our entity ``kind`` with ``key``: a UUIDv5, the same on every build."""
     return str(uuid.uuid5(NAMESPACE, f"{kind}/{key}"))
@@ -192,14 +194,6 @@ def _join(words: list[str]) -> str:
 def _ended(spec: RecurrenceSpec, today: dt.date) -> bool:
     last = spec.first_date if Frequency(spec.kind) is Frequency.once else spec.last_date
     return last is not None and last < today
-
-
-def _has_meeting(spec: RecurrenceSpec) -> bool:
-    try:
-        ical_dtstart(spec)
-    except ValueError:  # a rule with no meeting at all (nothing to describe)
-        return False
-    return True
 
 
 def _exception_lines(spec: RecurrenceSpec, exceptions: tuple[Any, ...], today: dt.date,
@@ -374,7 +368,8 @@ def _term(kind: str, item: Any, ctx: HsdsContext) -> dict[str, Any]:
     })
 
 
-def _attributes(group: Any, service_id: str, ctx: HsdsContext) -> list[dict[str, Any]]:
+def _attributes(group: Any, service_id: str, ctx: HsdsContext,
+                terms: dict[tuple[str, str], dict[str, Any]]) -> list[dict[str, Any]]:
     access = {a.slug: a for a in group.access_features}
     if group.venue is not None:
         access.update({a.slug: a for a in group.venue.access_features})
@@ -382,7 +377,9 @@ def _attributes(group: Any, service_id: str, ctx: HsdsContext) -> list[dict[str,
     for kind, items in (("condition", group.conditions), ("audience", group.audiences),
                         ("access", [access[s] for s in sorted(access)])):
         for item in items:
-            term = _term(kind, item, ctx)
+            term = terms.get((kind, item.slug))
+            if term is None:
+                term = terms[(kind, item.slug)] = _term(kind, item, ctx)
             out.append({
                 "id": hsds_id(f"attribute/{kind}/{group.id}", item.slug),
                 "link_id": service_id,
@@ -460,8 +457,10 @@ def build_dataset(groups: Iterable[Any], ctx: HsdsContext) -> Dataset:
     org_modified: dict[str, dt.datetime] = {}
     locations: dict[str, Record] = {}
     terms: dict[str, dict[str, Any]] = {}
+    term_cache: dict[tuple[str, str], dict[str, Any]] = {}
     for group in groups:
         sid = hsds_id("service", group.id)
+        page = ctx.group_url(group)
         loc = privacy.public_location(group)
         org = _organization(group)
         modified = _modified(group, loc)
@@ -471,15 +470,18 @@ def build_dataset(groups: Iterable[Any], ctx: HsdsContext) -> Dataset:
         schedules, paused = [], 0
         for schedule in group.schedules:
             spec = schedule.spec(zone)
-            if _ended(spec, ctx.today) or not _has_meeting(spec):
+            if _ended(spec, ctx.today):
+                continue
+            try:
+                schedules.append(schedule_object(
+                    spec, schedule_key=schedule.id, service_id=sid, service_at_location_id=sal_id,
+                    location_id=location["id"] if location else None, today=ctx.today,
+                    clock=ctx.clock, exceptions=privacy.public_exceptions(group, schedule.exceptions()),
+                    link=page))
+            except ValueError:  # a rule with no meeting at all: nothing to describe
                 continue
             if describe_pause(spec, ctx.today):
                 paused += 1
-            schedules.append(schedule_object(
-                spec, schedule_key=schedule.id, service_id=sid, service_at_location_id=sal_id,
-                location_id=location["id"] if location else None, today=ctx.today, clock=ctx.clock,
-                exceptions=privacy.public_exceptions(group, schedule.exceptions()),
-                link=ctx.group_url(group)))
         status = "active"
         if not schedules:
             status = "inactive"
@@ -494,7 +496,7 @@ def build_dataset(groups: Iterable[Any], ctx: HsdsContext) -> Dataset:
             if pause:
                 alerts.append(pause + ".")
                 break
-        attributes = _attributes(group, sid, ctx)
+        attributes = _attributes(group, sid, ctx, term_cache)
         for a in attributes:
             terms.setdefault(a["taxonomy_term"]["id"], a["taxonomy_term"])
         description = "\n\n".join(p for p in (_text(group.description), _text(group.what_to_expect)) if p)
@@ -503,7 +505,7 @@ def build_dataset(groups: Iterable[Any], ctx: HsdsContext) -> Dataset:
             "organization_id": org["id"],
             "name": group.name,
             "description": description,
-            "url": ctx.group_url(group),
+            "url": page,
             "email": group.contact_email,
             "status": status,
             "fees_description": " ".join((group.cost or "").split()),
