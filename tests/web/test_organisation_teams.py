@@ -121,7 +121,8 @@ def test_a_member_sees_the_team_but_only_owners_manage_it(client, alice, bob, te
     tok = token(client, f"/manage/organisations/{team.id}")
     page = text_of(client.get(f"/manage/organisations/{team.id}"))
     assert "You are a member" in page and "Invite someone" not in page
-    assert "alice@example.org" in page  # the team list
+    assert "A team member with no name yet" in page  # Alice, whose address is for owners
+    assert "alice@example.org" not in page and "bob@example.org" in page
     for url, data in [
         (f"/manage/organisations/{team.id}", {"name": "Hijacked"}),
         (f"/manage/organisations/{team.id}/invite", {"email": "x@example.org", "role": "owner"}),
@@ -269,3 +270,21 @@ def test_a_first_group_gets_an_organisation_named_for_its_organizer(client, alic
     assert group.organisation.name == "alice's groups"
     assert [(m.user_id, m.role) for m in group.organisation.memberships] == [
         (alice.id, MemberRole.owner)]
+
+
+def test_an_admin_may_put_a_group_in_any_organisation(client, team):
+    from groupfinder.accounts.models import Role
+
+    admin = make_user("admin@example.org", role=Role.admin)
+    db.session.commit()
+    sign_in(client, admin)
+    form = text_of(client.get("/manage/groups/new"))
+    assert "Mind in Salford" in form
+    assert client.get(f"/manage/organisations/{team.id}").status_code == 200
+    r = client.post("/manage/groups/new", data={
+        "csrf_token": token(client, "/manage/groups/new"), "name": "Tuesday Talk",
+        "description": "Calm.", "cost": "Free", "what_to_expect": "Tea.",
+        "conditions": ["anxiety"], "languages": ["en"], "venue_id": "",
+        "organisation_id": str(team.id)})
+    assert r.status_code == 302
+    assert db.session.scalar(sa.select(Group)).organisation_id == team.id
