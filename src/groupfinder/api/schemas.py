@@ -12,7 +12,8 @@ from .. import privacy
 from ..facilitators.models import Facilitator
 from ..geo.geocoding import Origin
 from ..groups.models import Group
-from ..groups.queries import SearchHit, load_groups, next_meeting
+from ..groups.public import public_groups
+from ..groups.queries import SearchHit, next_meeting
 from ..readcache import cache, current_token
 from ..schedules.recurrence import Meeting
 from ..schedules.words import describe_current
@@ -143,7 +144,7 @@ def dump_rows(rows: list[tuple[int, float]], now: dt.datetime) -> list[dict[str,
             missing.append(gid)
         else:
             summaries[gid] = item
-    for gid, group in load_groups(missing).items():
+    for gid, group in public_groups(missing).items():
         upcoming = next_meeting(group, now)
         summary = dump_group(group, distance_km=None, next_meeting=upcoming)
         item = (summary, upcoming, _local_day(summary["timezone"], now))

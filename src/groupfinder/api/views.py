@@ -20,7 +20,7 @@ from ..groups.organisation_queries import (
     list_public_organisations,
     listed_group_counts,
 )
-from ..groups.queries import get_public_group, list_vocabulary, next_meeting, upcoming_meetings
+from ..groups.queries import get_public_view, list_vocabulary, next_meeting, upcoming_meetings
 from ..groups.search import run_search
 from ..permissions import public_blueprint
 from ..urls import absolute_url
@@ -56,7 +56,7 @@ def groups() -> Any:
 
 @bp.get("/groups/<int:group_id>")
 def group(group_id: int) -> Any:
-    grp = get_public_group(group_id)
+    grp = get_public_view(group_id)
     now = dt.datetime.now(dt.UTC)
     meetings = upcoming_meetings(grp, now, 10)
     coming = next((m for m in meetings if m.status != "cancelled"), None) or next_meeting(grp, now)

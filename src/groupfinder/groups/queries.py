@@ -44,6 +44,7 @@ from .models import (
     group_facilitators,
     group_languages,
 )
+from .public import PublicGroup, occurrences, public_groups, search_vocabularies
 from .timing import is_over, local_window, matches
 
 MAX_RADIUS_KM = 200.0
@@ -119,10 +120,12 @@ USE_MASKS = True
 
 
 def _condition_ids() -> dict[str, int]:
-    """{slug: id} of every condition; cached until the data changes."""
+    """{slug: id} of every condition; cached until the data changes. A data version up to a
+    second old will do (no query per search outside a request): conditions change only with
+    the reference data, and a commit in this process is seen at once."""
     from ..readcache import cache, current_token
 
-    return cache().get_or_build("condition-ids", current_token(), lambda: {
+    return cache().get_or_build("condition-ids", current_token(stale_ok=True), lambda: {
         slug: cid for slug, cid in db.session.execute(sa.select(Condition.slug, Condition.id))})
 
 
@@ -230,9 +233,12 @@ def _schedule_filters(days: bool, after: bool, before: bool,
     if not (after or before):
         # Open-ended schedules answer from the index; those with a last date are looked up
         # (they may have ended by today), and only when one of them meets on a requested day.
-        ending = sa.exists().where(s.group_id == g.id, s.last_date >= today, meets(s.days_mask))
+        # A scalar subquery, not EXISTS: PostgreSQL would hash an EXISTS under OR over every
+        # schedule on each execution; this one runs by index for the few rows that get here.
+        last = (sa.select(sa.func.max(s.last_date))
+                .where(s.group_id == g.id, meets(s.days_mask)).scalar_subquery())
         return [sa.or_(meets(g.search_days_open),
-                       sa.and_(meets(g.search_days_ending), ending))]
+                       sa.and_(meets(g.search_days_ending), last >= today))]
     return [meets(g.search_days_open.op("|")(g.search_days_ending)), sa.exists().where(*conds)]
 
 
@@ -283,6 +289,13 @@ def _box_params(params: dict[str, Any], c: SearchCriteria, radius: float) -> int
     return len(box.lng_ranges)
 
 
+def _first_radius(c: SearchCriteria) -> float:
+    """Where the circle starts. A condition passes about one group in ten and a day one in
+    five, so a filtered search starts wider and takes one or two steps instead of four (the
+    answer is exact from any start; only the number of statements changes)."""
+    return FIRST_RADIUS_KM * (3.0 if c.conditions else 1.0) * (2.0 if c.days else 1.0)
+
+
 def nearest_group_ids(c: SearchCriteria, today: dt.date, *,
                       start_radius_km: float | None = None) -> list[tuple[int, float]]:
     """Up to ``limit + 1`` (id, distance) pairs, nearest first; ties broken by id.
@@ -293,7 +306,7 @@ def nearest_group_ids(c: SearchCriteria, today: dt.date, *,
     """
     shape, params = _plan(c, today)
     k = c.limit + 1
-    radius = min(start_radius_km or FIRST_RADIUS_KM, c.radius_km)
+    radius = min(start_radius_km or _first_radius(c), c.radius_km)
     if c.after:
         radius = min(c.radius_km, max(radius, c.after[0] * 1.25 + 1))
     params.update(lat=c.latitude, lng=c.longitude, k=k)
@@ -338,8 +351,18 @@ def _public_series(group: Group) -> list[tuple[Any, list[Any]]]:
             for s in group.schedules]
 
 
-def upcoming_meetings(group: Group, now: dt.datetime, count: int) -> list[Meeting]:
-    """The next ``count`` meetings over all schedules, cancelled ones included (marked)."""
+def upcoming_meetings(group: Group | PublicGroup, now: dt.datetime, count: int) -> list[Meeting]:
+    """The next ``count`` meetings over all schedules, cancelled ones included (marked). A
+    ``PublicGroup`` answers from its meetings expanded once per data version."""
+    if isinstance(group, PublicGroup):
+        found = occurrences(group, now).after(now, count)
+        if found is not None:
+            return found
+    return merged_meetings(group, now, count)
+
+
+def merged_meetings(group: Group | PublicGroup, now: dt.datetime, count: int) -> list[Meeting]:
+    """``upcoming_meetings`` expanded from the schedules (what ``public.occurrences`` caches)."""
     merged = [m for spec, exceptions in _public_series(group)
               for m in next_meetings(spec, now, count, exceptions)]
     merged.sort(key=lambda m: (m.starts_at, m.original_start))
@@ -386,14 +409,10 @@ def next_meeting(group: Group, now: dt.datetime) -> Meeting | None:
 MEETS_BATCH = 60
 
 
-def _meets_between(group: Group, start: dt.datetime, end: dt.datetime) -> bool:
+def _meets_between(group: PublicGroup, start: dt.datetime, end: dt.datetime) -> bool:
     if group.venue is None:
         return False
-    for schedule in group.schedules:
-        found = meetings(schedule.spec(group.venue.timezone), start, end, schedule.exceptions())
-        if any(m.status != "cancelled" for m in found):
-            return True
-    return False
+    return any(m.status != "cancelled" for m in _group_meetings(group, start, end, now=start))
 
 
 def _nearest_meeting_ids(c: SearchCriteria, today: dt.date) -> list[tuple[int, float]]:
@@ -411,8 +430,9 @@ def _nearest_meeting_ids(c: SearchCriteria, today: dt.date) -> list[tuple[int, f
                                   today)
         if not batch:
             break
-        groups = _load_groups([gid for gid, _ in batch])
-        accepted += [(gid, d) for gid, d in batch if _meets_between(groups[gid], start, end)]
+        groups = public_groups([gid for gid, _ in batch])
+        accepted += [(gid, d) for gid, d in batch
+                     if gid in groups and _meets_between(groups[gid], start, end)]
         if len(batch) < MEETS_BATCH:
             break
         after = (batch[-1][1], batch[-1][0])
@@ -459,8 +479,13 @@ def count_groups(c: SearchCriteria, today: dt.date) -> int:
 MATCH_LOOKBACK = dt.timedelta(hours=12)  # a meeting that started this long ago may still be on
 
 
-def _group_meetings(group: Group, start: dt.datetime, end: dt.datetime) -> list[Meeting]:
+def _group_meetings(group: Group | PublicGroup, start: dt.datetime, end: dt.datetime, *,
+                    now: dt.datetime) -> list[Meeting]:
     assert group.venue is not None
+    if isinstance(group, PublicGroup):
+        cached = occurrences(group, now).between(start, end)
+        if cached is not None:
+            return cached
     found: list[Meeting] = []
     for schedule in group.schedules:
         exceptions = privacy.public_exceptions(group, schedule.exceptions())
@@ -468,7 +493,7 @@ def _group_meetings(group: Group, start: dt.datetime, end: dt.datetime) -> list[
     return sorted(found, key=lambda m: (m.starts_at.astimezone(dt.UTC), m.original_start))
 
 
-def next_matching_meeting(group: Group, c: SearchCriteria, now: dt.datetime) -> Meeting | None:
+def next_matching_meeting(group: Group | PublicGroup, c: SearchCriteria, now: dt.datetime) -> Meeting | None:
     """The meeting a search result shows: the first one in progress or to come that happens
     and suits the search's day and start-time filters and its "when" (``meets_on``, in the
     venue's zone, or ``meets_between``). ``None`` when there is none within a year (within the
@@ -484,7 +509,7 @@ def next_matching_meeting(group: Group, c: SearchCriteria, now: dt.datetime) -> 
 
     if window is not None:
         start = max(window[0], now - MATCH_LOOKBACK)
-        return next((m for m in _group_meetings(group, start, window[1]) if suits(m)), None)
+        return next((m for m in _group_meetings(group, start, window[1], now=now) if suits(m)), None)
     # Without a window the scan widens, as next_meeting's does, until a meeting suits.
     since = now - MATCH_LOOKBACK
     count = NEXT_MEETING_FIRST
@@ -501,7 +526,7 @@ def next_matching_meeting(group: Group, c: SearchCriteria, now: dt.datetime) -> 
 
 @dataclass(frozen=True)
 class Result:
-    group: Group
+    group: PublicGroup  # the read model: privacy-filtered, cached per data version
     distance_km: float
     meeting: Meeting | None  # the next matching meeting (see next_matching_meeting)
 
@@ -535,8 +560,9 @@ def _scan(c: SearchCriteria, today: dt.date, now: dt.datetime,
     rows = nearest_group_ids(replace(c, limit=limit, after=None), today)
     more = len(rows) > limit
     rows = rows[:limit]
-    groups = _load_groups([gid for gid, _ in rows])
-    out = [Result(groups[gid], d, next_matching_meeting(groups[gid], c, now)) for gid, d in rows]
+    groups = public_groups([gid for gid, _ in rows])
+    out = [Result(groups[gid], d, next_matching_meeting(groups[gid], c, now))
+           for gid, d in rows if gid in groups]
     if _needs_meetings(c):
         out = [r for r in out if r.meeting is not None]
     return out, more
@@ -580,9 +606,9 @@ def search_results(c: SearchCriteria, *, offset: int, per_page: int, sort: str =
         if rows and offset >= total:
             offset = (total - 1) // per_page * per_page
         page_rows = rows[offset:offset + per_page]
-        groups = _load_groups([gid for gid, _ in page_rows])
+        groups = public_groups([gid for gid, _ in page_rows])
         results = [Result(groups[gid], d, next_matching_meeting(groups[gid], c, now))
-                   for gid, d in page_rows]
+                   for gid, d in page_rows if gid in groups]
     else:
         found, more = _scan(c, today, now)
         if sort == "next":
@@ -615,9 +641,9 @@ def _nearest_outside(c: SearchCriteria, today: dt.date, now: dt.datetime) -> flo
     for _ in range(OUTSIDE_SCAN_BATCHES):
         batch = nearest_group_ids(replace(wider, limit=MEETS_BATCH - 1, after=after), today,
                                   start_radius_km=c.radius_km)
-        groups = _load_groups([gid for gid, _ in batch])
+        groups = public_groups([gid for gid, _ in batch])
         for gid, d in batch:
-            if next_matching_meeting(groups[gid], c, now) is not None:
+            if gid in groups and next_matching_meeting(groups[gid], c, now) is not None:
                 return d
         if len(batch) < MEETS_BATCH:
             return None
@@ -631,6 +657,14 @@ def get_public_group(group_id: int) -> Group:
     if group is None or group.status != ListingStatus.published:
         raise NotFound("We couldn't find that group. It may no longer be listed.")
     return group
+
+
+def get_public_view(group_id: int) -> PublicGroup:
+    """A published group's public read model (cached per data version); ``NotFound`` otherwise."""
+    view = public_groups([group_id]).get(group_id)
+    if view is None:
+        raise NotFound("We couldn't find that group. It may no longer be listed.")
+    return view
 
 
 def list_vocabulary(model: type) -> list:
@@ -689,13 +723,9 @@ def list_facilitator_groups(facilitator: Facilitator) -> list[Group]:
 
 
 def search_form_context() -> dict[str, Any]:
-    """The vocabularies the search form offers (the home page and the results page)."""
-    return {
-        "all_conditions": list_vocabulary(Condition),
-        "all_audiences": list_vocabulary(Audience),
-        "all_languages": list_vocabulary(Language),
-        "all_access": list_vocabulary(AccessFeature),
-    }
+    """The vocabularies the search form offers (the home page and the results page), from the
+    read cache: the same lists until the data changes."""
+    return dict(search_vocabularies())
 
 
 def pending_revisions(group_id: int) -> sa.Select[tuple[ListingRevision]]:

@@ -19,7 +19,7 @@ from ..privacy import public_location
 from ..urls import absolute_url
 from .freshness import confirmed_note
 from .queries import (
-    get_public_group,
+    get_public_view,
     list_facilitator_groups,
     next_meeting,
     search_form_context,
@@ -68,7 +68,7 @@ def search() -> Any:
 @bp.get("/groups/<int:group_id>")
 @bp.get("/groups/<int:group_id>/<slug>")
 def detail(group_id: int, slug: str | None = None) -> Any:
-    group = get_public_group(group_id)
+    group = get_public_view(group_id)  # the read model: no ORM graph, meetings cached
     back = safe_back(request.args.get("back"))
     origin = origin_point(request.args.get("from_lat"), request.args.get("from_lng"))
     if slug != group.slug:  # keep the way back and the searched place through the redirect
