@@ -404,6 +404,12 @@ class _Planner:
         self.geocoders: dict[str, GeocodingService] = {}
         self.answers: dict[tuple[str, str, str], Any] = {}
         self.places: dict[str, _Place | str] = {}
+        self.venue_problems: dict[str, str | None] = {}
+        # The points of this source's venues: an entry without coordinates at a known venue
+        # keeps the point it was placed at (the gazetteer would answer the same again).
+        self.known = {key: (lat, lng) for key, lat, lng in db.session.execute(
+            sa.select(Venue.external_key, Venue.latitude, Venue.longitude)
+            .where(Venue.external_key.like(f"src{source.id}:%")))}
 
     def venue_key(self, entry: Entry) -> str:
         text = "|".join((entry.country, " ".join(entry.postcode.upper().split()),
@@ -413,6 +419,9 @@ class _Planner:
     def _point(self, entry: Entry) -> tuple[float, float] | str:
         if entry.latitude is not None and entry.longitude is not None:
             return round(entry.latitude, 6), round(entry.longitude, 6)
+        known = self.known.get(self.venue_key(entry))
+        if known is not None and known[0] is not None:
+            return known  # type: ignore[return-value]
         where = (entry.country, entry.postcode, entry.town)
         if where not in self.answers:
             service = self.geocoders.get(entry.country)
@@ -473,12 +482,16 @@ class _Planner:
                          town=entry.town, country=entry.country, postcode=entry.postcode,
                          latitude=lat, longitude=lng, timezone=zone if overridden else "",
                          access=venue_access, **extra)
-        errors = validate_venue(data)
-        if errors:
-            self.places[key] = "; ".join(m for messages in errors.values() for m in messages)
-            return self.places[key]
         self.places[key] = _Place(key, data, zone, overridden)
         return self.places[key]
+
+    def venue_problem(self, place: _Place) -> str | None:
+        """The venue rules (the region check among them) for a venue about to be written."""
+        if place.key not in self.venue_problems:
+            errors = validate_venue(place.data)
+            self.venue_problems[place.key] = "; ".join(
+                m for messages in errors.values() for m in messages) or None
+        return self.venue_problems[place.key]
 
 
 def _paused_until(entry: Entry, today: dt.date) -> dt.date | None:
@@ -574,7 +587,7 @@ def _plan(source: Source, parsed: mg_parse.ParsedFeed, groups: dict[str, Group],
             skipped[entry.key] = mg_parse.Problem(entry.index, entry.key, "")
             continue
         if group is None:
-            if (problem := _invalid(wanted)) is not None:
+            if (problem := _invalid(wanted, planner)) is not None:
                 report.skipped.append(Item(entry.key, entry.name, problem))
                 continue
             plan.add.append(wanted)
@@ -599,7 +612,7 @@ def _plan(source: Source, parsed: mg_parse.ParsedFeed, groups: dict[str, Group],
             if due and group.status == ListingStatus.published:
                 plan.confirm.append(group)
             continue
-        if (problem := _invalid(wanted)) is not None:
+        if (problem := _invalid(wanted, planner)) is not None:
             report.skipped.append(Item(entry.key, entry.name, problem))
             continue
         reason = _reasons(_state_of(group), state) if wanted_hash != group.source_hash \
@@ -653,10 +666,12 @@ def _wanted(entry: Entry, planner: _Planner, access: dict[str, set[str]], source
     return _Wanted(entry, place, listing, schedule)
 
 
-def _invalid(wanted: _Wanted) -> str | None:
+def _invalid(wanted: _Wanted, planner: _Planner) -> str | None:
     """What the services would refuse in an entry about to be written (the rules a form obeys),
     so that it is skipped alone instead of refusing the whole refresh. Entries already applied
     and unchanged are not checked again (a refresh of thousands stays cheap)."""
+    if (problem := planner.venue_problem(wanted.place)) is not None:
+        return f"can't be placed: {problem}"
     try:
         validate_schedule(wanted.schedule, wanted.place.zone)
     except InvalidInput as exc:
