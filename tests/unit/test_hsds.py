@@ -245,7 +245,8 @@ def test_service_fields_contacts_and_status():
                  out_of_date_since=STAMP)
     (service,) = [r.full for r in build_dataset([group], CTX).services]
     assert service["status"] == "temporarily closed"
-    assert "Not meeting until" in service["alert"] and "may be out of date" in service["alert"]
+    assert "Every Tuesday, 7:00–8:30 pm: not meeting until Tuesday 15 December." in service["alert"]
+    assert "may be out of date" in service["alert"]
     assert service["email"] == "g1@example.org"
     (contact,) = service["contacts"]
     assert "email" not in contact  # Pat did not opt in to show it

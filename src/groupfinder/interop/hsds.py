@@ -467,7 +467,8 @@ def build_dataset(groups: Iterable[Any], ctx: HsdsContext) -> Dataset:
         location = _location(group, loc) if loc is not None else None
         sal_id = hsds_id("service_at_location", group.id) if location is not None else None
         zone = group.venue.timezone if group.venue is not None else "UTC"
-        schedules, paused = [], 0
+        schedules: list[dict[str, Any]] = []
+        pauses: list[str] = []  # "Not meeting until …", per current schedule that is paused
         for schedule in group.schedules:
             spec = schedule.spec(zone)
             if _ended(spec, ctx.today):
@@ -480,22 +481,19 @@ def build_dataset(groups: Iterable[Any], ctx: HsdsContext) -> Dataset:
                     link=page))
             except ValueError:  # a rule with no meeting at all: nothing to describe
                 continue
-            if describe_pause(spec, ctx.today):
-                paused += 1
+            pause = describe_pause(spec, ctx.today)
+            if pause:
+                pauses.append(f"{schedules[-1]['description']}: {pause[0].lower()}{pause[1:]}.")
         status = "active"
         if not schedules:
             status = "inactive"
-        elif paused == len(schedules):
+        elif len(pauses) == len(schedules):
             status = "temporarily closed"
         alerts = []
         if group.out_of_date_since is not None:
             alerts.append("These details may be out of date: the organiser has not confirmed them "
                           f"since {format_date(group.confirmed_at.date())}.")
-        for s in group.schedules:
-            pause = describe_pause(s.spec(zone), ctx.today)
-            if pause:
-                alerts.append(pause + ".")
-                break
+        alerts += pauses
         attributes = _attributes(group, sid, ctx, term_cache)
         for a in attributes:
             terms.setdefault(a["taxonomy_term"]["id"], a["taxonomy_term"])
