@@ -1483,6 +1483,8 @@ class Generator:
             if g["is_sensitive"]:
                 rec["area_name"] = g["area_name"]
             rec["venue"] = g["venue"]
+            city = self.venue_city[g["venue"]]
+            rec["organisation"] = organisation_of(g, city, CITY[city][2], self.venue_district[g["venue"]][0])
             rec["facilitators"] = g["facilitators"]
             rec["schedules"] = g["schedules"]
             if g["cancellations"]:
@@ -1491,9 +1493,147 @@ class Generator:
                 rec["moves"] = g["moves"]
             groups.append(rec)
         return {"format": FORMAT,
+                "organisations": organisation_records(),
                 "venues": sorted(self.venues, key=lambda v: v["key"]),
                 "facilitators": sorted(self.facilitators, key=lambda f: f["key"]),
                 "groups": sorted(groups, key=lambda g: g["key"])}
+
+
+# Organisations that run the groups: invented names (no real charity, affiliate or trademark),
+# websites only on subdomains of the reserved example domains. National ones run every group of
+# their topics (the main condition) in their countries; local ones run the rest of their city, by
+# postcode district or ZIP when a city has several (``None``: the rest of the city). No randomness:
+# adding them changes nothing else in the file.
+NATIONAL_ORGS = [
+    ("org-uk-steady-ground", "Steady Ground Bipolar Alliance", ("GB",), ("bipolar",),
+     "https://steadyground.example.org",
+     "A UK-wide peer alliance for people living with bipolar, run by members who have been "
+     "there. Local groups meet in cities across England, Scotland, Wales and Northern Ireland."),
+    ("org-uk-stillwater", "Stillwater Carers' Network", ("GB",), ("carers",),
+     "https://stillwater-carers.example.net",
+     "Peer groups across the UK for people caring for someone with a mental illness: a cup of "
+     "tea, an hour that is yours, and others who understand."),
+    ("org-int-ember-voices", "Ember Voices Collective", ("GB", "US"), ("hearing-voices", "psychosis"),
+     "https://embervoices.example.com",
+     "Peer-led groups on both sides of the Atlantic for people who hear voices, see visions or "
+     "have unusual experiences, and for those who have been given a diagnosis of psychosis."),
+    ("org-int-gentle-tide", "Gentle Tide Bereavement Fellowship", ("GB", "US"),
+     ("grief-and-loss", "suicide-bereavement"), "https://gentletide.example.org",
+     "A fellowship of bereavement circles in the UK and the US, for anyone grieving, including "
+     "those bereaved by suicide. Volunteers who have lost someone themselves lead each circle."),
+    ("org-us-harbor-light", "Harbor Light Mood Alliance", ("US",), ("bipolar",),
+     "https://harborlight.example.com",
+     "A US network of peer support groups for people living with bipolar and their families, "
+     "with chapters in cities from coast to coast."),
+    ("org-us-new-leaf", "New Leaf Recovery Circles", ("US",), ("addiction-recovery",),
+     "https://newleafcircles.example.net",
+     "Recovery circles across the US for people rebuilding their lives after addiction, open to "
+     "every pathway of recovery and run by people in recovery."),
+    ("org-int-first-light", "First Light Perinatal Peer Network", ("GB", "US"), ("perinatal",),
+     "https://firstlight-perinatal.example.org",
+     "Peer support for parents struggling with their mental health in pregnancy and after birth, "
+     "in groups where babies are always welcome."),
+]
+LOCAL_ORGS = [
+    ("org-ldn-east", "ldn", "East London Peer Circles", ("E",), "https://eastlondoncircles.example.org",
+     "A grassroots charity running peer support circles from Whitechapel to Stratford since the "
+     "early 2000s."),
+    ("org-ldn-south", "ldn", "Southbank Wellbeing Collective", ("SE", "SW"),
+     "https://southbankwellbeing.example.com",
+     "South London's peer support collective: drop-ins, circles and cafés in community halls "
+     "south of the river."),
+    ("org-ldn-north", "ldn", "Camden Lanterns Peer Trust", None, "https://camdenlanterns.example.org",
+     "A small trust that started with one Tuesday-night group in Camden and now runs circles "
+     "across north and central London."),
+    ("org-ldn-west", "ldn", "Westway Peer Support", ("W",), "https://westwaypeers.example.net",
+     "Peer support groups in west London, from Notting Hill to Hammersmith, run by local "
+     "volunteers with lived experience."),
+    ("org-man-salford", "man", "Salford Wellbeing Network", ("M5", "M6", "M15", "M16"),
+     "https://salfordwellbeing.example.org",
+     "A network of peer groups in Salford, Hulme and Trafford, started by neighbours who wanted "
+     "somewhere to talk that wasn't a waiting room."),
+    ("org-man-peer", "man", "Mancunian Peer Partnership", None, "https://mancunianpeers.example.com",
+     "Peer support for Greater Manchester: groups in the city centre, the north and the south, "
+     "all free and all led by people who have been there."),
+    ("org-bhm", "bhm", "Kindred Circles Birmingham", None, "https://kindredcircles.example.org",
+     "Birmingham's peer support charity, with circles in community centres, libraries and cafés "
+     "across the city."),
+    ("org-lds", "lds", "Aire Valley Peer Support", None, "https://airevalleypeers.example.net",
+     "Peer groups in Leeds and along the Aire valley, run by a small charity with a big team of "
+     "volunteers."),
+    ("org-gla", "gla", "Clydeside Companions", None, "https://clydesidecompanions.example.org",
+     "Glasgow peer support groups from the West End to the East End, meeting in halls, kirks "
+     "and community cafés."),
+    ("org-edi", "edi", "Forth Wellbeing Circle", None, "https://forthwellbeing.example.com",
+     "Edinburgh and Leith peer groups for mental health, run by a members' association since "
+     "2011."),
+    ("org-bri", "bri", "Avon Harbour Peer Network", None, "https://avonharbour.example.org",
+     "Bristol's peer network: friendly groups near the harbourside and in every corner of the "
+     "city."),
+    ("org-cdf", "cdf", "Cyfeillion Taf Peer Friends", None, "https://cyfeilliontaf.example.net",
+     "Peer support in Cardiff, in English and Welsh (Cymorth cyfoedion yng Nghaerdydd, yn "
+     "Gymraeg ac yn Saesneg)."),
+    ("org-bfs", "bfs", "Lagan Peer Circles", None, "https://laganpeers.example.org",
+     "Belfast peer support circles, open to everyone from every part of the city."),
+    ("org-nyc-brooklyn", "nyc", "Brooklyn Kindred Circles", ("112",), "https://brooklynkindred.example.org",
+     "Brooklyn's neighborhood peer support groups, from Williamsburg to Flatbush."),
+    ("org-nyc-uptown", "nyc", "Uptown Peer Alliance", ("10019", "10024", "10027", "10029", "10032", "10040"),
+     "https://uptownpeers.example.com",
+     "Peer support across Upper Manhattan: Harlem, Washington Heights, Inwood and the Upper "
+     "West Side."),
+    ("org-nyc-five-boroughs", "nyc", "Five Boroughs Peer Alliance", None,
+     "https://fiveboroughspeers.example.net",
+     "A New York nonprofit running free peer groups in Lower and Midtown Manhattan, with "
+     "members from all five boroughs."),
+    ("org-chi-lakefront", "chi", "Lakefront Peer Alliance", None, "https://lakefrontpeers.example.org",
+     "Chicago peer support groups on the North Side and in the Loop, led by trained volunteers "
+     "with lived experience."),
+    ("org-chi-prairie", "chi", "Prairie Avenue Wellness Network", ("60605", "60607", "60608", "60615", "60616"),
+     "https://prairieavenue.example.com",
+     "A South Side and Near West Side network of peer groups, meeting in churches, libraries "
+     "and park field houses."),
+    ("org-sea", "sea", "Puget Sound Peer Partnership", None, "https://pugetsoundpeers.example.net",
+     "Seattle-area peer support groups, from Ballard to the Rainier Valley."),
+    ("org-atl", "atl", "Peachtree Peer Alliance", None, "https://peachtreepeers.example.org",
+     "Atlanta's peer alliance: free support groups in Midtown, Downtown and the neighborhoods "
+     "around them."),
+    ("org-aus", "aus", "Live Oak Peer Support", None, "https://liveoakpeers.example.com",
+     "Austin peer support groups, in English and Spanish, meeting under the live oaks and "
+     "indoors when it's too hot."),
+    ("org-bos-charles", "bos", "Charles River Wellness Network", None, "https://charlesriver.example.org",
+     "Peer support in central Boston: Beacon Hill, the Back Bay, the South End and the North "
+     "End."),
+    ("org-bos-harborside", "bos", "Harborside Peer Circles", ("02119", "02125", "02127", "02128", "02129", "02130"),
+     "https://harborsidecircles.example.net",
+     "Peer circles in Roxbury, Dorchester, South Boston, East Boston, Charlestown and Jamaica "
+     "Plain."),
+]
+
+
+def organisation_records() -> list[dict]:
+    rows = [(key, name, website, about) for key, name, _, _, website, about in NATIONAL_ORGS]
+    rows += [(key, name, website, about) for key, _, name, _, website, about in LOCAL_ORGS]
+    return sorted(({"key": k, "name": n, "description": d, "website": w} for k, n, w, d in rows),
+                  key=lambda o: o["key"])
+
+
+def organisation_of(group: dict, city: str, country: str, district: str) -> str:
+    """The organisation that runs a group: a national one for its main topic in its country,
+    else its city's local one for its district (else the city's catch-all)."""
+    for key, _, countries, topics, _, _ in NATIONAL_ORGS:
+        if country in countries and group["conditions"][0] in topics:
+            return key
+    rest = None
+    for key, code, _, districts, _, _ in LOCAL_ORGS:
+        if code != city:
+            continue
+        if districts is None:
+            rest = key
+        elif any(district.startswith(d) and (d[-1].isdigit() or not district[len(d):][:1].isalpha())
+                 for d in districts):
+            return key
+    assert rest is not None, city
+    return rest
 
 
 ORG_SENTENCE = {"GB": "The organiser shares the exact address when you get in touch.",
@@ -1503,7 +1643,7 @@ ORG_SENTENCE = {"GB": "The organiser shares the exact address when you get in to
 def dumps(data: dict) -> str:
     """One record per line: small diffs, deterministic, readable."""
     out = [f'{{"format": {data["format"]},']
-    sections = ["venues", "facilitators", "groups"]
+    sections = ["organisations", "venues", "facilitators", "groups"]
     for si, name in enumerate(sections):
         out.append(f' "{name}": [')
         recs = data[name]
@@ -1732,6 +1872,24 @@ def self_check(text: str) -> list[str]:
     opt_p = sum(f["show_phone"] for f in facs.values()) / len(facs)
     check(0.3 <= opt_e <= 0.5 and 0.12 <= opt_p <= 0.28, f"opt-in rates {opt_e:.2f}/{opt_p:.2f}")
 
+    # organisations: every group run by one; each runs a few; some run groups in many cities
+    orgs = {o["key"]: o for o in data.get("organisations", [])}
+    org_web = re.compile(r"^https://[a-z0-9-]+\.example\.(org|com|net)$")
+    check(25 <= len(orgs) <= 40, f"{len(orgs)} organisations")
+    check(len({o["name"] for o in orgs.values()}) == len(orgs), "duplicate organisation names")
+    check(len({o["description"] for o in orgs.values()}) == len(orgs), "identical organisation descriptions")
+    for o in orgs.values():
+        check(bool(org_web.match(o["website"])), f"{o['key']} website {o['website']}")
+        check(len(o["description"]) >= 40, f"{o['key']} description")
+    run = Counter(g.get("organisation") for g in groups)
+    check(set(run) <= set(orgs), f"groups run by unknown organisations: {set(run) - set(orgs)}")
+    check(all(run[k] >= 3 for k in orgs), f"organisations with fewer than 3 groups: "
+                                            f"{[k for k in orgs if run[k] < 3]}")
+    cities_of = defaultdict(set)
+    for g in groups:
+        cities_of[g.get("organisation")].add(g["key"].split("-")[0])
+    check(sum(len(c) >= 5 for c in cities_of.values()) >= 3, "fewer than 3 organisations in 5+ cities")
+
     # text variety
     descs = Counter(g["description"] for g in groups)
     check(descs.most_common(1)[0][1] == 1, "identical descriptions")
@@ -1752,6 +1910,10 @@ def summary(text: str) -> str:
     lines.append(f"sensitive: GB {sens['GB']}, US {sens['US']}")
     lines.append(f"cancellations {sum(len(g.get('cancellations', [])) for g in groups)}, "
                  f"moves {sum(len(g.get('moves', [])) for g in groups)}")
+    orgs = Counter(g["organisation"] for g in groups)
+    lines.append(f"{len(data['organisations'])} organisations, groups each: "
+                 f"{min(orgs.values())}–{max(orgs.values())}; largest: "
+                 + ", ".join(f"{k} {n}" for k, n in orgs.most_common(3)))
     load = Counter(k for g in groups for k in g["facilitators"])
     lines.append("busiest facilitators: " + ", ".join(f"{k} {n}" for k, n in load.most_common(4)))
     return "\n".join(lines)

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from groupfinder.extensions import db
 from groupfinder.models import Cancellation, Facilitator, GazetteerEntry, Group, User, Venue
+from groupfinder.organisations.models import Organisation
 
 from ..conftest import database_url, make_app
 
@@ -16,17 +17,17 @@ def test_upgrade_then_seed_demo_twice_adds_everything_once(backend, tmp_path):
     assert result.exit_code == 0, result.output
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
-    assert "added 410 venues, 250 facilitators, 706 groups" in first.output
+    assert "added 30 organisations, 410 venues, 250 facilitators, 706 groups" in first.output
     with app.app_context():
         counts = [db.session.scalar(sa.select(sa.func.count()).select_from(m))
-                  for m in (Group, Venue, Facilitator, Cancellation)]
+                  for m in (Group, Venue, Facilitator, Cancellation, Organisation)]
         assert db.session.scalar(sa.select(sa.func.count()).select_from(GazetteerEntry)) > 70000
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
-    assert "added 0 venues, 0 facilitators, 0 groups" in second.output
+    assert "added 0 organisations, 0 venues, 0 facilitators, 0 groups" in second.output
     with app.app_context():
         assert counts == [db.session.scalar(sa.select(sa.func.count()).select_from(m))
-                          for m in (Group, Venue, Facilitator, Cancellation)]
+                          for m in (Group, Venue, Facilitator, Cancellation, Organisation)]
         assert counts[0] >= 600 and counts[3] >= 10
         db.engine.dispose()
 

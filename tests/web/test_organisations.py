@@ -324,3 +324,74 @@ def test_the_sitemap_lists_public_organisations_with_their_latest_change(client,
     latest = max([org.updated_at] + [max(g.updated_at, g.confirmed_at) for g in groups])
     assert entries[f"https://groups.example.test/organisations/{org.slug}"] == \
         latest.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- the demo's organisations --------------------------------------------------------------------
+
+def _demo_orgs() -> list[Organisation]:
+    import sqlalchemy as sa
+
+    return list(db.session.scalars(sa.select(Organisation).order_by(Organisation.slug)))
+
+
+def test_every_demo_group_is_run_by_one_of_its_fictional_organisations(demo_app):
+    import sqlalchemy as sa
+
+    from groupfinder.groups.models import Group
+
+    orgs = _demo_orgs()
+    assert 25 <= len(orgs) <= 40
+    assert all(o.external_key.startswith("org-") for o in orgs)
+    assert all(re.fullmatch(r"https://[a-z0-9-]+\.example\.(org|com|net)", o.website) for o in orgs)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Group)
+                             .where(Group.organisation_id.is_(None))) == 0
+    spread = {oid: n for oid, n in db.session.execute(
+        sa.select(Group.organisation_id, sa.func.count()).group_by(Group.organisation_id))}
+    assert min(spread.values()) >= 3
+
+
+def test_demo_organisation_pages_feeds_and_api_never_show_a_private_address(demo_app, demo_client):
+    import sqlalchemy as sa
+
+    from groupfinder import privacy
+    from groupfinder.groups.models import Group
+
+    groups = list(db.session.scalars(sa.select(Group)))
+    private = {g.venue for g in groups if (loc := privacy.public_location(g)) and loc.approximate}
+    assert len(private) >= 8
+    secrets = set()
+    for v in private:
+        secrets |= {v.address, f"{v.latitude:.5f}", f"{v.longitude:.5f}"}
+        if v.country == "GB":
+            secrets.add(v.postcode)
+    orgs = _demo_orgs()
+    for org in orgs:
+        for url in (f"/organisations/{org.slug}", f"/organisations/{org.slug}.ics",
+                    f"/api/v1/organisations/{org.slug}"):
+            r = demo_client.get(url)
+            assert r.status_code == 200, url
+            text = unfold(r.data) if url.endswith(".ics") else r.get_data(as_text=True)
+            leaked = [s for s in secrets if s in text]
+            assert not leaked, f"{url} shows {leaked}"
+    listed = demo_client.get("/api/v1/organisations?limit=100").get_json()
+    assert [o["slug"] for o in listed["items"]] == [o.slug for o in orgs]
+    assert sum(o["group_count"] for o in listed["items"]) >= 650
+
+
+def test_a_national_demo_organisations_feed_expands_like_recurrence(demo_app, demo_client):
+    import sqlalchemy as sa
+
+    from groupfinder.groups.models import Group
+
+    org = db.session.scalar(sa.select(Organisation).where(
+        Organisation.external_key == "org-int-gentle-tide"))
+    body = demo_client.get(f"/organisations/{org.slug}.ics").data
+    groups = db.session.scalars(sa.select(Group).where(
+        Group.organisation_id == org.id, Group.status == ListingStatus.published)).all()
+    assert len({g.venue.timezone for g in groups}) >= 3  # a calendar across many towns and zones
+    want = expected([series_of(s, g.venue.timezone) for g in groups for s in g.schedules], *WINDOW)
+    usable, missing = available_engines()
+    for eng in usable:
+        got = eng.expand(body, *WINDOW)
+        assert got == want, f"{eng.name}:\n{describe_difference(got, want)}"
+    skip_for_missing(missing)

@@ -1,7 +1,7 @@
 """Load the fictional demo listings of ``data/demo/listings.json`` (format in data/demo/README.md).
 
-Idempotent: venues, facilitators and groups are matched by their ``key`` (stored as
-``external_key``); a second run adds only what is missing and changes nothing already there.
+Idempotent: organisations, venues, facilitators and groups are matched by their ``key`` (stored
+as ``external_key``); a second run adds only what is missing and changes nothing already there.
 Relative dates ("+18") and cancellations of "the 2nd upcoming meeting" resolve against ``today``.
 """
 
@@ -21,6 +21,8 @@ from ..facilitators.models import Facilitator
 from ..facilitators.services import FacilitatorData, create_facilitator
 from ..groups.models import Group
 from ..groups.services import ListingData, create_group, publish
+from ..organisations.models import Organisation
+from ..organisations.services import OrganisationData, create_organisation
 from ..schedules.models import WEEKDAY_CODES
 from ..schedules.recurrence import next_meetings
 from ..schedules.services import ScheduleData, add_schedule, cancel_meeting, move_meeting
@@ -52,10 +54,18 @@ def seed_demo(path: Path | None = None, *, today: dt.date | None = None) -> dict
     path = path or data_dir() / "demo" / "listings.json"
     data = json.loads(path.read_text(encoding="utf-8"))
     today = today or dt.date.today()
-    added = {"venues": 0, "facilitators": 0, "groups": 0}
+    added = {"organisations": 0, "venues": 0, "facilitators": 0, "groups": 0}
     # One unit of work; no autoflush before every query (the services flush what they need an
     # id for): a flush per query made seeding 706 listings take half a minute.
     with transaction(), db.session.no_autoflush:
+        organisations = _by_key(Organisation)
+        for o in data.get("organisations", []):
+            if o["key"] in organisations:
+                continue
+            organisations[o["key"]] = create_organisation(OrganisationData(
+                name=o["name"], description=o.get("description", ""), website=o.get("website")),
+                by=None, external_key=o["key"])
+            added["organisations"] += 1
         venues = _by_key(Venue)
         for v in data["venues"]:
             if v["key"] in venues:
@@ -80,7 +90,7 @@ def seed_demo(path: Path | None = None, *, today: dt.date | None = None) -> dict
         for item in data["groups"]:
             if item["key"] in existing:
                 continue
-            _group(item, venues, facilitators, today)
+            _group(item, venues, facilitators, organisations, today)
             added["groups"] += 1
     return added
 
@@ -92,9 +102,10 @@ def _confirmed(key: str, today: dt.date) -> dt.datetime:
     return dt.datetime.combine(today - dt.timedelta(days=days), dt.time(10), dt.UTC)
 
 
-def _group(item: dict[str, Any], venues: dict[str, Venue],
-           facilitators: dict[str, Facilitator], today: dt.date) -> Group:
+def _group(item: dict[str, Any], venues: dict[str, Venue], facilitators: dict[str, Facilitator],
+           organisations: dict[str, Organisation], today: dt.date) -> Group:
     venue = venues[item["venue"]]
+    org = organisations.get(item["organisation"]) if item.get("organisation") else None
     group = create_group(ListingData(
         name=item["name"], description=item.get("description", ""),
         what_to_expect=item.get("what_to_expect", ""), cost=item.get("cost", "Free"),
@@ -102,7 +113,8 @@ def _group(item: dict[str, Any], venues: dict[str, Venue],
         conditions=tuple(item.get("conditions", [])), audiences=tuple(item.get("audiences", [])),
         languages=tuple(item.get("languages", ["en"])), access=tuple(item.get("access", [])),
         is_sensitive=bool(item.get("is_sensitive")), area_name=item.get("area_name"),
-        venue_id=venue.id, facilitator_ids=tuple(facilitators[k].id for k in item.get("facilitators", []))),
+        venue_id=venue.id, facilitator_ids=tuple(facilitators[k].id for k in item.get("facilitators", [])),
+        organisation_id=org.id if org is not None else None),
         by=None, accept_public_venue=True, external_key=item["key"],
         confirmed_at=_confirmed(item["key"], today))
     schedules = [add_schedule(group, _schedule(s, today), by=None) for s in item["schedules"]]
