@@ -81,7 +81,8 @@ class Compression:
         if (status < 200 or status >= 300 or "content-encoding" in present
                 or not request.headers.get("Accept-Encoding")):
             return
-        if not response.is_streamed and (response.content_length or 0) < MIN_SIZE:
+        size = response.content_length  # files (streamed) know theirs too
+        if (size if size is not None else 0 if not response.is_streamed else MIN_SIZE) < MIN_SIZE:
             return
         if response.mimetype == "text/html" and self._may_hold_a_secret(response, present):
             return

@@ -156,6 +156,18 @@ def test_anonymous_pages_and_the_api_are_compressed_small_answers_are_not(demo_c
     assert "Content-Encoding" not in tiny.headers and tiny.get_json() == {"status": "ok"}
 
 
+def test_static_files_compressed_stream_decodes_and_revalidates(demo_client):
+    plain = demo_client.get("/static/css/site.css")
+    packed = demo_client.get("/static/css/site.css", headers={"Accept-Encoding": "br"})
+    assert packed.headers["Content-Encoding"] == "br"
+    assert brotli.decompress(packed.data) == plain.data
+    tag = packed.headers["ETag"]
+    assert tag != plain.headers["ETag"]
+    again = demo_client.get("/static/css/site.css",
+                            headers={"Accept-Encoding": "br", "If-None-Match": tag})
+    assert again.status_code == 304
+
+
 def test_pages_that_may_hold_a_csrf_token_or_personal_data_are_not_compressed(app, client):
     form = client.get("/accounts/login", headers={"Accept-Encoding": "gzip, br"})
     assert form.headers.getlist("Set-Cookie") and 'name="csrf_token"' in form.get_data(as_text=True)
