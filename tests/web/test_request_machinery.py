@@ -223,3 +223,26 @@ def test_cold_builds_of_search_feeds_are_limited_per_client_cached_ones_are_not(
                       environ_base={"REMOTE_ADDR": "10.9.9.9"})
         assert other.status_code == 200
         db.engine.dispose()
+
+
+# --- engine options and bounded caches -----------------------------------------------------------
+
+def test_postgresql_connections_are_recycled_not_pinged_on_every_checkout():
+    from groupfinder.app import _engine_options
+
+    pg = _engine_options("postgresql+psycopg://u@h/db")
+    assert pg["pool_recycle"] == 1800 and not pg.get("pool_pre_ping")
+    assert pg["hide_parameters"] is True
+    assert _engine_options("sqlite:////tmp/x.sqlite3") == {"hide_parameters": True}
+
+
+def test_the_compressed_copies_are_bounded_in_bytes():
+    from groupfinder.compression import _BoundedBytes
+
+    kept = _BoundedBytes(1000)
+    for i in range(50):
+        kept.set(f"k{i}", bytes(100))
+    kept.set("huge", bytes(5000))  # bigger than the whole cache: not kept
+    assert kept.get("huge") is None
+    assert sum(len(kept.get(f"k{i}") or b"") for i in range(50)) <= 1000
+    assert kept.get("k49") == bytes(100)  # the newest stay
