@@ -147,12 +147,24 @@ def test_a_second_refresh_with_nothing_changed_writes_nothing(app):
 
 
 def test_a_later_refresh_confirms_what_the_feed_still_lists(app):
+    from groupfinder.groups.models import ListingReminder
+
     source = _source()
     refresh_source(source, now=NOW)
+    group = _listings(source)["saturday-morning-big-book"]
+    group.out_of_date_since = group.hidden_since = NOW
+    db.session.add(ListingReminder(group_id=group.id, sent=2, last_sent_at=NOW))
+    db.session.commit()
+    token = _token()
     later = NOW + CONFIRM_EVERY + dt.timedelta(minutes=1)
     report = refresh_source(source, now=later)
     assert report.changes == 0 and report.written and report.confirmed == 3
-    assert all(g.confirmed_at == later for g in _listings(source).values())
+    listings = _listings(source)
+    assert all(g.confirmed_at == later for g in listings.values())
+    assert listings["saturday-morning-big-book"].out_of_date_since is None
+    assert listings["saturday-morning-big-book"].hidden_since is None
+    assert db.session.get(ListingReminder, group.id) is None
+    assert _token() != token  # confirmed dates are public: feeds and pages change
 
 
 def test_a_changed_entry_changes_only_its_listing_and_says_what_changed(app):
