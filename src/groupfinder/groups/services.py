@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
@@ -24,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import flag_modified
 
-from .. import privacy, validation
+from .. import privacy, slugs, validation
 from ..audit import audit
 from ..db import now_utc
 from ..exceptions import InvalidInput, NotFound
@@ -41,13 +40,11 @@ CONTENT_FIELDS = ("name", "description", "what_to_expect", "cost", "contact_emai
 
 
 # Words that are routes under /groups/<id>/ and so can't be a group's slug.
-_RESERVED_SLUGS = {"report", "calendar", "meetings"}
+_RESERVED_SLUGS = frozenset({"report", "calendar", "meetings"})
 
 
 def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80] or "group"
-    return f"{slug}-group" if slug in _RESERVED_SLUGS else slug
+    return slugs.slugify(text, fallback="group", reserved=_RESERVED_SLUGS, suffix="group")
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from ..audit import audit
 from ..db import now_utc
 from ..exceptions import InvalidInput, NotFound
 from ..extensions import db
+from ..slugs import slugify
 from ..transactions import check_version, conflicts, transaction
 from .models import Invitation, MemberRole, Membership, Organisation
 
@@ -39,7 +40,7 @@ DESCRIPTION_MAX = 5000
 WEBSITE_MAX = 300
 INVITATION_DAYS = 14
 # Words that are routes under /organisations/ and so can't be an organisation's slug.
-_RESERVED_SLUGS = {"join"}
+_RESERVED_SLUGS = frozenset({"join"})
 _WEBSITE = re.compile(r"^https?://[^\s/$.?#].[^\s]*$")
 
 
@@ -79,13 +80,7 @@ def validate_organisation(data: OrganisationData) -> dict[str, list[str]]:
 
 
 def _unique_slug(name: str, *, exclude_id: int | None = None) -> str:
-    from ..groups.services import slugify
-
-    base = slugify(name)
-    if base == "group":  # slugify's fallback for a name with no letters
-        base = "organisation"
-    elif base in _RESERVED_SLUGS:
-        base = f"{base}-organisation"
+    base = slugify(name, fallback="organisation", reserved=_RESERVED_SLUGS, suffix="organisation")
     taken = set(db.session.scalars(sa.select(Organisation.slug).where(
         sa.or_(Organisation.slug == base, Organisation.slug.like(f"{base}-%")),
         Organisation.id != (exclude_id or 0))))
