@@ -252,7 +252,9 @@ class SecurityHeaders:
     def for_response(self, response: Any, path: str, present: set[str]) -> None:
         """``present``: the lower-case names of the headers the response has (kept up to date)."""
         # HSTS only over https (or behind a proxy that says the client used https), as before.
-        secure = request.is_secure or request.headers.get("X-Forwarded-Proto") == "https"
+        environ = request.environ
+        secure = (environ.get("wsgi.url_scheme") == "https"
+                  or environ.get("HTTP_X_FORWARDED_PROTO") == "https")
         key = (self.kind_of(path), secure)
         headers = self._sets[key]
         # Straight onto Werkzeug's header list: the values were checked once, when built, and
@@ -275,7 +277,8 @@ class CookieSessionInterface(SecureCookieSessionInterface):
     the session of every response."""
 
     def open_session(self, app: Flask, request: Any) -> Any:
-        if app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        if ("HTTP_COOKIE" not in request.environ
+                or app.config["SESSION_COOKIE_NAME"] not in request.cookies):
             return self.session_class()
         return super().open_session(app, request)
 
@@ -293,9 +296,11 @@ class CookieSessionInterface(SecureCookieSessionInterface):
 
 def carries_sign_in(app: Flask) -> bool:
     """Whether the request carries a session or remember-me cookie (so it may be signed in)."""
+    if "HTTP_COOKIE" not in request.environ:  # most public requests: no cookie parsing at all
+        return False
     cookies = request.cookies
-    return bool(cookies) and (app.config["SESSION_COOKIE_NAME"] in cookies
-                              or app.config["REMEMBER_COOKIE_NAME"] in cookies)
+    return (app.config["SESSION_COOKIE_NAME"] in cookies
+            or app.config["REMEMBER_COOKIE_NAME"] in cookies)
 
 
 def _force_https() -> Any:
