@@ -396,3 +396,20 @@ def test_the_feeds_time_zone_is_honoured(app):
     venue = _listings(source)["border"].venue
     assert (venue.timezone, venue.timezone_overridden) == ("America/Chicago", True)
     assert refresh_source(source, fetch=FakeFetch([entry]), now=NOW + dt.timedelta(hours=1)).changes == 0
+
+
+def test_entries_sharing_a_place_share_one_venue_whatever_the_feeds_order(app):
+    base = {"day": 2, "time": "18:00", "address": "9 Model Road", "city": "Schenectady",
+            "state": "NY", "postal_code": "12305", "country": "US", "latitude": 42.8101,
+            "longitude": -73.9502}
+    entries = [{**base, "name": "A", "slug": "a", "location": "Grace Church"},
+               {**base, "name": "B", "slug": "b", "location": "Grace Church Hall", "types": ["X"]}]
+    fetch = FakeFetch(entries)
+    source = _source()
+    refresh_source(source, fetch=fetch, now=NOW)
+    listings = _listings(source)
+    assert listings["a"].venue_id == listings["b"].venue_id
+    assert listings["a"].venue.name == "Grace Church"
+    assert [a.slug for a in listings["a"].venue.access_features] == ["step-free"]
+    fetch.set(entries[::-1])
+    assert refresh_source(source, fetch=fetch, now=NOW + dt.timedelta(hours=1)).changes == 0

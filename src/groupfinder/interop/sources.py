@@ -578,6 +578,9 @@ def _plan(source: Source, parsed: mg_parse.ParsedFeed, groups: dict[str, Group],
     access: dict[str, set[str]] = {}
     for entry in parsed.entries:
         access.setdefault(planner.venue_key(entry), set()).update(entry.venue_access)
+    # A venue is what its first entry by key says (name, zone), whatever the feed's order.
+    for entry in sorted(parsed.entries, key=lambda e: e.key):
+        planner.place(entry, tuple(sorted(access.get(planner.venue_key(entry), ()))))
     total = len(parsed.entries)
     for done, entry in enumerate(parsed.entries, 1):
         if progress is not None and (done % 50 == 0 or done == total):
