@@ -191,3 +191,44 @@ def test_filtered_statements_are_built_once_per_shape(app, monkeypatch):
                            conditions=("anxiety",), days=(day,))
         nearest_group_ids(c, DEMO_TODAY)
     assert len(queries._STATEMENTS) == 1
+
+
+def test_the_migration_fills_the_masks_of_existing_rows(backend, tmp_path):
+    from flask_migrate import upgrade
+
+    from ..conftest import database_url, make_app
+
+    app = make_app(database_url(backend, "masks_migration", tmp_path))
+    with app.app_context():
+        upgrade(revision="c3e6a9b42d57")  # the revision before the masks
+        now = dt.datetime(2026, 11, 1, 12, 0)
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO conditions (id, slug, name, description) "
+                                 "VALUES (3, 'c3', 'C3', ''), (40, 'c40', 'C40', '')"))
+            for gid in (1, 2):
+                conn.execute(sa.text(
+                    "INSERT INTO groups (id, name, slug, description, what_to_expect, cost, status, "
+                    "is_sensitive, version, created_at, updated_at, review_reason, confirmed_at) "
+                    "VALUES (:id, 'G', 'g', '', '', 'Free', 'published', false, 1, :t, :t, '', :t)")
+                    .bindparams(sa.bindparam("t", type_=sa.DateTime)), {"id": gid, "t": now})
+            conn.execute(sa.text("INSERT INTO group_conditions (group_id, condition_id) "
+                                 "VALUES (1, 3), (1, 40)"))
+            for sid, days, last in ((1, 0b0000101, None), (2, 0b0010000, dt.date(2027, 1, 1)),
+                                    (3, 0b1000000, None)):
+                conn.execute(sa.text(
+                    "INSERT INTO schedules (id, group_id, kind, interval, weekdays, positions, "
+                    "start_time, duration_minutes, first_date, last_date, days_mask, sequence, "
+                    "version, created_at, updated_at) VALUES (:id, 1, 'weekly', 1, '', '', "
+                    ":st, 60, :fd, :last, :days, 0, 1, :t, :t)").bindparams(
+                        sa.bindparam("st", type_=sa.Time), sa.bindparam("fd", type_=sa.Date),
+                        sa.bindparam("last", type_=sa.Date), sa.bindparam("t", type_=sa.DateTime)),
+                    {"id": sid, "st": dt.time(19), "fd": dt.date(2026, 1, 5), "last": last,
+                     "days": days, "t": now})
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(sa.text(
+                "SELECT id, search_conditions, search_days_open, search_days_ending "
+                "FROM groups ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [(1, (1 << 2) | (1 << 39), 0b1000101, 0b0010000),
+                                            (2, 0, 0, 0)]
+        db.engine.dispose()
