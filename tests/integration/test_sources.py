@@ -413,3 +413,54 @@ def test_entries_sharing_a_place_share_one_venue_whatever_the_feeds_order(app):
     assert [a.slug for a in listings["a"].venue.access_features] == ["step-free"]
     fetch.set(entries[::-1])
     assert refresh_source(source, fetch=fetch, now=NOW + dt.timedelta(hours=1)).changes == 0
+
+
+def test_an_http_source_is_fetched_conditionally(tmp_path):
+    """The real port against a loopback server: ETag and Last-Modified sent back, 304 read as
+    "not modified", an error status and a body over the limit said in words."""
+    import http.server
+    import threading
+
+    seen: list[dict[str, str]] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            seen.append(dict(self.headers))
+            if self.path == "/broken":
+                self.send_response(500)
+                self.end_headers()
+                return
+            if self.headers.get("If-None-Match") == '"v1"':
+                self.send_response(304)
+                self.end_headers()
+                return
+            body = b"[]" * 10
+            self.send_response(200)
+            self.send_header("ETag", '"v1"')
+            self.send_header("Last-Modified", "Thu, 03 Dec 2026 09:00:00 GMT")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        first = sources_module.fetch_location(f"{base}/feed.json", timeout=5)
+        assert (first.body, first.etag, first.last_modified) == (
+            b"[]" * 10, '"v1"', "Thu, 03 Dec 2026 09:00:00 GMT")
+        again = sources_module.fetch_location(f"{base}/feed.json", first.etag, first.last_modified,
+                                              timeout=5)
+        assert again.body is None and again.etag == '"v1"'
+        assert seen[-1]["If-Modified-Since"] == "Thu, 03 Dec 2026 09:00:00 GMT"
+        with pytest.raises(SourceError, match="answered HTTP 500"):
+            sources_module.fetch_location(f"{base}/broken", timeout=5)
+        with pytest.raises(SourceError, match="larger than"):
+            sources_module.fetch_location(f"{base}/feed.json", timeout=5, max_bytes=4)
+    finally:
+        server.shutdown()
+        server.server_close()
