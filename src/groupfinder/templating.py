@@ -43,6 +43,10 @@ def _search_feed_title(request: Any, origin_label: str) -> str:
 
 
 def _schedule_texts(group: Any) -> list[str]:
+    from .groups.public import PublicGroup, schedule_texts  # late: templating loads first
+
+    if isinstance(group, PublicGroup):  # the read model: worded once a day per data version
+        return list(schedule_texts(group, current_app.config["CLOCK"]))
     zone = group.venue.timezone if group.venue else "UTC"
     today = dt.datetime.now(ZoneInfo(zone)).date()
     return [describe_current(s.spec(zone), today, clock=current_app.config["CLOCK"])

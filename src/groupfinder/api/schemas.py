@@ -12,7 +12,8 @@ from .. import privacy
 from ..facilitators.models import Facilitator
 from ..geo.geocoding import Origin
 from ..groups.models import Group
-from ..groups.public import public_groups
+from ..groups.public import PublicGroup, public_groups
+from ..groups.public import schedule_texts as public_schedule_texts
 from ..groups.queries import SearchHit, next_meeting
 from ..readcache import cache, current_token
 from ..schedules.recurrence import Meeting
@@ -55,8 +56,10 @@ def dump_location(group: Group) -> dict[str, Any] | None:
             "latitude": loc.latitude, "longitude": loc.longitude}
 
 
-def schedule_texts(group: Group) -> list[str]:
+def schedule_texts(group: Group | PublicGroup) -> list[str]:
     clock = current_app.config["CLOCK"]
+    if isinstance(group, PublicGroup):
+        return list(public_schedule_texts(group, clock))
     zone = group.venue.timezone if group.venue else "UTC"
     today = dt.datetime.now(ZoneInfo(zone)).date()
     return [describe_current(s.spec(zone), today, clock=clock) for s in group.schedules]

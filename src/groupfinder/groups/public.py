@@ -22,6 +22,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from .. import privacy
 from ..readcache import cache, current_token
@@ -272,6 +273,18 @@ def occurrences(view: PublicGroup, now: dt.datetime) -> Occurrences:
     found = Occurrences.of(since, listed, len(listed) < OCCURRENCES)
     store.put(key, token, found)
     return found
+
+
+def schedule_texts(view: PublicGroup, clock: str) -> tuple[str, ...]:
+    """Each schedule in words ("Tuesdays, 7:00–8:30 pm"; "paused until …" is relative to the
+    venue's today), cached for the data version and that day."""
+    from ..schedules.words import describe_current
+
+    zone = view.venue.timezone if view.venue is not None else "UTC"
+    today = dt.datetime.now(ZoneInfo(zone)).date()
+    return cache().get_or_build(
+        ("schedule-texts", view.id, today, clock), current_token(),
+        lambda: tuple(describe_current(s.spec(zone), today, clock=clock) for s in view.schedules))
 
 
 # --- vocabularies ---------------------------------------------------------------------------
