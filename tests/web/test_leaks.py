@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from groupfinder import privacy
 from groupfinder.extensions import db
 from groupfinder.groups.map_views import VENDOR
+from groupfinder.groups.models import ListingStatus
 from groupfinder.interop.hsds import hsds_id
 from groupfinder.permissions import ADMIN, ORGANIZER, PUBLIC, access_of
 from groupfinder.venues import places
@@ -90,7 +91,10 @@ def seeds(app: Any, client: Any, sc: Scenario, levels: tuple[str, ...]) -> list[
         "group_id": [*sc.group_ids, 999999],
         # (not the pending listing's slug: nobody outside could know it, and the request log
         # rightly keeps the path the visitor typed)
-        "slug": [*(g.slug for g in groups if g is not sc.pending), "wrong-slug"],
+        "slug": [*(g.slug for g in groups if g is not sc.pending), "wrong-slug",
+                 # the public organisations' pages, feeds and API (those of published listings)
+                 *dict.fromkeys(g.organisation.slug for g in groups if g.organisation is not None
+                                and g.status == ListingStatus.published)],
         "facilitator_id": [*sc.facilitator_ids, 999999],
         "stamp": meeting_stamps(client, sc),
         "token": ["x"],
@@ -100,7 +104,7 @@ def seeds(app: Any, client: Any, sc: Scenario, levels: tuple[str, ...]) -> list[
         "version": [VENDOR["leaflet"][0], "0.0.1"],
         "venue_id": [sc.b_group.venue_id, sc.sensitive.venue_id, 999999],
         "schedule_id": [s.id for g in groups for s in g.schedules],
-        "part": ["pages", "groups", "facilitators"],
+        "part": ["pages", "groups", "facilitators", "organisations"],
         "n": [1, 2],
         # /hsds/<collection>/<hsds_id>: every kind of HSDS id of every listing (an id of the
         # wrong kind, or of an unpublished listing, answers 404), and one that is no id at all
