@@ -64,7 +64,7 @@ SEARCH_FEED_LIMIT = 200
 # string, which never reaches their cache key.
 SEARCH_FEED_PARAMS = frozenset({
     "where", "lat", "lng", "radius_km", "condition", "day", "starts_after", "starts_before",
-    "audience", "language", "access", "limit", "cursor", "this_week"})
+    "audience", "language", "access", "limit", "cursor", "this_week", "organisation"})
 # Campaign tags a link may pick up on its way (and the search page passes on): ignored.
 TRACKING_PARAMS = frozenset({"fbclid", "gclid", "msclkid", "mc_cid", "mc_eid"})
 
