@@ -84,6 +84,8 @@ class PublicLocation:
         """Text for LOCATION in feeds and calendar links."""
         if self.approximate:
             return f"{self.area} (approximate area)"
+        if self.country == "US" and self.region:  # "…, Atlanta, GA 30303": findable by a map app
+            return ", ".join(p for p in (self.venue_name, self.address, self.town_line) if p)
         parts = [self.venue_name, self.address, self.town, self.postcode]
         return ", ".join(p for p in parts if p)
 

@@ -46,3 +46,10 @@ def test_a_private_place_shows_its_state_but_never_street_or_zip(client):
     for url in (f"/groups/{group.id}/{group.slug}", f"/api/v1/groups/{group.id}"):
         text = client.get(url).get_data(as_text=True)
         assert "30303" not in text and "Zqwalnut" not in text and "Zq Walnut Hall" not in text
+
+
+def test_a_us_calendar_location_has_the_state(client):
+    group = make_group(venue=_us_venue(), schedules=[make_schedule()])
+    db.session.commit()
+    body = client.get(f"/groups/{group.id}/calendar.ics").get_data(as_text=True).replace("\r\n ", "")
+    assert "LOCATION:Zq Walnut Hall\\, 2841 Zqwalnut Street\\, Atlanta\\, GA 30303" in body
