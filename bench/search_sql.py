@@ -101,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
                 failed |= "mismatch" in t
                 goal = 5.0 if size < 1_000_000 else 30.0
                 rows.append((backend, size, t, goal))
+                print_rows(rows[-1:])
                 if backend == "postgres":
                     assert pg is not None
                     pg.drop(size)
@@ -111,6 +112,11 @@ def main(argv: list[str] | None = None) -> int:
         if pg is not None:
             pg.close()
     base.log("")
+    print_rows(rows)
+    return 1 if failed else 0
+
+
+def print_rows(rows: list[tuple[str, int, dict[str, list[float]], float]]) -> None:
     base.log("condition + day, nearest 20 within 25 km (ms; p95 goal: 5 at 100k, 30 at 1M)")
     base.log("wall = elapsed; cpu = this process's CPU (SQLite runs in it, so on a busy machine")
     base.log("its cpu column is the query's own cost; PostgreSQL's server time is not in it)")
@@ -123,7 +129,6 @@ def main(argv: list[str] | None = None) -> int:
             base.log(f"{backend:<10} {size:>10,} {kind:>5} {base.ms(m50):>10} {base.ms(m95):>10} "
                      f"{base.ms(j50):>10} {base.ms(j95):>10} {base.ratio(j95, m95):>10}  "
                      f"{'✓' if m95 < goal else '✗'} < {goal:g}")
-    return 1 if failed else 0
 
 
 if __name__ == "__main__":
