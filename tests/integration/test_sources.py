@@ -464,3 +464,24 @@ def test_an_http_source_is_fetched_conditionally(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_refusal_while_writing_writes_nothing_at_all(app, monkeypatch):
+    from groupfinder.exceptions import InvalidInput
+
+    real, calls = sources_module.publish, []
+
+    def publish_twice(group, *, by):  # type: ignore[no-untyped-def]
+        calls.append(group)
+        if len(calls) == 2:
+            raise InvalidInput("refused", field_errors={"status": ["Refused for the test."]})
+        real(group, by=by)
+
+    monkeypatch.setattr(sources_module, "publish", publish_twice)
+    source = _source()
+    report = refresh_source(source, now=NOW)
+    assert report.error == "a write was refused, so nothing was written: Refused for the test."
+    assert not report.written
+    assert _snapshot() == [] and not _listings(source)
+    db.session.expire_all()
+    assert source.last_refreshed_at is None and source.last_result["error"] == report.error

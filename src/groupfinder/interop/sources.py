@@ -769,10 +769,10 @@ def _apply(source: Source, plan: _Plan, fetched: Fetched, report: RefreshReport,
                 source.etag, source.last_modified = fetched.etag, fetched.last_modified
             source.last_result = report.to_json()
             audit("source.refreshed", by=by, details={"source_id": source.id, **report.counts()})
-    except InvalidInput as exc:
+    except GroupfinderError as exc:  # a service's refusal, or a conflict with another writer
         report.written = False
         report.confirmed = 0
-        messages = "; ".join(m for ms in exc.field_errors.values() for m in ms) or exc.detail
+        messages = "; ".join(m for ms in (exc.field_errors or {}).values() for m in ms) or exc.detail
         report.error = f"a write was refused, so nothing was written: {messages}"
         _failed(source, report, report.error, now)
 
