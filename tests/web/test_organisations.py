@@ -395,3 +395,19 @@ def test_a_national_demo_organisations_feed_expands_like_recurrence(demo_app, de
         got = eng.expand(body, *WINDOW)
         assert got == want, f"{eng.name}:\n{describe_difference(got, want)}"
     skip_for_missing(missing)
+
+
+def test_the_organisation_endpoints_match_the_openapi_document(demo_client):
+    from .test_openapi import API, Contract, _served
+
+    contract = Contract(_served(demo_client))
+    first = contract.check(demo_client.get(f"{API}/organisations?limit=2"), f"{API}/organisations")
+    assert len(first["items"]) == 2 and first["next"]
+    slug = first["items"][0]["slug"]
+    detail = contract.check(demo_client.get(f"{API}/organisations/{slug}"), f"{API}/organisations/{{slug}}")
+    assert detail["groups"] and all(g["organisation"]["slug"] == slug for g in detail["groups"])
+    contract.check(demo_client.get(f"{API}/organisations/no-such-team"), f"{API}/organisations/{{slug}}")
+    contract.check(demo_client.get(f"{API}/organisations?limit=0"), f"{API}/organisations")
+    found = contract.check(demo_client.get(f"{API}/groups?where=M1+1AE&organisation={slug}"),
+                           f"{API}/groups")
+    assert all(g["organisation"]["slug"] == slug for g in found["results"])
