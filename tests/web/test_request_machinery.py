@@ -246,3 +246,19 @@ def test_the_compressed_copies_are_bounded_in_bytes():
     assert kept.get("huge") is None
     assert sum(len(kept.get(f"k{i}") or b"") for i in range(50)) <= 1000
     assert kept.get("k49") == bytes(100)  # the newest stay
+
+
+def test_the_search_pages_feed_link_carries_only_what_the_feed_takes(demo_client):
+    import html
+    import re
+
+    page = demo_client.get("/search?where=Leeds&day=mon&utm_source=mail&foo=1&page=1")
+    assert page.status_code == 200
+    links = {html.unescape(u) for u in re.findall(r'(https?://[^"\s]*calendar\.ics\?[^"\s]*)',
+                                                   page.get_data(as_text=True))}
+    assert links
+    for link in links:
+        assert "foo" not in link and "utm_source" not in link and "page=" not in link, link
+        path = link.split("://", 1)[1].split("/", 1)[1]
+        r = demo_client.get("/" + path)
+        assert r.status_code == 200, (link, r.data[:300])

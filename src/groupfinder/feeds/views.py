@@ -39,7 +39,7 @@ from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..geo.distance import to_unit
 from ..geo.locale import place_locale
-from ..groups.criteria import SearchRequest, parse_search_args
+from ..groups.criteria import SEARCH_PARAMS, SearchRequest, parse_search_args
 from ..groups.models import Audience, Condition, Language
 from ..groups.organisation_queries import get_public_organisation, list_organisation_groups
 from ..groups.queries import get_public_group, list_facilitator_groups, vocabulary_slugs
@@ -62,9 +62,7 @@ SEARCH_FEED_LIMIT = 200
 # of every group, and a calendar keeps what it was given. The search page itself takes extras
 # (utm_*, a referring site's additions) and ignores them; the fixed feeds ignore the query
 # string, which never reaches their cache key.
-SEARCH_FEED_PARAMS = frozenset({
-    "where", "lat", "lng", "radius_km", "condition", "day", "starts_after", "starts_before",
-    "audience", "language", "access", "limit", "cursor", "this_week", "organisation"})
+SEARCH_FEED_PARAMS = SEARCH_PARAMS | {"radius_km"}
 # Campaign tags a link may pick up on its way (and the search page passes on): ignored.
 TRACKING_PARAMS = frozenset({"fbclid", "gclid", "msclkid", "mc_cid", "mc_eid"})
 

@@ -20,6 +20,11 @@ MAX_LIMIT = 100
 MAX_RADIUS_KM = 200.0
 MIN_RADIUS_KM = 1.0
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+# The parameters a search reads (its radius aside: ``radius`` on the page, ``radius_km`` in the
+# API and feeds). A search feed takes these and refuses others; the page ignores others.
+SEARCH_PARAMS = frozenset({
+    "where", "lat", "lng", "condition", "day", "starts_after", "starts_before", "audience",
+    "language", "access", "limit", "cursor", "this_week", "organisation"})
 _DIGITS = re.compile(r"[0-9]{1,9}")
 
 

@@ -17,6 +17,7 @@ from ..geo.locale import place_locale
 from ..permissions import public_blueprint
 from ..privacy import public_location
 from ..urls import absolute_url
+from .criteria import SEARCH_PARAMS
 from .freshness import confirmed_note
 from .queries import (
     get_public_view,
@@ -55,8 +56,9 @@ def search() -> Any:
             context["where_value"] = outcome.origin.label
         if outcome.request.where:
             # Subscribable only for a typed place: a shared location never goes into a feed URL.
+            # Only what the feed takes (it refuses other parameters; this page ignores them).
             params = [(k, v) for k, v in outcome.pairs
-                      if k not in ("radius", "lat", "lng", "when", "this_week", "sort", "page")]
+                      if k in SEARCH_PARAMS and k not in ("lat", "lng", "this_week")]
             if outcome.options.when == "week":
                 params.append(("this_week", "true"))
             params.append(("radius_km", f"{outcome.request.radius_km:g}"))
