@@ -117,6 +117,8 @@ def _expire_refreshed(session: Session, _context: Any) -> None:
     ids = session.info.pop(_REFRESHED)
     from .models import Group
 
-    for obj in list(session.identity_map.values()):
-        if isinstance(obj, Group) and (ids is None or obj.id in ids):
+    # The id from the identity key: reading ``obj.id`` of an expired group (every loaded group
+    # after a transaction() began) would load it again, one statement per group in the session.
+    for key, obj in list(session.identity_map.items()):
+        if isinstance(obj, Group) and (ids is None or key[1][0] in ids):
             session.expire(obj, _COLUMNS)
