@@ -38,7 +38,7 @@ from ..leakcheck.crawler import GET, Crawler, Visit, route_seeds
 from ..leakcheck.scan import Hit, find_markers, is_sqlalchemy_row, readable_texts, scan_logs, unfold_ics
 from ..leakcheck.scenario import Scenario, build
 
-LIMIT = 400
+LIMIT = 700
 LOGGERS = ("", "groupfinder", "sqlalchemy", "sqlalchemy.engine", "sqlalchemy.engine.Engine",
            "sqlalchemy.pool", "sqlalchemy.orm", "geopy", "werkzeug", "flask_login", "flask_wtf")
 
@@ -103,6 +103,9 @@ def seeds(app: Any, client: Any, sc: Scenario, levels: tuple[str, ...]) -> list[
         "package": list(VENDOR),
         "version": [VENDOR["leaflet"][0], "0.0.1"],
         "venue_id": [sc.b_group.venue_id, sc.sensitive.venue_id, 999999],
+        # /manage/organisations/<org_id>[/members/<user_id>/…]: the listings' organisations
+        "org_id": [*dict.fromkeys(g.organisation_id for g in groups if g.organisation_id), 999999],
+        "user_id": [999999],
         "schedule_id": [s.id for g in groups for s in g.schedules],
         "part": ["pages", "groups", "facilitators", "organisations"],
         "n": [1, 2],
@@ -269,7 +272,8 @@ def test_crawler_covers_every_public_route(backend, app, caplog):
     assert not missing, f"public routes never crawled: {sorted(missing)}"
     never_ok = sorted(e for e in public_get if not any(200 <= s < 300 for s in visited[e])
                       and e not in ("accounts.confirm_email", "accounts.reset_password",
-                                    "confirm.confirm"))  # (these need a mailed link's token)
+                                    "confirm.confirm", "organisation_join.join"))
+    # (these need a mailed link's token)
     assert not never_ok, f"public routes never answered 2xx in the crawl: {never_ok}"
     statuses = {v.status for v in result.anonymous.visits.values()}
     assert {200, 301, 404, 405, 422} <= statuses
