@@ -64,16 +64,17 @@ def _bump(session: Session) -> None:
 # --- which changes are public ----------------------------------------------------------------
 #
 # Public data is what a published group shows: the group itself, its schedules, cancellations
-# and moves, its venues and facilitators, and the vocabularies. A group whose status changes to
-# or from ``published`` is public too (it appears or disappears). Nothing else is: accounts and
-# their sessions, audit entries, problem reports, pending revisions, the geocoder's cache, and
-# drafts (a group not published before the change and not published after it, with its link
-# rows, schedules and exceptions). Where it can't be decided cheaply and reliably the answer is
+# and moves, its venues, facilitators and organisation, and the vocabularies. A group whose
+# status changes to or from ``published`` is public too (it appears or disappears). Nothing else
+# is: accounts and their sessions, organisations' teams and invitations, audit entries, problem
+# reports, pending revisions, the geocoder's cache, and drafts (a group not published before the
+# change and not published after it, with its link rows, schedules and exceptions). Where it can't be decided cheaply and reliably the answer is
 # "public": a spare new token costs one rebuild, a kept one serves stale data.
 
 _PUBLISHED = "published"  # ListingStatus.published (a StrEnum, so equal to its value)
 _NEVER_PUBLIC = frozenset({"User", "AuditEntry", "ProblemReport", "ListingRevision", "GeocodeCache",
-                           "OutboxMail", "ListingReminder"})
+                           "OutboxMail", "ListingReminder",
+                           "Membership", "Invitation"})  # an organisation's team is private
 # A published group's columns and links no public output shows: who organizes it, the
 # reviewer's note, and the row's bookkeeping (filing a pending edit only moves these).
 _GROUP_PRIVATE_ATTRS = frozenset({"organizers", "review_reason", "updated_at", "version"})
@@ -183,6 +184,14 @@ def _used_by_published_group(session: Session, obj: Any) -> bool:
     return session.connection().execute(query.limit(1)).first() is not None
 
 
+def _runs_published_group(session: Session, organisation_id: Any) -> bool:
+    from .groups.models import Group
+
+    return session.connection().execute(sa.select(Group.id).where(
+        Group.organisation_id == organisation_id, Group.status == _PUBLISHED).limit(1)).first() \
+        is not None
+
+
 def _is_public_change(session: Session, obj: Any, change: str) -> bool:
     """Whether flushing ``obj`` (``change``: new, dirty or deleted) changed public data. Called
     after the flush, while the session still holds the objects' history."""
@@ -198,6 +207,12 @@ def _is_public_change(session: Session, obj: Any, change: str) -> bool:
         return _group_published_now(session, state.dict.get("group_id"))
     if name in ("Cancellation", "MeetingChange"):
         return _schedule_published_now(session, state.dict.get("schedule_id"))
+    if name == "Organisation":  # public through the published groups it runs
+        if change == "new":
+            return False  # a published group joins it by a change of its own
+        if change == "deleted" or "id" not in state.dict:
+            return True
+        return _runs_published_group(session, obj.id)
     if name in ("Venue", "Facilitator"):
         if change == "new":
             return False  # a published group can only use it by a change of its own

@@ -139,3 +139,26 @@ def test_an_invitation_works_only_for_the_invited_address(app):
     assert db.session.get(Membership, (org.id, cat.id)) is None
     services.accept_invitation(token, by=bob)  # still usable by the right account
     assert db.session.get(Membership, (org.id, bob.id)).role == MemberRole.member
+
+
+def test_only_a_change_the_public_sees_moves_the_data_token(app):
+    from groupfinder.readcache import current_token
+    from tests.factories import make_group
+
+    ann, bob = make_user("ann@example.org"), make_user("bob@example.org")
+    db.session.commit()
+
+    def token() -> str:
+        db.session.rollback()  # a fresh read, as a new request would
+        return current_token()
+
+    before = token()
+    org = services.create_organisation(OrganisationData(name="Team"), by=ann)
+    services.accept_invitation(services.invite(org, "bob@example.org", "member", by=ann), by=bob)
+    services.update_organisation(org, OrganisationData(name="Team", description="Hi"), by=ann)
+    assert token() == before  # nobody sees an organisation without a published group
+    make_group(organisation_id=org.id)
+    db.session.commit()
+    published = token()
+    services.update_organisation(org, OrganisationData(name="Team Two"), by=ann)
+    assert token() != published
