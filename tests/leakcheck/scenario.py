@@ -29,6 +29,7 @@ from groupfinder.extensions import db
 from groupfinder.facilitators.models import Facilitator
 from groupfinder.geo.distance import haversine_km
 from groupfinder.groups.models import Audience, Condition, Group, Language, ListingStatus
+from groupfinder.organisations.models import Organisation
 from groupfinder.schedules.recurrence import next_meetings
 from groupfinder.schedules.services import cancel_meeting, move_meeting
 from groupfinder.venues.models import AccessFeature
@@ -176,12 +177,17 @@ def build(*, now: dt.datetime | None = None) -> Scenario:
     b_shared_venue = make_venue(name=B_SHARED_VENUE_NAME, address=B_SHARED_STREET,
                                 postcode=VENUE_POSTCODE, town="Leeds", latitude=B_SHARED_LAT,
                                 longitude=B_SHARED_LNG, owner_id=b.id)
+    # A's and B's organisations: public pages, feeds and API that list their groups.
+    a_org, b_org = Organisation(slug="aire-peer-circles", name="Aire Peer Circles"), \
+        Organisation(slug="bee-peer-trust", name="Bee Peer Trust")
+    db.session.add_all([a_org, b_org])
     # Published while the place was still public: its address was out before A hid it.
     shared = make_group(name=SHARED_GROUP_NAME, venue=venue, conditions=[condition],
-                        organizers=[a], published_at=now_utc(), schedules=[make_schedule(weekdays="4")])
+                        organizers=[a], published_at=now_utc(), schedules=[make_schedule(weekdays="4")],
+                        organisation=a_org)
     b_shared = make_group(name=B_SHARED_GROUP_NAME, venue=b_shared_venue, conditions=[condition],
                           organizers=[b], facilitators=[], published_at=now_utc(),
-                          schedules=[make_schedule(weekdays="3")])
+                          schedules=[make_schedule(weekdays="3")], organisation=b_org)
     db.session.commit()
 
     sensitive = make_group(
@@ -189,17 +195,18 @@ def build(*, now: dt.datetime | None = None) -> Scenario:
         description="A small, confidential peer support group.",
         what_to_expect="Tea and a quiet room.", schedules=[make_schedule(weekdays="3")],
         published_at=now_utc(), conditions=[condition], audiences=[audience], languages=[english],
-        organizers=[a], facilitators=[private, opted])
+        organizers=[a], facilitators=[private, opted], organisation=a_org)
     ordinary = make_group(
         name="Open Door Drop-in", venue=public_venue, conditions=[condition], organizers=[a],
-        facilitators=[opted], published_at=now_utc())
+        facilitators=[opted], published_at=now_utc(), organisation=a_org)
     pending = make_group(name=PENDING_NAME, venue=pending_venue, conditions=[condition],
                          organizers=[a], facilitators=[private],
-                         status=ListingStatus.pending_review)
+                         status=ListingStatus.pending_review, organisation=a_org)
     b_group = make_group(name="Bee Tuesday Group", venue=b_venue, conditions=[condition],
-                         organizers=[b], facilitators=[bee], published_at=now_utc())
+                         organizers=[b], facilitators=[bee], published_at=now_utc(),
+                         organisation=b_org)
     b_draft = make_group(name="Bee Draft Group", venue=b_venue, conditions=[condition],
-                         organizers=[b], status=ListingStatus.draft)
+                         organizers=[b], status=ListingStatus.draft, organisation=b_org)
     db.session.commit()
 
     schedule = sensitive.schedules[0]
