@@ -62,4 +62,6 @@ def api_app(demo_app: Flask) -> Iterator[Flask]:
 def test_api_conforms_and_never_fails(case: schemathesis.Case, api_app: Flask) -> None:
     g.__dict__.clear()  # one app context for the whole test: start each request afresh
     db.session.remove()
-    case.call_and_validate(app=api_app, checks=CHECKS)
+    # Schemathesis's WSGI transport asks for gzip/br like requests does but can't decode a
+    # compressed body; compression has its own tests (test_request_machinery).
+    case.call_and_validate(app=api_app, checks=CHECKS, headers={"Accept-Encoding": "identity"})

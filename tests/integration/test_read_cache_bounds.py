@@ -103,13 +103,17 @@ def test_an_entry_of_another_token_is_a_miss_and_is_dropped(app, fresh_cache):
 
 
 def test_junk_query_parameters_add_no_entry_and_no_build(app, client, fresh_cache, builds):
+    """Tracking extras are ignored (one entry, one build); unknown parameters are refused
+    before anything is built, so neither can be used to make a worker build feed after feed."""
     make_group(name="Junk-proof group")
     db.session.commit()
     etags = set()
     for i in range(1, 51):
-        r = client.get(FEED + "?" + urlencode({**HERE, "x": str(i)}))
+        r = client.get(FEED + "?" + urlencode({**HERE, "utm_source": str(i), "fbclid": str(i)}))
         assert r.status_code == 200 and b"Junk-proof group" in r.data
         etags.add(r.headers["ETag"])
+        refused = client.get(FEED + "?" + urlencode({**HERE, "x": str(i)}))
+        assert refused.status_code == 400 and "take 'x'" in refused.get_data(as_text=True)
     assert len(builds) == 1
     assert len(search_feed_keys(fresh_cache)) == 1
     assert len(etags) == 1
