@@ -34,6 +34,8 @@ from groupfinder.db import now_utc
 from groupfinder.extensions import db
 from groupfinder.facilitators.models import Facilitator
 from groupfinder.groups.confirmation import make_confirm_token
+from groupfinder.organisations.models import MemberRole, Membership, Organisation
+from groupfinder.organisations.services import invite
 from groupfinder.review.models import ProblemReport
 
 from ..factories import make_group, make_schedule, make_venue
@@ -89,6 +91,8 @@ class World:
     confirm_token: str
     reset_token: str
     listing_token: str
+    org_id: int
+    join_token: str
 
 
 @functools.cache
@@ -118,10 +122,22 @@ def build_world() -> World:
     group.facilitators.append(person)
     report = ProblemReport(group_id=group.id, kind="other", message="Wrong time.")
     db.session.add(report)
+    # The organizer owns an organisation with ``other`` on its team (the team pages act on it),
+    # and is invited to a second one, owned by ``other`` (the join page accepts that).
+    org = Organisation(slug="example-peer-circles", name="Example Peer Circles")
+    theirs = Organisation(slug="other-peer-trust", name="Other Peer Trust")
+    org.memberships.extend([Membership(user_id=organizer.id, role=MemberRole.owner),
+                            Membership(user_id=other.id, role=MemberRole.member)])
+    theirs.memberships.append(Membership(user_id=other.id, role=MemberRole.owner))
+    db.session.add_all([org, theirs])
+    group.organisation = org
     db.session.flush()
+    join_token = invite(theirs, organizer.email, MemberRole.member, by=other)
+    assert join_token is not None
     world = World(organizer.id, admin.id, other.id, group.id, venue.id, schedule.id, person.id,
                   report.id, make_token(unconfirmed, Purpose.confirm_email),
-                  make_token(other, Purpose.reset_password), make_confirm_token(group, organizer))
+                  make_token(other, Purpose.reset_password), make_confirm_token(group, organizer),
+                  org.id, join_token)
     db.session.commit()
     return world
 
@@ -140,6 +156,10 @@ class Target:
 
 def _group(suffix: str = "") -> Url:
     return lambda w: f"/manage/groups/{w.group_id}{suffix}"
+
+
+def _org(suffix: str = "") -> Url:
+    return lambda w: f"/manage/organisations/{w.org_id}{suffix}"
 
 
 TARGETS: dict[str, Target] = {
@@ -172,6 +192,17 @@ TARGETS: dict[str, Target] = {
     "manage.facilitator_new": Target("organizer", lambda w: "/manage/facilitators/new"),
     "manage.facilitator_edit": Target(
         "organizer", lambda w: f"/manage/facilitators/{w.facilitator_id}"),
+    "manage.organisations": Target("organizer", lambda w: "/manage/organisations"),
+    "manage.organisation": Target("organizer", _org()),
+    "manage.organisation_invite": Target("organizer", _org("/invite"), _org()),
+    "manage.organisation_member_role": Target(
+        "organizer", lambda w: f"/manage/organisations/{w.org_id}/members/{w.other_id}/role", _org()),
+    "manage.organisation_member_remove": Target(
+        "organizer", lambda w: f"/manage/organisations/{w.org_id}/members/{w.other_id}/remove",
+        _org()),
+    "manage.organisation_leave": Target("organizer", _org("/leave"), _org()),
+    "organisation_join.join": Target("organizer", lambda w: "/organisations/join",
+                                     lambda w: f"/organisations/join?token={w.join_token}"),
     "review.approve": Target("admin", lambda w: f"/review/groups/{w.group_id}/approve",
                              lambda w: f"/review/groups/{w.group_id}"),
     "review.reject": Target("admin", lambda w: f"/review/groups/{w.group_id}/reject",
@@ -362,7 +393,7 @@ def test_form_never_fails(app: Flask, client: Any, world: World, endpoint: str) 
     sign_in(client, world, target.persona)
     token, fields = _page_facts(client, page)
     ids = [str(v) for v in (world.group_id, world.venue_id, world.schedule_id,
-                            world.facilitator_id, world.report_id, world.other_id)]
+                            world.facilitator_id, world.report_id, world.other_id, world.org_id)]
 
     slow = endpoint.startswith("accounts.") and endpoint != "accounts.logout"
 
