@@ -117,8 +117,8 @@ DEMO_ORGANIZER_GROUPS = 3
 def demo_accounts(instance: Path) -> Path:
     """A way in for each role of the demo, idempotent: the accounts get random passwords, written
     only to ``instance/demo-accounts.txt`` (git-ignored, mode 600, never printed); a later run keeps
-    any password that still works. The organizer leads the first few published demo listings, so
-    /manage has something to edit."""
+    any password that still works. The organizer leads the first few published demo listings and
+    owns the first one's organisation, so /manage has something to edit."""
     import secrets
 
     import sqlalchemy as sa
@@ -129,6 +129,7 @@ def demo_accounts(instance: Path) -> Path:
     from .db import now_utc
     from .extensions import db
     from .groups.models import Group, ListingStatus
+    from .organisations.models import MemberRole, Membership
     from .transactions import transaction
 
     path = instance / DEMO_ACCOUNTS_FILE
@@ -168,6 +169,15 @@ def demo_accounts(instance: Path) -> Path:
                     sa.select(Group).where(Group.status == ListingStatus.published)
                     .order_by(Group.id).limit(DEMO_ORGANIZER_GROUPS)):
                 group.organizers.append(organizer)
+        # ... and owns the team of the first one's organisation, so /manage/organisations shows
+        # a real team (its members, roles and invitations) rather than an empty page.
+        first = db.session.scalar(
+            sa.select(Group.organisation_id).where(Group.organizers.contains(organizer),
+                                                   Group.organisation_id.is_not(None))
+            .order_by(Group.id).limit(1))
+        if first is not None and db.session.get(Membership, (first, organizer.id)) is None:
+            db.session.add(Membership(organisation_id=first, user_id=organizer.id,
+                                      role=MemberRole.owner))
     instance.mkdir(parents=True, exist_ok=True)
     text = ("# Demo accounts (role, email, password), written by `groupfinder seed-demo --accounts`.\n"
             "# Local demo only: this folder is never committed.\n"

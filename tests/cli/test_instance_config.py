@@ -138,3 +138,23 @@ def test_demo_accounts_are_random_private_and_kept(app, tmp_path):
         conn.execute(sa.delete(User))
     demo_accounts(tmp_path)
     assert path.read_text() == first and len(accounts()) == 2
+
+
+def test_the_demo_organizer_owns_the_team_of_its_first_listing(app, tmp_path):
+    from groupfinder.groups.models import Group, ListingStatus
+    from groupfinder.organisations.models import MemberRole, Membership
+    from groupfinder.organisations.services import OrganisationData, create_organisation
+
+    from ..factories import make_group
+
+    org = create_organisation(OrganisationData(name="Demo Peer Network"), by=None)
+    group = make_group(name="Demo listing")
+    group.status, group.organisation_id = ListingStatus.published, org.id
+    db.session.commit()
+    for _ in range(2):  # a second run adds nothing
+        demo_accounts(tmp_path)
+        members = db.session.scalars(sa.select(Membership)).all()
+        assert [(m.organisation_id, m.user.email, m.role) for m in members] == [
+            (org.id, DEMO_ORGANIZER, MemberRole.owner)]
+        assert db.session.get(Group, group.id).organizers[0].email == DEMO_ORGANIZER
+        db.session.rollback()
