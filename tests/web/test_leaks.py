@@ -31,6 +31,7 @@ from groupfinder.groups.map_views import VENDOR
 from groupfinder.groups.models import ListingStatus
 from groupfinder.interop import hsds
 from groupfinder.interop.hsds import hsds_id
+from groupfinder.organisations.services import invite
 from groupfinder.permissions import ADMIN, ORGANIZER, PUBLIC, access_of
 from groupfinder.venues import places
 
@@ -39,7 +40,8 @@ from ..leakcheck.crawler import GET, Crawler, Visit, route_seeds
 from ..leakcheck.scan import Hit, find_markers, is_sqlalchemy_row, readable_texts, scan_logs, unfold_ics
 from ..leakcheck.scenario import Scenario, build
 
-LIMIT = 800  # URLs per persona; the seeds (525 for organizer B) take at most 3/4 of it
+LIMIT = 800  # URLs per persona; the seeds (526 for organizer B) take at most 3/4 of it
+INVITEE = "invitee@example.org"
 LOGGERS = ("", "groupfinder", "sqlalchemy", "sqlalchemy.engine", "sqlalchemy.engine.Engine",
            "sqlalchemy.pool", "sqlalchemy.orm", "geopy", "werkzeug", "flask_login", "flask_wtf")
 
@@ -201,17 +203,21 @@ def crawl(backend: str, app: Any, caplog: pytest.LogCaptureFixture) -> CrawlResu
     for name in LOGGERS:
         caplog.set_level(logging.DEBUG, logger=name or None)
     sc = build()
+    # A mailed invitation to A's organisation's team: its link opens the join page.
+    join = f"/organisations/join?token={invite(sc.sensitive.organisation, INVITEE, 'member', by=None)}"
     base = app.config["BASE_URL"]
     anonymous_client = app.test_client()
     anonymous = Crawler(anonymous_client, sc.markers_for("anonymous"), base_url=base,
                         persona="anonymous", limit=LIMIT)
-    anonymous_seeds = seeds(app, anonymous_client, sc, (PUBLIC,))
+    # (the link first: it keeps the token in the session and redirects to the bare page, which
+    # the route seeds then visit)
+    anonymous_seeds = [(GET, join), *seeds(app, anonymous_client, sc, (PUBLIC,))]
     anonymous.run(anonymous_seeds)
     b_client = app.test_client()
     sign_in(b_client, sc.organizer_b)
     organizer = Crawler(b_client, sc.markers_for("organizer_b"), base_url=base,
                         persona="organizer B", limit=LIMIT)
-    organizer_seeds = seeds(app, b_client, sc, (PUBLIC, ORGANIZER, ADMIN))
+    organizer_seeds = [(GET, join), *seeds(app, b_client, sc, (PUBLIC, ORGANIZER, ADMIN))]
     organizer.run(organizer_seeds)
     probes = probe_the_form(b_client, sc)
     facts = {
@@ -300,9 +306,11 @@ def test_crawler_covers_every_public_route(backend, app, caplog):
     assert not missing, f"public routes never crawled: {sorted(missing)}"
     never_ok = sorted(e for e in public_get if not any(200 <= s < 300 for s in visited[e])
                       and e not in ("accounts.confirm_email", "accounts.reset_password",
-                                    "confirm.confirm", "organisation_join.join"))
+                                    "confirm.confirm"))
     # (these need a mailed link's token)
     assert not never_ok, f"public routes never answered 2xx in the crawl: {never_ok}"
+    join = result.visit("anonymous", "/organisations/join")  # the invitation, as its link shows it
+    assert "invited to join the team of" in join.body and INVITEE not in join.body
     statuses = {v.status for v in result.anonymous.visits.values()}
     assert {200, 301, 404, 405, 422} <= statuses
     assert len(result.anonymous.visits) >= 100 and len(result.organizer.visits) >= 100
