@@ -280,14 +280,20 @@ def _read(source: Any, report: ImportReport) -> bytes | str | None:
     return data
 
 
-def _vocabulary() -> csvformat.Vocabulary:
+def vocabulary_slugs() -> dict[str, frozenset[str]]:
+    """The slugs every importer checks a row's terms against (CSV files and Meeting Guide
+    sources), keyed as both parsers' ``Vocabulary`` fields."""
     def slugs(model: type, *where: Any) -> frozenset[str]:
         return frozenset(db.session.scalars(sa.select(model.slug).where(*where)))
 
-    return csvformat.Vocabulary(
-        conditions=slugs(Condition), audiences=slugs(Audience), languages=slugs(Language),
-        group_access=slugs(AccessFeature, AccessFeature.scope == "group"),
-        venue_access=slugs(AccessFeature, AccessFeature.scope != "group"))
+    return {"conditions": slugs(Condition), "audiences": slugs(Audience),
+            "languages": slugs(Language),
+            "group_access": slugs(AccessFeature, AccessFeature.scope == "group"),
+            "venue_access": slugs(AccessFeature, AccessFeature.scope != "group")}
+
+
+def _vocabulary() -> csvformat.Vocabulary:
+    return csvformat.Vocabulary(**vocabulary_slugs())
 
 
 # --- step 1: place venues and apply the app's own rules ---------------------------------------

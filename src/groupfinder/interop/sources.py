@@ -56,10 +56,8 @@ from ..geo import regions
 from ..geo.geocoding import GeocodingService
 from ..groups.confirmation import mark_confirmed
 from ..groups.models import (
-    Audience,
     Condition,
     Group,
-    Language,
     ListingReminder,
     ListingRevision,
     ListingStatus,
@@ -72,7 +70,7 @@ from ..schedules.models import Schedule
 from ..schedules.services import ScheduleData, add_schedule, update_schedule, validate_schedule
 from ..sources.models import Source
 from ..transactions import transaction
-from ..venues.models import AccessFeature, Venue
+from ..venues.models import Venue
 from ..venues.services import (
     VenueData,
     check_timezone,
@@ -82,6 +80,7 @@ from ..venues.services import (
     validate_venue,
 )
 from . import mg_parse
+from .importing import vocabulary_slugs
 from .mg_parse import Entry
 
 log = logging.getLogger(__name__)
@@ -374,13 +373,7 @@ def _reasons(before: dict[str, Any], after: dict[str, Any]) -> str:
 
 
 def _vocabulary() -> mg_parse.Vocabulary:
-    def slugs(model: type, *where: Any) -> frozenset[str]:
-        return frozenset(db.session.scalars(sa.select(model.slug).where(*where)))
-
-    return mg_parse.Vocabulary(
-        conditions=slugs(Condition), audiences=slugs(Audience), languages=slugs(Language),
-        group_access=slugs(AccessFeature, AccessFeature.scope == "group"),
-        venue_access=slugs(AccessFeature, AccessFeature.scope != "group"))
+    return mg_parse.Vocabulary(**vocabulary_slugs())
 
 
 def _loads() -> tuple[Any, ...]:
