@@ -16,7 +16,7 @@ BASE_URL_SET = $(or $(GROUPFINDER_BASE_URL),$(shell grep -sqE '^[[:space:]]*(exp
 DEMO_ENV ?= $(if $(BASE_URL_SET),,GROUPFINDER_BASE_URL=http://$(LINK_HOST):$(PORT))
 GF = $(DEMO_ENV) GROUPFINDER_INSTANCE_PATH=$(abspath $(INSTANCE)) $(BIN)/groupfinder
 
-.PHONY: demo test install install-test bench tour clean
+.PHONY: demo test install install-test bench tour clean messages translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,20 @@ install-test: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@# ical.js, one of the three calendar engines the feed tests compare (skipped where npm is absent)
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/engines --no-audit --no-fund --silent; fi
+
+# Languages (README, Languages). `make messages` finds every marked string (babel.cfg) and
+# updates each catalogue; install compiles them (hatch_build.py), as does `make translations`.
+CATALOGUES = src/groupfinder/translations
+BABEL_KEYWORDS = -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k lazy_ngettext:1,2 -k N_
+messages: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
+	  --project groupfinder --copyright-holder "groupfinder contributors" -o $(CATALOGUES)/messages.pot .
+	$(BIN)/pybabel update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d $(CATALOGUES) --statistics
+
+translations: $(BIN)/python
+	$(BIN)/pybabel compile -d $(CATALOGUES) --statistics
 
 # Written once, never overwritten: a generated secret key, so `.venv/bin/groupfinder …` works
 # afterwards in this checkout without exporting anything.

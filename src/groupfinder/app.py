@@ -12,16 +12,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, g, has_request_context, request
 from werkzeug.routing import IntegerConverter
 
 from . import config as config_module
+from . import i18n
 from .db import configure_engine
 from .resources import resource_dir
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
-    app = Flask(
+    app = _App(
         "groupfinder",
         instance_path=config_module.instance_path(),
         instance_relative_config=True,
@@ -46,6 +47,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     _configure_logging(app)
     _register_extensions(app)
+    from .localization import init_localization
+
+    init_localization(app)
     from .security import apply_limits, init_security
 
     init_security(app)
@@ -65,6 +69,22 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     register_template_helpers(app)
     return app
+
+
+class _App(Flask):
+    """Static files have one URL whatever the page's language (``/static/…``, never
+    ``/es/static/…``): browsers and caches keep one copy."""
+
+    def url_for(self, endpoint: str, /, **values: Any) -> str:
+        url = super().url_for(endpoint, **values)
+        if (endpoint == "static" or endpoint.endswith(".static")) and has_request_context():
+            environ = request.environ
+            if i18n.ENVIRON_KEY in environ:
+                prefixed, root = environ["SCRIPT_NAME"], environ.get("groupfinder.script_root", "")
+                at = url.find(prefixed + "/")
+                if at != -1:
+                    url = url[:at] + root + url[at + len(prefixed):]
+        return url
 
 
 def _engine_options(url: str) -> dict[str, Any]:

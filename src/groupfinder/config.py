@@ -46,7 +46,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PROXY_HOPS", 0, "How many reverse proxies stand in front (ProxyFix); 0 when none"),
     Setting("SQLITE_BUSY_TIMEOUT_MS", 5000, "SQLite: how long a writer waits for the lock before 503"),
     Setting("DISTANCE_UNIT", "auto", "auto (miles for a UK or US place, else km), or km or mi everywhere, on pages"),
-    Setting("CLOCK", "12h", "12h or 24h, for times shown on pages and in feeds"),
+    Setting("CLOCK", "12h", "12h or 24h, for times shown in English (other languages use their own)"),
+    Setting("LANGUAGES", "en,es,cy", "Languages offered (/es/… links, ?lang=es, Accept-Language), of en, es, cy"),
+    Setting("DEFAULT_LANGUAGE", "en", "Language when neither the link nor the browser asks for an offered one"),
     Setting("DEFAULT_RADIUS_KM", 25.0, "Search radius when none is given"),
     Setting("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
             "Map tiles ({z}/{x}/{y}, https); the CSP allows images from its origin; empty: no maps"),
@@ -183,6 +185,13 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None,
         values["DATABASE_URL"] = "sqlite:///" + str(Path(instance_path) / "groupfinder.sqlite3")
     if values["DISTANCE_UNIT"] not in ("auto", "km", "mi"):
         problems.append(f"{PREFIX}_DISTANCE_UNIT must be auto, km or mi, not {values['DISTANCE_UNIT']!r}.")
+    offered = [c.strip() for c in str(values["LANGUAGES"]).split(",") if c.strip()]
+    unknown = [c for c in offered if c not in ("en", "es", "cy")]
+    if unknown or not offered:
+        problems.append(f"{PREFIX}_LANGUAGES must list some of en, es, cy, not {values['LANGUAGES']!r}.")
+    if values["DEFAULT_LANGUAGE"] not in offered:
+        problems.append(f"{PREFIX}_DEFAULT_LANGUAGE must be one of {PREFIX}_LANGUAGES "
+                        f"({', '.join(offered)}), not {values['DEFAULT_LANGUAGE']!r}.")
     if values["CLOCK"] not in ("12h", "24h"):
         problems.append(f"{PREFIX}_CLOCK must be 12h or 24h, not {values['CLOCK']!r}.")
     if not values["SECRET_KEY"]:

@@ -87,6 +87,8 @@ def init_request_hooks(app: Flask) -> None:
             present.add("cache-control")
         if response.status_code == 429:
             retry_after(response)
+        if g.get("language_negotiated"):  # the words followed the browser's Accept-Language
+            response.vary.add("Accept-Language")
         compress(response, present)
         if log.isEnabledFor(_INFO):
             elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000

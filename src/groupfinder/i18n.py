@@ -1,0 +1,74 @@
+"""Which language a request speaks, and the message catalogues for code outside a request.
+
+A language comes from the URL first, so a shared link keeps it and public pages still set no
+cookie: a ``/es/…`` prefix (``LanguagePrefix`` moves it into ``SCRIPT_NAME``, so every
+``url_for`` on that page keeps it) or ``?lang=es`` (feeds: a subscription keeps its language).
+Then the browser's ``Accept-Language`` (the answer then varies by it), then the
+``DEFAULT_LANGUAGE`` setting. English is written in the source; ``es`` and ``cy`` are catalogues
+in ``translations/`` (``make messages`` extracts and updates them, install compiles them).
+
+Pure modules (schedule words, place words) take a language code and use ``translations(code)``
+directly: the same catalogues Flask-Babel loads for a request, without needing one.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+LANGUAGES = ("en", "es", "cy")
+NATIVE_NAMES = {"en": "English", "es": "Español", "cy": "Cymraeg"}
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+DOMAIN = "messages"
+ENVIRON_KEY = "groupfinder.language"
+
+
+@cache
+def translations(code: str) -> _gettext.NullTranslations:
+    """The compiled catalogue of ``code`` (English and unknown codes: the source strings)."""
+    if code == "en" or code not in LANGUAGES:
+        return _gettext.NullTranslations()
+    from babel.support import Translations
+
+    return Translations.load(str(TRANSLATIONS_DIR), [code], DOMAIN)
+
+
+def gettext(code: str, message: str, **variables: Any) -> str:
+    """``message`` in ``code``, formatted with ``variables`` (``%(name)s``) when given."""
+    text = translations(code).gettext(message)
+    return text % variables if variables else text
+
+
+def pgettext(code: str, context: str, message: str, **variables: Any) -> str:
+    text = translations(code).pgettext(context, message)
+    return text % variables if variables else text
+
+
+def ngettext(code: str, singular: str, plural: str, n: int, **variables: Any) -> str:
+    text = translations(code).ngettext(singular, plural, n)
+    return text % {"num": n, **variables}
+
+
+class LanguagePrefix:
+    """WSGI middleware: ``/es/groups/1`` is the app's ``/groups/1`` spoken in Spanish.
+
+    The prefix moves from ``PATH_INFO`` to ``SCRIPT_NAME``, so routes, ``request.path`` and the
+    request log see the path without it while ``url_for`` builds links with it.
+    """
+
+    def __init__(self, app: Any, languages: tuple[str, ...] = LANGUAGES) -> None:
+        self.app = app
+        self.prefixes = {f"/{code}": code for code in languages}
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO") or ""
+        if len(path) >= 3 and path[0] == "/":
+            head = path[:3]
+            code = self.prefixes.get(head)
+            if code is not None and (len(path) == 3 or path[3] == "/"):
+                environ["PATH_INFO"] = path[3:] or "/"
+                environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + head
+                environ[ENVIRON_KEY] = code
+        return self.app(environ, start_response)

@@ -1,0 +1,91 @@
+"""Flask side of languages: Flask-Babel, the choice of language per request, and the links
+between the same page in each language (the switcher and ``hreflang`` alternates).
+
+The rules of the choice live in ``i18n``'s docstring. Only a request that renders words asks
+for its language (Flask-Babel asks lazily); when the browser's header decided it, the answer
+carries ``Vary: Accept-Language`` (``hooks``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, g, request
+from flask_babel import Babel, get_locale
+
+from . import i18n
+
+babel = Babel()
+
+
+def enabled_languages(app: Flask | None = None) -> tuple[str, ...]:
+    return (app or current_app).extensions["groupfinder.languages"]
+
+
+def select_language() -> str:
+    languages = enabled_languages()
+    code = request.environ.get(i18n.ENVIRON_KEY)
+    if code in languages:
+        return code
+    asked = request.args.get("lang")
+    if asked in languages:
+        return asked
+    g.language_negotiated = True
+    return request.accept_languages.best_match(languages) or current_app.config["DEFAULT_LANGUAGE"]
+
+
+def current_language() -> str:
+    """The request's language code ("en", "es", "cy"); the default outside a request."""
+    try:
+        locale = get_locale()
+    except RuntimeError:
+        locale = None
+    return locale.language if locale is not None else current_app.config["DEFAULT_LANGUAGE"]
+
+
+def _language_links() -> list[dict[str, Any]]:
+    """This page in each language: its code, its own name, its URL path and whether it is the
+    one shown (the switcher and ``<link rel=alternate hreflang>``)."""
+    here = current_language()
+    path = request.path
+    query = request.query_string.decode("latin-1")
+    if query:
+        query = "&".join(p for p in query.split("&") if not p.startswith("lang="))
+    root = request.environ.get("groupfinder.script_root", "")
+    links = []
+    for code in enabled_languages():
+        href = f"{root}/{code}{path if path != '/' else '/'}"
+        if query:
+            href += "?" + query
+        links.append({"code": code, "name": i18n.NATIVE_NAMES.get(code, code), "href": href,
+                      "current": code == here})
+    return links
+
+
+def _unprefixed_path() -> str:
+    """This page's path with no language (the ``x-default`` alternate: the browser chooses)."""
+    root = request.environ.get("groupfinder.script_root", "")
+    return root + request.path
+
+
+def init_localization(app: Flask) -> None:
+    wanted = tuple(c.strip() for c in str(app.config["LANGUAGES"]).split(",") if c.strip())
+    app.extensions["groupfinder.languages"] = wanted
+    babel.init_app(app, default_locale=app.config["DEFAULT_LANGUAGE"],
+                   default_translation_directories=str(i18n.TRANSLATIONS_DIR),
+                   locale_selector=select_language)
+    app.wsgi_app = _ScriptRoot(i18n.LanguagePrefix(app.wsgi_app, wanted))  # type: ignore[method-assign]
+    app.jinja_env.globals.update(current_language=current_language, language_links=_language_links,
+                                 unprefixed_path=_unprefixed_path)
+
+
+class _ScriptRoot:
+    """Remembers the script root before a language prefix is added to it: static files and the
+    other languages' links are built from it."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        environ["groupfinder.script_root"] = environ.get("SCRIPT_NAME", "")
+        return self.app(environ, start_response)
