@@ -72,3 +72,26 @@ class LanguagePrefix:
                 environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + head
                 environ[ENVIRON_KEY] = code
         return self.app(environ, start_response)
+
+
+# A vocabulary's kind → the context its words carry in the catalogues (``i18n_extract``).
+TERM_CONTEXTS = {"condition": "condition", "audience": "audience", "access": "access feature"}
+
+
+@cache
+def _language_names(code: str) -> dict[str, str]:
+    from babel import Locale
+
+    return dict(Locale.parse(code).languages)
+
+
+def term_text(code: str, kind: str, slug: str, english: str, *, field: str = "name") -> str:
+    """A vocabulary entry's name (or description) in ``code``: conditions, audiences and access
+    features from the catalogues, languages by Babel's own names ("inglés", "Saesneg")."""
+    if code == "en" or not english:
+        return english
+    if kind == "language" and field == "name":
+        name = _language_names(code).get(slug)
+        return name[:1].upper() + name[1:] if name else english
+    context = TERM_CONTEXTS.get(kind)
+    return translations(code).pgettext(context, english) if context else english

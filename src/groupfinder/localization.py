@@ -68,6 +68,13 @@ def _unprefixed_path() -> str:
     return root + request.path
 
 
+def _term(item: Any, kind: str, field: str = "name") -> str:
+    """``{{ condition|term('condition') }}``: a vocabulary entry (a model or the read model's
+    ``Term``) in the page's language; ``field`` is ``name`` or ``description``."""
+    english = getattr(item, field, None) or ""
+    return i18n.term_text(current_language(), kind, getattr(item, "slug", ""), english, field=field)
+
+
 def init_localization(app: Flask) -> None:
     wanted = tuple(c.strip() for c in str(app.config["LANGUAGES"]).split(",") if c.strip())
     app.extensions["groupfinder.languages"] = wanted
@@ -75,6 +82,7 @@ def init_localization(app: Flask) -> None:
                    default_translation_directories=str(i18n.TRANSLATIONS_DIR),
                    locale_selector=select_language)
     app.wsgi_app = _ScriptRoot(i18n.LanguagePrefix(app.wsgi_app, wanted))  # type: ignore[method-assign]
+    app.jinja_env.filters["term"] = _term
     app.jinja_env.globals.update(current_language=current_language, language_links=_language_links,
                                  unprefixed_path=_unprefixed_path)
 
