@@ -36,7 +36,7 @@ CATALOGUES = src/groupfinder/translations
 BABEL_KEYWORDS = -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k lazy_ngettext:1,2 -k N_
 messages: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
-	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) -c Translators: --no-location --sort-output \
 	  --project groupfinder --copyright-holder "groupfinder contributors" -o $(CATALOGUES)/messages.pot .
 	$(BIN)/pybabel update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d $(CATALOGUES) --statistics
