@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, get_locale
 
 from . import i18n
@@ -23,6 +23,9 @@ def enabled_languages(app: Flask | None = None) -> tuple[str, ...]:
 
 
 def select_language() -> str:
+    if not has_request_context():
+        # A service's message under the CLI or a worker (app context, no request): English.
+        return current_app.config["DEFAULT_LANGUAGE"]
     languages = enabled_languages()
     code = request.environ.get(i18n.ENVIRON_KEY)
     if code in languages:
