@@ -186,9 +186,11 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None,
     if values["DISTANCE_UNIT"] not in ("auto", "km", "mi"):
         problems.append(f"{PREFIX}_DISTANCE_UNIT must be auto, km or mi, not {values['DISTANCE_UNIT']!r}.")
     offered = [c.strip() for c in str(values["LANGUAGES"]).split(",") if c.strip()]
-    unknown = [c for c in offered if c not in ("en", "es", "cy")]
-    if unknown or not offered:
-        problems.append(f"{PREFIX}_LANGUAGES must list some of en, es, cy, not {values['LANGUAGES']!r}.")
+    from .i18n import LANGUAGES
+
+    if not offered or any(c not in LANGUAGES for c in offered):
+        problems.append(f"{PREFIX}_LANGUAGES must list some of {', '.join(LANGUAGES)}, "
+                        f"not {values['LANGUAGES']!r}.")
     if values["DEFAULT_LANGUAGE"] not in offered:
         problems.append(f"{PREFIX}_DEFAULT_LANGUAGE must be one of {PREFIX}_LANGUAGES "
                         f"({', '.join(offered)}), not {values['DEFAULT_LANGUAGE']!r}.")
