@@ -34,7 +34,8 @@ def test_robots_keeps_crawlers_out_of_private_and_parameterised_paths(client):
     r = client.get("/robots.txt")
     assert r.status_code == 200 and r.mimetype == "text/plain"
     text = r.get_data(as_text=True)
-    for path in ("/accounts/", "/manage/", "/review/", "/search?", "/listings/"):
+    for path in ("/accounts/", "/manage/", "/review/", "/search?", "/listings/", "/es/manage/",
+                 "/cy/accounts/", "/es/search?"):
         assert f"Disallow: {path}" in text
     assert re.search(r"^Sitemap: https?://\S+/sitemap\.xml$", text, re.M)
 

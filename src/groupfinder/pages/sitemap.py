@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..groups.models import Group, ListingStatus, group_facilitators
+from ..i18n import LANGUAGES
 
 CHUNK = 40_000
 STATIC_PAGES = ("pages.home", "pages.about", "pages.privacy_notice")
@@ -28,8 +29,12 @@ ROBOTS_DISALLOW = ("/accounts/", "/manage/", "/review/", "/listings/", "/search?
                    "/search/calendar.ics", "/api/v1/groups?", "/groups/*/report")
 
 
-def robots_txt(sitemap_url: str) -> str:
-    lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW), "Allow: /", "",
+def robots_txt(sitemap_url: str, languages: tuple[str, ...] = LANGUAGES) -> str:
+    """The same paths under each language's prefix too (``/es/accounts/``): the pages are the
+    same pages."""
+    paths = [*ROBOTS_DISALLOW, *(f"/{code}{path}" for code in languages
+                                 for path in ROBOTS_DISALLOW if not path.startswith("/api/"))]
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in paths), "Allow: /", "",
              f"Sitemap: {sitemap_url}", ""]
     return "\n".join(lines)
 
