@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import ValidationError
@@ -21,7 +22,7 @@ class SingleLine:
 
     def __call__(self, form: Any, field: Any) -> None:
         if isinstance(field.data, str) and (problem := validation.single_line_problem(field.data)):
-            raise ValidationError(problem)
+            raise ValidationError(_(problem))
 
 
 class MultiLine:
@@ -29,7 +30,7 @@ class MultiLine:
 
     def __call__(self, form: Any, field: Any) -> None:
         if isinstance(field.data, str) and (problem := validation.multi_line_problem(field.data)):
-            raise ValidationError(problem)
+            raise ValidationError(_(problem))
 
 
 class ValidEmail:
@@ -37,15 +38,15 @@ class ValidEmail:
     ``Optional``/``DataRequired``). ``message`` replaces the general "like name@example.org"
     message only, for pages that word it their own way; "too long" stays as it is."""
 
-    def __init__(self, message: str | None = None) -> None:
+    def __init__(self, message: Any = None) -> None:
         self.message = message
 
     def __call__(self, form: Any, field: Any) -> None:
         problem = validation.email_problem(field.data if isinstance(field.data, str) else None)
         if problem:
             if self.message and problem == validation.EMAIL_MESSAGE:
-                problem = self.message
-            raise ValidationError(problem)
+                raise ValidationError(str(self.message))
+            raise ValidationError(_(problem))
 
 
 class ServiceChecked:
@@ -71,10 +72,12 @@ def add_service_errors(form: Any, field_errors: Mapping[str, Sequence[str]], *,
                        fallback: str | None = None) -> list[str]:
     """Put a service's per-field messages on the form's fields (each once), a name the form
     doesn't have on ``fallback`` if given; returns the messages no field took, for the page's
-    error summary."""
+    error summary. A message a service keeps in English (a ``validation`` constant) is
+    translated here; one it already translated passes through unchanged."""
     left: list[str] = []
     fields = form._fields
-    for name, messages in field_errors.items():
+    for name, english in field_errors.items():
+        messages = [_(m) if isinstance(m, str) else str(m) for m in english]
         field = fields.get(name) or (fields.get(fallback) if fallback else None)
         if field is None:
             left += [m for m in messages if m not in left]

@@ -5,6 +5,8 @@ iCalendar property or a mail header early, and the rest of the line becomes a ne
 header. Single-line fields (names, area, venue name, address lines) refuse every control
 character; multi-line fields (descriptions, bios, notes) accept only line breaks and tabs.
 Email addresses are checked with ``email-validator`` (syntax only: the app works offline).
+The messages stay English here (``N_`` only marks them for the catalogues): the forms translate
+them where they are shown (``formfields``), and the importer and CLI print them as they are.
 """
 
 from __future__ import annotations
@@ -13,9 +15,16 @@ import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 
-SINGLE_LINE_MESSAGE = "Keep this on one line, without special control characters."
-MULTI_LINE_MESSAGE = "Remove the special control characters from this text."
-EMAIL_MESSAGE = "Give an email address like name@example.org."
+
+def N_(message: str) -> str:
+    """Marks ``message`` for extraction; it is translated where it is shown."""
+    return message
+
+
+SINGLE_LINE_MESSAGE = N_("Keep this on one line, without special control characters.")
+MULTI_LINE_MESSAGE = N_("Remove the special control characters from this text.")
+EMAIL_MESSAGE = N_("Give an email address like name@example.org.")
+TOO_LONG_EMAIL_MESSAGE = N_("That email address is too long.")
 
 _MULTI_LINE_ALLOWED = {"\n", "\r", "\t"}
 
@@ -56,7 +65,7 @@ def normalize_email(value: str) -> str:
     except EmailNotValidError:
         raise InvalidEmail(EMAIL_MESSAGE) from None
     if len(result.normalized) > 254:
-        raise InvalidEmail("That email address is too long.")
+        raise InvalidEmail(TOO_LONG_EMAIL_MESSAGE)
     return result.normalized.lower()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -23,15 +24,15 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-def _email_field(label: str = "Email address") -> EmailField:
-    return EmailField(label, filters=[_strip], validators=[
-        DataRequired("Enter your email address."),
-        Length(max=254, message="That email address is too long."),
+def _email_field(label: Any = None) -> EmailField:
+    return EmailField(label or _l("Email address"), filters=[_strip], validators=[
+        DataRequired(_l("Enter your email address.")),
+        Length(max=254, message=_l("That email address is too long.")),
         ValidEmail(EMAIL_MESSAGE),
     ])
 
 
-def _password_field(label: str, missing: str) -> PasswordField:
+def _password_field(label: Any, missing: Any) -> PasswordField:
     # No Length validator: it would render a maxlength, and browsers cut pasted passwords short
     # without a word (ASVS 6.2.8). The policy's bounds and messages are the services'.
     return PasswordField(label, validators=[DataRequired(missing)])
@@ -45,10 +46,10 @@ def _check_policy(field: Any, *, email: str, context: tuple[str, ...] = ()) -> N
 
 
 class RegistrationForm(FlaskForm):
-    display_name = StringField("Your name (optional)", filters=[_strip], validators=[
-        Optional(), Length(max=120, message="Keep your name under 120 characters."), SingleLine()])
+    display_name = StringField(_l("Your name (optional)"), filters=[_strip], validators=[
+        Optional(), Length(max=120, message=_l("Keep your name under 120 characters.")), SingleLine()])
     email = _email_field()
-    password = _password_field("Choose a password", "Choose a password.")
+    password = _password_field(_l("Choose a password"), _l("Choose a password."))
 
     def validate_password(self, field: Any) -> None:
         _check_policy(field, email=(self.email.data or "").lower(),
@@ -57,8 +58,8 @@ class RegistrationForm(FlaskForm):
 
 class LoginForm(FlaskForm):
     email = _email_field()
-    password = _password_field("Password", "Enter your password.")
-    remember = BooleanField("Keep me signed in on this device")
+    password = _password_field(_l("Password"), _l("Enter your password."))
+    remember = BooleanField(_l("Keep me signed in on this device"))
     next = HiddenField()
 
 
@@ -67,7 +68,7 @@ class PasswordResetRequestForm(FlaskForm):
 
 
 class PasswordResetForm(FlaskForm):
-    password = _password_field("New password", "Choose a new password.")
+    password = _password_field(_l("New password"), _l("Choose a new password."))
 
     def __init__(self, *args: Any, email: str = "", context: tuple[str, ...] = (),
                  **kwargs: Any) -> None:
@@ -79,8 +80,8 @@ class PasswordResetForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = _password_field("Current password", "Enter your current password.")
-    new_password = _password_field("New password", "Choose a new password.")
+    current_password = _password_field(_l("Current password"), _l("Enter your current password."))
+    new_password = _password_field(_l("New password"), _l("Choose a new password."))
 
 
 def add_errors(form: FlaskForm, field_errors: dict[str, list[str]]) -> None:

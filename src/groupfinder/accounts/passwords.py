@@ -1,4 +1,5 @@
-"""Password hashing and the password policy. Pure: no Flask, no session.
+"""Password hashing and the password policy. No session; the policy's messages are in the
+request's language (English outside one).
 
 - Argon2id through argon2-cffi's ``PasswordHasher()`` defaults (RFC 9106 low-memory profile:
   t=3, m=64 MiB, p=4), which meet ASVS 5 Appendix C (decision D4). ``HASHER`` is module state so
@@ -20,6 +21,7 @@ from collections.abc import Iterable
 import zxcvbn
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask_babel import gettext as _
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256  # bounds the hashing work an attacker can ask for
@@ -80,12 +82,13 @@ def password_problems(password: str, *, email: str = "",
                       context: Iterable[str] = ()) -> list[str]:
     """What is wrong with ``password`` as a new password, in words for the person; [] if fine."""
     if not password:
-        return ["Enter a password."]
+        return [_("Enter a password.")]
     length = len(_normal(password))
     if length < MIN_LENGTH:
-        return [f"Use at least {MIN_LENGTH} characters. A few unrelated words together work well."]
+        return [_("Use at least %(min)s characters. A few unrelated words together work well.",
+                  min=MIN_LENGTH)]
     if length > MAX_LENGTH:
-        return [f"Use at most {MAX_LENGTH} characters."]
+        return [_("Use at most %(max)s characters.", max=MAX_LENGTH)]
     inputs = ["groupfinder", "group finder", "support group"]
     if email:
         local = email.split("@", 1)[0]
@@ -95,8 +98,8 @@ def password_problems(password: str, *, email: str = "",
     result = zxcvbn.zxcvbn(_normal(password)[:_ZXCVBN_MAX], user_inputs=inputs)
     if result["score"] < MIN_SCORE:
         warning = result["feedback"].get("warning") or ""
-        message = "This password is too easy to guess."
-        if warning:
-            message += " " + warning.rstrip(".") + "."
-        return [message + " Try a few unrelated words together."]
+        if warning:  # zxcvbn's own words, in English
+            return [_("This password is too easy to guess. %(warning)s. Try a few unrelated words "
+                      "together.", warning=warning.rstrip("."))]
+        return [_("This password is too easy to guess. Try a few unrelated words together.")]
     return []

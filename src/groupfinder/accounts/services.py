@@ -21,6 +21,8 @@ import logging
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from .. import mail, validation
@@ -35,9 +37,9 @@ from .tokens import MAX_AGE, Purpose, make_token, read_token
 
 log = logging.getLogger(__name__)
 
-SIGN_IN_FAILED = "The email address or password is not right. Check them and try again."
+SIGN_IN_FAILED = _l("The email address or password is not right. Check them and try again.")
 # The account pages' wording of ``validation.EMAIL_MESSAGE`` (they say "Enter your …" throughout).
-EMAIL_MESSAGE = "Enter an email address like name@example.org."
+EMAIL_MESSAGE = _l("Enter an email address like name@example.org.")
 DISPLAY_NAME_MAX = 120
 
 
@@ -47,8 +49,8 @@ class SignInFailed(InvalidInput):
     type_slug = "sign-in-failed"
     title = "Sign-in failed"
 
-    def __init__(self, detail: str = SIGN_IN_FAILED, **kw: Any) -> None:
-        super().__init__(detail, **kw)
+    def __init__(self, detail: str | None = None, **kw: Any) -> None:
+        super().__init__(detail or str(SIGN_IN_FAILED), **kw)
 
 
 class EmailNotConfirmed(SignInFailed):
@@ -70,13 +72,13 @@ class InvalidToken(GroupfinderError):
 def _valid_email(email: str) -> str:
     """The address as stored (``validation.normalize_email``), or ``InvalidInput`` on ``email``."""
     if not (email or "").strip():
-        raise InvalidInput("Please correct the marked fields.",
-                           field_errors={"email": ["Enter your email address."]})
+        raise InvalidInput(_("Please correct the marked fields."),
+                           field_errors={"email": [_("Enter your email address.")]})
     try:
         return validation.normalize_email(email)
     except validation.InvalidEmail as exc:
-        message = EMAIL_MESSAGE if str(exc) == validation.EMAIL_MESSAGE else str(exc)
-        raise InvalidInput("Please correct the marked fields.",
+        message = str(EMAIL_MESSAGE) if str(exc) == validation.EMAIL_MESSAGE else _(str(exc))
+        raise InvalidInput(_("Please correct the marked fields."),
                            field_errors={"email": [message]}) from None
 
 
@@ -187,12 +189,12 @@ def register_user(email: str, password: str, display_name: str = "") -> None:
     except InvalidInput as exc:
         errors.update(exc.field_errors)
     if len(display_name) > DISPLAY_NAME_MAX:
-        errors["display_name"] = [f"Keep your name under {DISPLAY_NAME_MAX} characters."]
+        errors["display_name"] = [_("Keep your name under %(max)s characters.", max=DISPLAY_NAME_MAX)]
     problems = password_problems(password, email=_policy_email(email), context=[display_name])
     if problems:
         errors["password"] = problems
     if errors:
-        raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+        raise InvalidInput(_("Please correct the marked fields."), field_errors=errors)
 
     # The mail is queued in the same transaction as the account: it goes out after the commit,
     # so a mail server that is down delays the mail, never the registration.
@@ -222,9 +224,9 @@ def check_confirm_token(token: str) -> User:
     """The account a confirmation link is for (read-only); ``InvalidToken`` if it can't be used."""
     user = read_token(token, Purpose.confirm_email)
     if user is None:
-        raise InvalidToken("This confirmation link has expired or has already been used. If you "
-                           "have confirmed already, just sign in; otherwise sign in and we will "
-                           "send you a new link.")
+        raise InvalidToken(_("This confirmation link has expired or has already been used. If "
+                             "you have confirmed already, just sign in; otherwise sign in and we "
+                             "will send you a new link."))
     return user
 
 
@@ -252,13 +254,13 @@ def authenticate(email: str, password: str) -> User:
     assert user is not None and user.password_hash is not None
     if not user.is_enabled:
         log.info("auth.login.refused user=%s reason=disabled", user.id)
-        raise AccountDisabled("This account has been switched off. If you think that is a "
-                              "mistake, please contact the site's team.")
+        raise AccountDisabled(_("This account has been switched off. If you think that is a "
+                                "mistake, please contact the site's team."))
     if user.email_confirmed_at is None:
         log.info("auth.login.refused user=%s reason=unconfirmed", user.id)
         _send_confirmation(user)  # queued in its own short transaction
-        raise EmailNotConfirmed("Please confirm your email address first. We have sent you a "
-                                "new link; open it, then sign in.")
+        raise EmailNotConfirmed(_("Please confirm your email address first. We have sent you "
+                                  "a new link; open it, then sign in."))
     if check_needs_rehash(user.password_hash):
         new_hash = hash_password(password)
         with transaction():
@@ -287,8 +289,8 @@ def check_reset_token(token: str) -> User:
     """The account a reset link is for (read-only); ``InvalidToken`` if it can't be used."""
     user = read_token(token, Purpose.reset_password)
     if user is None:
-        raise InvalidToken("This link to set a new password has expired or has already been "
-                           "used. You can ask for a new one.")
+        raise InvalidToken(_("This link to set a new password has expired or has already been "
+                             "used. You can ask for a new one."))
     return user
 
 
@@ -302,7 +304,7 @@ def reset_password(token: str, new_password: str) -> User:
     user = check_reset_token(token)
     problems = password_problems(new_password, email=user.email, context=[user.display_name])
     if problems:
-        raise InvalidInput("Please correct the marked fields.", field_errors={"password": problems})
+        raise InvalidInput(_("Please correct the marked fields."), field_errors={"password": problems})
     new_hash = hash_password(new_password)  # before the write lock is taken
     with transaction():
         user = check_reset_token(token)  # again, inside: the link may have been used meanwhile
@@ -324,16 +326,17 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     """
     errors: dict[str, list[str]] = {}
     if not current_password:
-        errors["current_password"] = ["Enter your current password."]
+        errors["current_password"] = [_("Enter your current password.")]
     elif not verify_password(user.password_hash, current_password):
-        errors["current_password"] = ["That is not your current password."]
+        errors["current_password"] = [_("That is not your current password.")]
     problems = password_problems(new_password, email=user.email, context=[user.display_name])
     if problems:
         errors["new_password"] = problems
     elif new_password == current_password:
-        errors["new_password"] = ["Choose a password that is different from your current one."]
+        errors["new_password"] = [
+            _("Choose a password that is different from your current one.")]
     if errors:
-        raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+        raise InvalidInput(_("Please correct the marked fields."), field_errors=errors)
     new_hash = hash_password(new_password)
     with transaction():
         user.password_hash = new_hash
@@ -368,7 +371,7 @@ def create_admin(email: str, password: str) -> tuple[User, bool]:
     if problems:
         errors["password"] = problems
     if errors:
-        raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+        raise InvalidInput(_("Please correct the marked fields."), field_errors=errors)
     new_hash = hash_password(password)
     with transaction():
         user = find_user_by_email(email)

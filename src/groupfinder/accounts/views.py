@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 
@@ -137,7 +138,7 @@ def confirm_email(token: str | None = None) -> Any:
         if form.validate_on_submit():
             services.confirm_email(kept)
             session.pop(CONFIRM_TOKEN, None)
-            flash("Thank you: your email address is confirmed. You can sign in now.")
+            flash(_("Thank you: your email address is confirmed. You can sign in now."))
             return redirect(url_for("accounts.login"))
     except services.InvalidToken as exc:
         session.pop(CONFIRM_TOKEN, None)
@@ -174,7 +175,7 @@ def logout() -> Any:
         services.sign_out_everywhere(current_user._get_current_object())
     session.clear()
     logout_user()  # after clear(): it leaves the note that deletes the remember-me cookie
-    flash("You have signed out.")
+    flash(_("You have signed out."))
     return redirect(url_for("accounts.login"))
 
 
@@ -210,8 +211,8 @@ def reset_password(token: str | None = None) -> Any:
                 session.clear()  # the token goes with it
                 logout_user()
                 remember_address(user.email)  # the link proved the owner: see security
-                flash("Your new password is set, and every device that was signed in has been "
-                      "signed out. Sign in with your new password.")
+                flash(_("Your new password is set, and every device that was signed in has been "
+                      "signed out. Sign in with your new password."))
                 return redirect(url_for("accounts.login"))
     except services.InvalidToken as exc:
         session.pop(RESET_TOKEN, None)
@@ -236,7 +237,7 @@ def change_password() -> Any:
             # The token rotated: this session carries on under the new id, every other one ends.
             remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
             _start_session(user, remember=remember_cookie in request.cookies)
-            flash("Your password is changed. Any other device that was signed in has been "
-                  "signed out.")
+            flash(_("Your password is changed. Any other device that was signed in has been "
+                  "signed out."))
             return redirect(url_for("accounts.change_password"))
     return _page("accounts/change_password.html", form, status)
