@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, get_translations
 
 from . import i18n
 
@@ -71,6 +71,36 @@ def _unprefixed_path() -> str:
     return root + request.path
 
 
+def catalogue() -> Any:
+    """The request's translations, found once per request: Flask-Babel looks them up again on
+    every call (a few µs each, hundreds per page). Kept where Flask-Babel keeps its own
+    (``force_locale`` and ``refresh`` reset it), so a forced language is honoured."""
+    ctx = g.get("_flask_babel")
+    found = getattr(ctx, "babel_translations", None)
+    if found is None:
+        found = get_translations()
+        ctx = g.get("_flask_babel")
+        if ctx is not None:
+            ctx.babel_translations = found
+    return found
+
+
+def _gettext(message: str) -> str:
+    return catalogue().gettext(message)
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return catalogue().ngettext(singular, plural, n)
+
+
+def _pgettext(context: str, message: str) -> str:
+    return catalogue().pgettext(context, message)
+
+
+def _npgettext(context: str, singular: str, plural: str, n: int) -> str:
+    return catalogue().npgettext(context, singular, plural, n)
+
+
 def _term(item: Any, kind: str, field: str = "name") -> str:
     """``{{ condition|term('condition') }}``: a vocabulary entry (a model or the read model's
     ``Term``) in the page's language; ``field`` is ``name`` or ``description``."""
@@ -85,6 +115,8 @@ def init_localization(app: Flask) -> None:
                    default_translation_directories=str(i18n.TRANSLATIONS_DIR),
                    locale_selector=select_language)
     app.wsgi_app = _ScriptRoot(i18n.LanguagePrefix(app.wsgi_app, wanted))  # type: ignore[method-assign]
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        _gettext, _ngettext, newstyle=True, pgettext=_pgettext, npgettext=_npgettext)
     app.jinja_env.filters["term"] = _term
     app.jinja_env.globals.update(current_language=current_language, language_links=_language_links,
                                  unprefixed_path=_unprefixed_path)
