@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from .exceptions import (  # noqa: F401  (re-exported: views catch them from here)
@@ -48,10 +50,10 @@ def problem_response(
 ) -> Any:
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + type_slug,
-        "title": title,
+        "title": str(title),
         "status": status,
-        "detail": detail,
-        "errors": {k: list(v) for k, v in (field_errors or {}).items()},
+        "detail": str(detail),
+        "errors": {k: [str(m) for m in v] for k, v in (field_errors or {}).items()},
     }
     body.update(extra or {})
     rid = getattr(g, "request_id", None)
@@ -80,24 +82,25 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(GroupfinderError)
     def _domain(exc: GroupfinderError) -> Any:
         headers = _retry_headers(exc)
+        title, detail = translated(exc.title), translated(exc.detail)
         if wants_problem_json():
             return problem_response(
-                exc.status, exc.title, exc.detail, type_slug=exc.type_slug,
+                exc.status, title, detail, type_slug=exc.type_slug,
                 field_errors=exc.field_errors, extra=exc.extra, headers=headers,
             )
-        return _html_error(exc.status, exc.title, exc.detail, headers)
+        return _html_error(exc.status, title, detail, headers)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:
         status = exc.code or 500
-        title = exc.name
-        detail = _GENERIC_DETAIL.get(status, exc.description or title)
+        slug = exc.name.lower().replace(" ", "-")  # the type stays English: an identifier
+        title = str(_HTTP_TITLES.get(status, exc.name))
+        detail = str(_GENERIC_DETAIL.get(status, exc.description or title))
         headers = {}
         allow = exc.get_response().headers.get("Allow") if status == 405 else None
         if allow:
             headers["Allow"] = allow
         if wants_problem_json():
-            slug = title.lower().replace(" ", "-")
             return problem_response(status, title, detail, type_slug=slug, headers=headers)
         return _html_error(status, title, detail, headers)
 
@@ -115,8 +118,8 @@ def register_error_handlers(app: Flask) -> None:
         if current_app.testing and current_app.config.get("PROPAGATE_UNEXPECTED", True):
             raise exc
         log.exception("unhandled error")
-        title = "Something went wrong on our side"
-        detail = "We have noted it. Please try again later."
+        title = _("Something went wrong on our side")
+        detail = _("We have noted it. Please try again later.")
         if wants_problem_json():
             return problem_response(500, title, detail, type_slug="internal-error")
         return _html_error(500, title, detail)
@@ -133,9 +136,57 @@ def _is_unavailable(exc: Exception) -> bool:
 
 
 _GENERIC_DETAIL = {
-    400: "The request could not be understood.",
-    404: "We couldn't find that page. It may have moved, or the group may no longer be listed.",
-    405: "That method is not allowed here.",
-    413: "The request is too large.",
-    429: "Too many requests. Please wait a moment and try again.",
+    400: _l("The request could not be understood."),
+    404: _l("We couldn't find that page. It may have moved, or the group may no longer be listed."),
+    405: _l("That method is not allowed here."),
+    413: _l("The request is too large."),
+    429: _l("Too many requests. Please wait a moment and try again."),
 }
+
+# Werkzeug's names of the statuses we answer with, so they can be translated (the problem
+# ``type`` is still made from Werkzeug's English name).
+_HTTP_TITLES = {
+    400: _l("Bad Request"),
+    401: _l("Unauthorized"),
+    403: _l("Forbidden"),
+    404: _l("Not Found"),
+    405: _l("Method Not Allowed"),
+    406: _l("Not Acceptable"),
+    409: _l("Conflict"),
+    410: _l("Gone"),
+    412: _l("Precondition Failed"),
+    413: _l("Request Entity Too Large"),
+    414: _l("Request URI Too Long"),
+    415: _l("Unsupported Media Type"),
+    422: _l("Unprocessable Entity"),
+    429: _l("Too Many Requests"),
+    500: _l("Internal Server Error"),
+    501: _l("Not Implemented"),
+    502: _l("Bad Gateway"),
+    503: _l("Service Unavailable"),
+}
+
+# The domain exceptions' own titles (``exceptions.py`` is pure and holds them in English):
+# marked here so they are extracted, and translated when the error is shown.
+_DOMAIN_TEXT = {
+    "Bad request": _l("Bad request"),
+    "Not found": _l("Not found"),
+    "Not allowed": _l("Not allowed"),
+    "Some of the input is not valid": _l("Some of the input is not valid"),
+    "Someone else changed this first": _l("Someone else changed this first"),
+    "We couldn't find that place": _l("We couldn't find that place"),
+    "Several places match": _l("Several places match"),
+    "Address search is unavailable right now": _l("Address search is unavailable right now"),
+    "The service is busy; please try again in a moment":
+        _l("The service is busy; please try again in a moment"),
+    "Too many requests": _l("Too many requests"),
+}
+
+
+def translated(text: Any) -> str:
+    """A title or detail in the request's language: already translated (a raise site's ``_()``
+    or ``_l()``), or one of the exceptions' English defaults looked up here."""
+    if not isinstance(text, str):
+        return str(text)  # a lazy string
+    known = _DOMAIN_TEXT.get(text)
+    return str(known) if known is not None else text

@@ -46,6 +46,8 @@ from icalendar import (
     vRecur,
 )
 
+from .. import i18n
+from ..lazytext import N_, language_kw
 from ..schedules.recurrence import (
     Frequency,
     Meeting,
@@ -81,6 +83,7 @@ class Series:
     # The pause's EXDATEs start here (the schedule's last change): deterministic bytes.
     pause_from: dt.datetime | None = None
     clock: str = "12h"  # how a moved meeting's new time is written in its description
+    language: str = "en"  # of the words the builder adds ("(moved)", the organiser's note)
 
 
 @dataclass(frozen=True)
@@ -93,9 +96,10 @@ class FeedInfo:
     # Why the feed has no meeting, for when it has none: "No meetings match this search right now."
     # Given, it also leads the empty feed's description; the placeholder always says something.
     empty_reason: str | None = None
+    language: str = "en"  # of the placeholder's words when no reason is given
 
 
-NO_MEETINGS = "No meetings are listed in this calendar at the moment."
+NO_MEETINGS = N_("No meetings are listed in this calendar at the moment.")
 
 
 EMPTY_STAMP = dt.datetime(2026, 1, 1, tzinfo=UTC)  # fixed: an empty feed's bytes stay the same
@@ -106,7 +110,7 @@ def empty_placeholder(info: FeedInfo) -> Journal:
     journal = Journal()
     journal.add("UID", f"empty-{info.uid}")
     journal.add("DTSTAMP", EMPTY_STAMP)
-    reason = info.empty_reason or NO_MEETINGS
+    reason = info.empty_reason or i18n.gettext(info.language, NO_MEETINGS)
     journal.add("SUMMARY", reason)
     journal.add("DESCRIPTION", f"{reason} {info.description}")
     return journal
@@ -194,13 +198,14 @@ def series_components(series: Series) -> list[Event]:
             override["LOCATION"] = exc.new_location
         # "Group (moved)" and, first in the description, where and when it moved to, in the
         # site's clock, with the organiser's note apart: never "moved: Moved to …".
-        override["SUMMARY"] = f"{series.summary} (moved)"
+        override["SUMMARY"] = i18n.gettext(series.language, N_("%(name)s (moved)"), name=series.summary)
         moved_meeting = Meeting(original_start=exc.original_start.replace(tzinfo=None),
                                 starts_at=new_start, ends_at=new_start + new_duration,
                                 status="moved", note=exc.note or "", location=exc.new_location)
-        lines = [describe_move(moved_meeting, clock=series.clock)]
+        lines = [describe_move(moved_meeting, clock=series.clock,
+                               **language_kw(describe_move, series.language))]
         if exc.note:
-            lines.append(f"Organiser's note: {exc.note}")
+            lines.append(i18n.gettext(series.language, N_("Organiser's note: %(note)s"), note=exc.note))
         override["DESCRIPTION"] = "\n".join(lines + ([series.description] if series.description else []))
         out.append(override)
     return out

@@ -9,11 +9,13 @@ from urllib.parse import urlparse
 
 from flask import current_app
 
-from .. import privacy
+from .. import i18n, lazytext, privacy
 from ..groups.freshness import confirmed_note
 from ..groups.models import Group
+from ..lazytext import N_, language_kw
+from ..localization import current_language
 from ..schedules.models import Schedule
-from ..schedules.words import DAY_NAMES, describe, format_time, format_time_range
+from ..schedules.words import describe, format_time, format_time_range
 from ..urls import absolute_url
 from .ical import Series
 
@@ -33,13 +35,15 @@ def group_series(group: Group, keep: Callable[[Schedule], bool] | None = None) -
     url = absolute_url("groups.detail", group_id=group.id, slug=group.slug)
     geo = None if location.approximate else (location.latitude, location.longitude)
     host = uid_host()
+    language = current_language()
+    words = language_kw(describe, language)
     out = []
     for schedule in group.schedules:
         if keep is not None and not keep(schedule):
             continue
         spec = schedule.spec(zone)
-        text = [describe(spec, clock=clock), "", group.description.strip(), "",
-                 confirmed_note(group), url]
+        text = [describe(spec, clock=clock, **words), "", group.description.strip(), "",
+                 confirmed_note(group, **language_kw(confirmed_note, language)), url]
         stamps = [group.updated_at, group.confirmed_at, schedule.updated_at]
         stamps += [c.created_at for c in schedule.cancellations]
         stamps += [c.created_at for c in schedule.changes]
@@ -56,6 +60,7 @@ def group_series(group: Group, keep: Callable[[Schedule], bool] | None = None) -
             stamp=max(s for s in stamps if s is not None).astimezone(dt.UTC).replace(microsecond=0),
             pause_from=schedule.updated_at if schedule.paused_until else None,
             clock=clock,
+            language=language,
         ))
     return out
 
@@ -86,39 +91,64 @@ def schedule_filter(days: Sequence[int], starts_after: dt.time | None,
     return keep
 
 
-def _join(words: Sequence[str], last: str) -> str:
+def _join(words: Sequence[str], last: str, language: str) -> str:
+    """"a, b or c" ("and" when ``last`` is "and"), in ``language``."""
     words = list(words)
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {last} " + words[-1]
+    if len(words) == 1:
+        return words[0]
+    head = ", ".join(words[:-1])
+    if last == "and":
+        return i18n.gettext(language, N_("%(first)s and %(last)s"), first=head, last=words[-1])
+    return i18n.gettext(language, N_("%(first)s or %(last)s"), first=head, last=words[-1])
+
+
+def _(language: str, message: str, **values: Any) -> str:
+    return i18n.gettext(language, message, **values)
+
+
+# Days as "every Monday" in a feed's name ("on Mondays or Thursdays").
+_DAYS_PLURAL = (N_("Mondays"), N_("Tuesdays"), N_("Wednesdays"), N_("Thursdays"), N_("Fridays"),
+                N_("Saturdays"), N_("Sundays"))
 
 
 def search_feed_name(*, place: str, conditions: Sequence[str] = (), days: Sequence[int] = (),
                      starts_after: dt.time | None = None, starts_before: dt.time | None = None,
                      audiences: Sequence[str] = (), languages: Sequence[str] = (),
                      access: Sequence[str] = (), clock: Any = "12h",
-                     organisations: Sequence[str] = ()) -> str:
+                     organisations: Sequence[str] = (), language: str | None = None) -> str:
     """A search feed's name, saying its filters and place as a person would: "Anxiety groups on
     Mondays near M1 1AE", "Support groups for Women, in Welsh, on Mondays or Thursdays,
     starting 6:00–9:00 pm, near Leeds". Names are the vocabularies' own (any of them matches,
-    so "or"); access features are all required ("and")."""
-    what = f"{_join(conditions, 'or')} groups" if conditions else "Support groups"
+    so "or"); access features are all required ("and"). Each part is one message, in
+    ``language`` (the request's by default); names are given in it by the caller."""
+    code = language or lazytext.language()
+    what = (_(code, N_("%(conditions)s groups"), conditions=_join(conditions, "or", code))
+            if conditions else _(code, N_("Support groups")))
     parts = [what]
     if audiences:
-        parts.append(f"for {_join(audiences, 'or')}")
+        parts.append(_(code, N_("for %(audiences)s"), audiences=_join(audiences, "or", code)))
     if languages:
-        parts.append(f"in {_join(languages, 'or')}")
+        parts.append(_(code, N_("in %(languages)s"), languages=_join(languages, "or", code)))
     if access:
-        parts.append(f"with {_join([a[0].lower() + a[1:] for a in access], 'and')}")
+        lowered = [a[0].lower() + a[1:] for a in access]
+        parts.append(_(code, N_("with %(features)s"), features=_join(lowered, "and", code)))
     if organisations:
-        parts.append(f"run by {_join(organisations, 'or')}")
+        parts.append(_(code, N_("run by %(organisations)s"),
+                       organisations=_join(organisations, "or", code)))
     if days:
-        parts.append(f"on {_join([DAY_NAMES[d] + 's' for d in sorted(set(days))], 'or')}")
+        plural = [i18n.gettext(code, _DAYS_PLURAL[d]) for d in sorted(set(days))]
+        parts.append(_(code, N_("on %(days)s"), days=_join(plural, "or", code)))
     if starts_after and starts_before:
-        parts.append(f"starting {format_time_range(starts_after, starts_before, clock)}")
+        times = format_time_range(starts_after, starts_before, clock,
+                                  **language_kw(format_time_range, code))
+        parts.append(_(code, N_("starting %(times)s"), times=times))
     elif starts_after:
-        parts.append(f"starting from {format_time(starts_after, clock)}")
+        time = format_time(starts_after, clock, **language_kw(format_time, code))
+        parts.append(_(code, N_("starting from %(time)s"), time=time))
     elif starts_before:
-        parts.append(f"starting by {format_time(starts_before, clock)}")
-    parts.append(f"near {place}")
+        time = format_time(starts_before, clock, **language_kw(format_time, code))
+        parts.append(_(code, N_("starting by %(time)s"), time=time))
+    parts.append(_(code, N_("near %(place)s"), place=place))
     if len(parts) <= 3:
         return " ".join(parts)
-    return f"{parts[0]} {', '.join(parts[1:])}"
+    return _(code, N_("%(what)s %(filters)s"), what=parts[0], filters=", ".join(parts[1:]))

@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, request
+from flask_babel import gettext as _
 
 from ..compression import ALGORITHMS
 from ..exceptions import GroupfinderError, NotFound
@@ -44,6 +45,8 @@ from ..groups.models import Audience, Condition, Language
 from ..groups.organisation_queries import get_public_organisation, list_organisation_groups
 from ..groups.queries import get_public_group, list_facilitator_groups, vocabulary_slugs
 from ..groups.search import run_search
+from ..i18n import term_text
+from ..localization import current_language
 from ..organisations.models import Organisation
 from ..permissions import public_blueprint
 from ..readcache import DataGeneration, cache, current_token
@@ -62,7 +65,7 @@ SEARCH_FEED_LIMIT = 200
 # of every group, and a calendar keeps what it was given. The search page itself takes extras
 # (utm_*, a referring site's additions) and ignores them; the fixed feeds ignore the query
 # string, which never reaches their cache key.
-SEARCH_FEED_PARAMS = SEARCH_PARAMS | {"radius_km"}
+SEARCH_FEED_PARAMS = SEARCH_PARAMS | {"radius_km", "lang"}  # lang: the feed's words (``i18n``)
 # Campaign tags a link may pick up on its way (and the search page passes on): ignored.
 TRACKING_PARAMS = frozenset({"fbclid", "gclid", "msclkid", "mc_cid", "mc_eid"})
 
@@ -106,15 +109,18 @@ def _cached_feed(build: Callable[[], tuple[bytes, dt.datetime, str]], what: tupl
 
     The ETag comes from the data token (which changes when public data changes) and the key: the
     route and its path arguments (never the query string, which these feeds ignore: junk
-    parameters would each cost a build and an entry), ``what`` (a search feed's parsed question
-    and day) and the year of the VTIMEZONE rules. So a conditional GET is answered with 304
+    parameters would each cost a build and an entry), the language of its words (``?lang=``, a
+    ``/es/`` prefix or Accept-Language: each language its own entry and ETag, so a 304 only
+    answers the language asked for), ``what`` (a search feed's parsed question and day) and the
+    year of the VTIMEZONE rules. So a conditional GET is answered with 304
     before anything is loaded or built, and an unchanged feed's bytes are built once per
     process. ``build`` returns the body, its last-modified instant and a file name; the answer's
     Last-Modified is never before the token's first reading, nor ``not_before`` (see above).
     """
     (token, since), year = _token_and_since(), _year()
     route = (request.endpoint, tuple(sorted((request.view_args or {}).items())))
-    key = ("feed", route, what, year, current_app.config["BASE_URL"], current_app.config["CLOCK"])
+    key = ("feed", route, current_language(), what, year, current_app.config["BASE_URL"],
+           current_app.config["CLOCK"])
     etag = hashlib.sha256(repr((token, key)).encode()).hexdigest()[:32]
     matched = _matching_etag(etag)
     if matched:
@@ -151,10 +157,13 @@ def group(group_id: int) -> Any:
     def build() -> tuple[bytes, dt.datetime, str]:
         grp = get_public_group(group_id)
         series = group_series(grp)
-        info = FeedInfo(name=grp.name, description=f"Meetings of {grp.name}, from groupfinder.",
+        info = FeedInfo(name=grp.name,
+                        description=_("Meetings of %(name)s, from groupfinder.", name=grp.name),
                         uid=f"feed-group-{grp.id}@{uid_host()}",
                         timezone=grp.venue.timezone if grp.venue else None,
-                        empty_reason=f"No meetings are listed for {grp.name} at the moment.")
+                        empty_reason=_("No meetings are listed for %(name)s at the moment.",
+                                       name=grp.name),
+                        language=current_language())
         return build_calendar(info, series, year=_year()), last_modified(series), f"group-{grp.id}.ics"
 
     return _cached_feed(build)
@@ -169,11 +178,14 @@ def facilitator(facilitator_id: int) -> Any:
             abort(404)
         series = [s for g in groups for s in group_series(g)]
         zones = sorted({s.spec.timezone for s in series})
-        info = FeedInfo(name=f"Meetings led by {person.name}",
-                        description=f"Support group meetings {person.name} facilitates, from groupfinder.",
+        info = FeedInfo(name=_("Meetings led by %(name)s", name=person.name),
+                        description=_("Support group meetings %(name)s facilitates, from groupfinder.",
+                                      name=person.name),
                         uid=f"feed-facilitator-{person.id}@{uid_host()}",
                         timezone=zones[0] if len(zones) == 1 else None,
-                        empty_reason=f"No meetings led by {person.name} are listed at the moment.")
+                        empty_reason=_("No meetings led by %(name)s are listed at the moment.",
+                                       name=person.name),
+                        language=current_language())
         body = build_calendar(info, series, year=_year())
         return body, last_modified(series), f"facilitator-{person.id}.ics"
 
@@ -187,13 +199,15 @@ def organisation(slug: str) -> Any:
         groups = list_organisation_groups(org, listed_only=False)
         series = [s for g in groups for s in group_series(g)]
         zones = sorted({s.spec.timezone for s in series})
-        info = FeedInfo(name=f"Meetings run by {org.name}",
-                        description=f"Support group meetings {org.name} runs, from groupfinder "
-                                    f"({absolute_url('organisations.page', slug=org.slug)}).",
+        info = FeedInfo(name=_("Meetings run by %(name)s", name=org.name),
+                        description=_("Support group meetings %(name)s runs, from groupfinder "
+                                      "(%(url)s).", name=org.name,
+                                      url=absolute_url('organisations.page', slug=org.slug)),
                         uid=f"feed-organisation-{org.id}@{uid_host()}",
                         timezone=zones[0] if len(zones) == 1 else None,
-                        empty_reason=f"No meetings of groups run by {org.name} are listed at "
-                                     "the moment.")
+                        empty_reason=_("No meetings of groups run by %(name)s are listed at "
+                                       "the moment.", name=org.name),
+                        language=current_language())
         modified = max(last_modified(series), org.updated_at.astimezone(dt.UTC).replace(microsecond=0))
         return build_calendar(info, series, year=_year()), modified, f"organisation-{org.slug}.ics"
 
@@ -206,8 +220,9 @@ def search() -> Any:
                      if not name.startswith("utm_"))
     if unknown:
         raise GroupfinderError(
-            f"This calendar feed doesn't take {', '.join(repr(u) for u in unknown[:5])}.",
-            field_errors={name: ["Unknown parameter."] for name in unknown[:5]})
+            _("This calendar feed doesn't take %(names)s.",
+              names=", ".join(repr(u) for u in unknown[:5])),
+            field_errors={name: [_("Unknown parameter.")] for name in unknown[:5]})
     parsed = _search_request()  # a bad parameter is a 422 here, as it would be in the build
     # The cache key is the parsed question (sorted, defaults filled in): URLs that ask the same
     # thing share one entry and one build.
@@ -255,16 +270,19 @@ def _build_search_feed(question: tuple) -> tuple[bytes, dt.datetime, str]:
     # The searched place's country chooses the unit, as on the results page (DISTANCE_UNIT may
     # force one).
     unit = place_locale(outcome.origin.country, current_app.config["DISTANCE_UNIT"]).unit
-    radius = f"{round(to_unit(req.radius_km, unit), 1):g} {'miles' if unit == 'mi' else 'km'}"
+    amount = f"{round(to_unit(req.radius_km, unit), 1):g}"
+    radius = _("%(amount)s miles", amount=amount) if unit == "mi" else _("%(amount)s km", amount=amount)
     name = search_feed_title(req, outcome.origin.label)
     zones = sorted({s.spec.timezone for s in series})
     # From the parsed question, not the URL: URLs that share a cached body share its calendar id.
     digest = hashlib.sha256(repr(question).encode()).hexdigest()[:16]
-    info = FeedInfo(name=name, description=f"{name} (within {radius}), from groupfinder "
-                                           f"({absolute_url('pages.home')}).",
+    info = FeedInfo(name=name, description=_("%(name)s (within %(radius)s), from groupfinder "
+                                             "(%(url)s).", name=name, radius=radius,
+                                             url=absolute_url('pages.home')),
                     uid=f"feed-search-{digest}@{uid_host()}",
                     timezone=zones[0] if len(zones) == 1 else None,
-                    empty_reason="No meetings match this search right now.")
+                    empty_reason=_("No meetings match this search right now."),
+                    language=current_language())
     return build_calendar(info, series, year=_year()), last_modified(series), "search.ics"
 
 
@@ -273,19 +291,25 @@ def search_feed_title(req: SearchRequest, origin_label: str) -> str:
     gives Outlook.com (template global ``search_feed_title(outcome.request, outcome.origin.label)``)."""
     return search_feed_name(
         place=_place_words(req.where) if req.where else origin_label,
-        conditions=_names(Condition, req.conditions), days=req.days,
+        conditions=_names(Condition, req.conditions, "condition"), days=req.days,
         starts_after=req.starts_after, starts_before=req.starts_before,
-        audiences=_names(Audience, req.audiences), languages=_names(Language, req.languages),
-        access=_names(AccessFeature, req.access), clock=current_app.config["CLOCK"],
+        audiences=_names(Audience, req.audiences, "audience"),
+        languages=_names(Language, req.languages, "language"),
+        access=_names(AccessFeature, req.access, "access"), clock=current_app.config["CLOCK"],
         organisations=_names(Organisation, req.organisations))
 
 
-def _names(model: Any, slugs: tuple[str, ...]) -> list[str]:
-    """Vocabulary names for ``slugs``, in the vocabulary's order (slugs already validated)."""
+def _names(model: Any, slugs: tuple[str, ...], kind: str | None = None) -> list[str]:
+    """Vocabulary names for ``slugs``, in the vocabulary's order (slugs already validated), in
+    the request's language (``kind``: the vocabulary; organisations' names stay as typed)."""
     if not slugs:
         return []
-    return list(db.session.scalars(sa.select(model.name).where(model.slug.in_(slugs))
-                                   .order_by(model.slug)))
+    rows = db.session.execute(sa.select(model.slug, model.name).where(model.slug.in_(slugs))
+                              .order_by(model.slug))
+    if kind is None:
+        return [name for _slug, name in rows]
+    language = current_language()
+    return [term_text(language, kind, slug, name) for slug, name in rows]
 
 
 def _place_words(where: str) -> str:
@@ -308,7 +332,7 @@ def _build_meeting(group_id: int, stamp: str) -> tuple[bytes, dt.datetime, str]:
         if not dt.MINYEAR + 1 < original.year < dt.MAXYEAR - 1:  # ± the 400-day span below
             raise ValueError(stamp)
     except ValueError:
-        raise NotFound("That meeting time is not valid.") from None
+        raise NotFound(_("That meeting time is not valid.")) from None
     for s in group_series(grp):
         at = original.replace(tzinfo=ZoneInfo(s.spec.timezone))
         span = dt.timedelta(days=400)  # a move may go far from the original slot
@@ -325,10 +349,12 @@ def _build_meeting(group_id: int, stamp: str) -> tuple[bytes, dt.datetime, str]:
                               duration_minutes=int((m.ends_at.astimezone(dt.UTC)
                                                     - m.starts_at.astimezone(dt.UTC)).total_seconds() // 60),
                               first_date=m.starts_at.date(), timezone=str(m.starts_at.tzinfo)),
+            language=s.language,
         )
         body = build_calendar(FeedInfo(name=grp.name, description=grp.name,
-                                       uid=f"feed-meeting-{grp.id}-{stamp}@{uid_host()}"),
+                                       uid=f"feed-meeting-{grp.id}-{stamp}@{uid_host()}",
+                                       language=s.language),
                               [one], year=m.starts_at.year)
         return body, s.stamp, f"meeting-{grp.id}-{stamp}.ics"
-    raise NotFound("That meeting is not on this group's schedule, or it was cancelled.")
+    raise NotFound(_("That meeting is not on this group's schedule, or it was cancelled."))
 

@@ -1,0 +1,104 @@
+"""Messages written where no one is being answered yet (a CSV parser, search criteria, a geocoder)
+and read later, in the language of whoever reads them.
+
+``lazy("Line %(line)s: …", line=3)`` keeps the English message and its values; ``str()`` of it
+is the message in the current language: the request's (Flask-Babel's choice, or a
+``force_locale``), else ``DEFAULT_LANGUAGE`` (CLI, background jobs), else English. Unlike
+Flask-Babel's ``LazyString`` it has no ``__html__``: values may be what someone typed, so Jinja
+escapes it like any other text. Extraction finds it with ``-k lazy`` (``babel.cfg`` keywords).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import i18n
+
+
+def language() -> str:
+    """The language messages are read in now (see the module's docstring)."""
+    try:
+        from .localization import current_language
+
+        return current_language()
+    except RuntimeError:  # no application at all: a unit test of a pure module
+        return "en"
+
+
+class LazyText:
+    __slots__ = ("message", "plural", "n", "variables")
+
+    def __init__(self, message: str, plural: str | None = None, n: int | None = None,
+                 **variables: Any) -> None:
+        self.message, self.plural, self.n, self.variables = message, plural, n, variables
+
+    def in_language(self, code: str) -> str:
+        if self.plural is not None and self.n is not None:
+            return i18n.ngettext(code, self.message, self.plural, self.n, **self.variables)
+        return i18n.gettext(code, self.message, **self.variables)
+
+    def __str__(self) -> str:
+        return self.in_language(language())
+
+    def __repr__(self) -> str:
+        return repr(self.in_language("en"))
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == (str(other) if isinstance(other, LazyText) else other)
+
+    def __hash__(self) -> int:
+        return hash(self.in_language("en"))
+
+    def __len__(self) -> int:
+        return len(str(self))
+
+    def __contains__(self, part: str) -> bool:
+        return part in str(self)
+
+    def __add__(self, other: str) -> str:
+        return str(self) + other
+
+    def __radd__(self, other: str) -> str:
+        return other + str(self)
+
+    def __getattr__(self, name: str) -> Any:  # str methods: .startswith, .lower, …
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(str(self), name)
+
+
+def lazy(message: str, **variables: Any) -> LazyText:
+    """``message`` (``%(name)s`` placeholders) translated when it is read."""
+    return LazyText(message, **variables)
+
+
+def lazy_plural(singular: str, plural: str, n: int, **variables: Any) -> LazyText:
+    """``%(num)s`` is ``n``."""
+    return LazyText(singular, plural, n, **variables)
+
+
+def N_(message: str) -> str:  # noqa: N802
+    """Marks ``message`` for extraction where it is translated later (``i18n.gettext(code, N_(…))``)."""
+    return message
+
+
+def language_kw(fn: Any, code: str) -> dict[str, str]:
+    """``{"language": code}`` for a word formatter that takes one (``schedules.words``,
+    ``geo.locale``), else ``{}`` (English): callers pass it with ``**`` and need not know."""
+    return {"language": code} if _takes_language(fn) else {}
+
+
+_TAKES: dict[Any, bool] = {}
+
+
+def _takes_language(fn: Any) -> bool:
+    known = _TAKES.get(fn)
+    if known is None:
+        import inspect
+
+        try:
+            known = "language" in inspect.signature(fn).parameters
+        except (TypeError, ValueError):
+            known = False
+        _TAKES[fn] = known
+    return known
