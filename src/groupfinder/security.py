@@ -417,3 +417,22 @@ def apply_limits(app: Flask) -> None:
                              methods=["POST"])(bp)
     for endpoint in LIMIT_EXEMPT:
         app.view_functions[endpoint] = limiter.exempt(app.view_functions[endpoint])
+    _check_only_where_limited(app, limiter)
+
+
+def _check_only_where_limited(app: Flask, limiter: Limiter) -> None:
+    """Flask-Limiter's hook resolves every request's limits and exemptions (about 50 µs), also
+    on the public pages, which have none: it now runs only for the endpoints the tables above
+    limit (issue 15)."""
+    blueprints = {*API_BLUEPRINTS, *ORGANIZER_BLUEPRINTS}
+    limited = frozenset(e for e in app.view_functions
+                        if (e in FORM_LIMITS or e.partition(".")[0] in blueprints)
+                        and e not in LIMIT_EXEMPT)
+    funcs = app.before_request_funcs.get(None, [])
+    check = limiter._check_request_limit
+    for index, func in enumerate(funcs):
+        if func == check:
+            def _where_limited() -> Any:
+                return check() if request.endpoint in limited else None
+
+            funcs[index] = _where_limited
