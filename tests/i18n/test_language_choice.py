@@ -38,6 +38,7 @@ def test_the_language_comes_from_the_url_then_the_browser(client, url: str, head
     response = client.get(url, headers=headers)
     assert response.status_code == 200
     assert _lang(response) == expected
+    assert response.headers["Content-Language"] == expected
     assert "Set-Cookie" not in response.headers  # a language is never remembered in a cookie
 
 
@@ -45,6 +46,12 @@ def test_only_the_browsers_choice_varies_by_accept_language(client) -> None:  # 
     assert "Accept-Language" in _vary(client.get("/about", headers={"Accept-Language": "es"}))
     assert "Accept-Language" not in _vary(client.get("/es/about", headers={"Accept-Language": "cy"}))
     assert "Accept-Language" not in _vary(client.get("/about?lang=es"))
+
+
+def test_answers_without_words_choose_no_language(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/healthz", headers={"Accept-Language": "es"})
+    assert "Content-Language" not in response.headers
+    assert "Accept-Language" not in _vary(response)
 
 
 def test_links_keep_the_language_and_static_files_do_not(client) -> None:  # type: ignore[no-untyped-def]
