@@ -15,6 +15,8 @@ from ..groups.models import Group
 from ..groups.public import PublicGroup, public_groups
 from ..groups.public import schedule_texts as public_schedule_texts
 from ..groups.queries import SearchHit, next_meeting
+from ..lazytext import language_kw
+from ..localization import current_language
 from ..readcache import cache, current_token
 from ..schedules.recurrence import Meeting
 from ..schedules.words import describe_current
@@ -57,12 +59,14 @@ def dump_location(group: Group) -> dict[str, Any] | None:
 
 
 def schedule_texts(group: Group | PublicGroup) -> list[str]:
+    """Each schedule in words, in the request's language (the read model caches English ones)."""
     clock = current_app.config["CLOCK"]
-    if isinstance(group, PublicGroup):
+    words = language_kw(describe_current, current_language())
+    if isinstance(group, PublicGroup) and words.get("language", "en") == "en":
         return list(public_schedule_texts(group, clock))
     zone = group.venue.timezone if group.venue else "UTC"
     today = dt.datetime.now(ZoneInfo(zone)).date()
-    return [describe_current(s.spec(zone), today, clock=clock) for s in group.schedules]
+    return [describe_current(s.spec(zone), today, clock=clock, **words) for s in group.schedules]
 
 
 def dump_organisation_ref(org: Any) -> dict[str, Any] | None:
@@ -134,12 +138,13 @@ def _local_day(zone: str | None, now: dt.datetime) -> dt.date:
 
 def dump_rows(rows: list[tuple[int, float]], now: dt.datetime) -> list[dict[str, Any]]:
     """Search results from cached summaries; only groups not cached (or whose cached next
-    meeting has started) are loaded, in one batch."""
-    store, token = cache(), current_token()
+    meeting has started) are loaded, in one batch. A summary holds schedules in words: one
+    entry per language."""
+    store, token, language = cache(), current_token(), current_language()
     summaries: dict[int, tuple[dict[str, Any], Meeting | None, dt.date]] = {}
     missing = []
     for gid, _ in rows:
-        item = store.get(("group-summary", gid), token)
+        item = store.get(("group-summary", gid, language), token)
         # Stale when its next meeting has started, or when its local day has ended (the
         # schedule texts say "paused until …", "until …" relative to today).
         if item is None or (item[1] is not None and item[1].starts_at <= now) \
@@ -151,7 +156,7 @@ def dump_rows(rows: list[tuple[int, float]], now: dt.datetime) -> list[dict[str,
         upcoming = next_meeting(group, now)
         summary = dump_group(group, distance_km=None, next_meeting=upcoming)
         item = (summary, upcoming, _local_day(summary["timezone"], now))
-        store.put(("group-summary", gid), token, item)
+        store.put(("group-summary", gid, language), token, item)
         summaries[gid] = item
     return [{**summaries[gid][0], "distance_km": round(d, 1)} for gid, d in rows]
 

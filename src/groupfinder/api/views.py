@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
 
 from ..exceptions import InvalidInput
 from ..extensions import csrf
@@ -22,6 +23,8 @@ from ..groups.organisation_queries import (
 )
 from ..groups.queries import get_public_view, list_vocabulary, next_meeting, upcoming_meetings
 from ..groups.search import run_search
+from ..i18n import term_text
+from ..localization import current_language
 from ..permissions import public_blueprint
 from ..urls import absolute_url
 from ..venues.models import AccessFeature
@@ -103,7 +106,7 @@ def _list_paging(args: Any) -> tuple[int, str | None]:
     text = (args.get("limit") or "").strip()
     if text:
         if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
-            errors["limit"] = [f"Limit must be a whole number from 1 to {MAX_LIMIT}."]
+            errors["limit"] = [_("Limit must be a whole number from 1 to %(max)s.", max=MAX_LIMIT)]
         else:
             limit = int(text)
     cursor = (args.get("cursor") or "").strip()
@@ -113,36 +116,45 @@ def _list_paging(args: Any) -> tuple[int, str | None]:
             if not after or len(after) > 200 or not after.isprintable():
                 raise ValueError(cursor)
         except (ValueError, UnicodeDecodeError, binascii.Error):
-            errors["cursor"] = ["This cursor is not valid."]
+            errors["cursor"] = [_("This cursor is not valid.")]
     if errors:
-        raise InvalidInput("Some parameters are not valid.", field_errors=errors)
+        raise InvalidInput(_("Some parameters are not valid."), field_errors=errors)
     return limit, after
 
 
-def _vocabulary(model: type, *extra: str) -> Any:
-    items = [{"slug": v.slug, "name": v.name, **{e: getattr(v, e) for e in extra}}
+def _vocabulary(model: type, kind: str, *extra: str) -> Any:
+    """Slugs as they are; names and descriptions in the request's language."""
+    code = current_language()
+
+    def words(v: Any, field: str) -> Any:
+        value = getattr(v, field)
+        if field in ("name", "description") and isinstance(value, str):
+            return term_text(code, kind, v.slug, value, field=field)
+        return value
+
+    items = [{"slug": v.slug, "name": words(v, "name"), **{e: words(v, e) for e in extra}}
              for v in list_vocabulary(model)]
     return jsonify({"items": items})
 
 
 @bp.get("/conditions")
 def conditions() -> Any:
-    return _vocabulary(Condition, "description")
+    return _vocabulary(Condition, "condition", "description")
 
 
 @bp.get("/audiences")
 def audiences() -> Any:
-    return _vocabulary(Audience, "description")
+    return _vocabulary(Audience, "audience", "description")
 
 
 @bp.get("/languages")
 def languages() -> Any:
-    return _vocabulary(Language)
+    return _vocabulary(Language, "language")
 
 
 @bp.get("/access-features")
 def access_features() -> Any:
-    return _vocabulary(AccessFeature, "scope")
+    return _vocabulary(AccessFeature, "access", "scope")
 
 
 @bp.get("/openapi.json")
