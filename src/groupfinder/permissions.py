@@ -44,7 +44,8 @@ def public(view: F) -> F:
 def _sign_in() -> Any:
     if request.path.startswith("/api/"):
         abort(401)
-    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    # script_root: back to the page in the language it was asked in (/es/manage/…).
+    return redirect(url_for("accounts.login", next=request.script_root + request.full_path.rstrip("?")))
 
 
 def organizer_required(view: F) -> F:

@@ -75,6 +75,14 @@ def test_redirects_stay_in_the_language(client) -> None:  # type: ignore[no-unty
     response = client.get("/es/manage/")
     assert response.status_code in (302, 303)
     assert response.headers["Location"].startswith("/es/accounts/login")
+    assert "next=/es/manage/" in response.headers["Location"]
+
+
+def test_a_language_prefix_does_not_hide_the_sign_in_page_from_the_next_check(app) -> None:  # type: ignore[no-untyped-def]
+    from groupfinder.accounts.views import safe_next
+
+    assert safe_next("/es/manage/") == "/es/manage/"
+    assert safe_next("/cy/accounts/login") is None and safe_next("/accounts/logout") is None
 
 
 def test_the_default_language_is_a_setting(client, app: Flask) -> None:  # type: ignore[no-untyped-def]

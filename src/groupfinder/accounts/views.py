@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 
+from .. import i18n
 from ..exceptions import InvalidInput
 from ..permissions import organizer_required, public
 from ..security import remember_address
@@ -57,7 +58,10 @@ def safe_next(target: str | None) -> str | None:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
         return None
-    if parts.path.startswith(("/accounts/login", "/accounts/logout")):
+    path = parts.path
+    if len(path) > 3 and path[3] == "/" and path[1:3] in i18n.LANGUAGES:  # /es/accounts/login
+        path = path[3:]
+    if path.startswith(("/accounts/login", "/accounts/logout")):
         return None
     return target
 
