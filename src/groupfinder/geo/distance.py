@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 
 import sqlalchemy as sa
+
+from .. import i18n
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_MILE = 1.609344
@@ -65,11 +68,26 @@ def to_unit(km: float, unit: str) -> float:
     return km / KM_PER_MILE if unit == "mi" else km
 
 
-def display_distance(km: float, unit: str = "km") -> str:
-    """'about 3.5 km': half steps under 10, whole numbers beyond (docs/security-privacy.md §2.3.5)."""
+def format_number(value: float, language: str) -> str:
+    """A distance's number as ``language`` writes it, at most one decimal ("2,5" in Spanish)."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, format="#,##0.#", locale=language)
+
+
+def display_distance(km: float, unit: str = "km", *, language: str = "en") -> str:
+    """'about 3.5 km': half steps under 10, whole numbers beyond (docs/security-privacy.md §2.3.5);
+    in the page's ``language`` ("about 2,5 km" in Spanish's words and decimal comma)."""
     value = to_unit(km, unit)
+    gettext = partial(i18n.gettext, language)  # named so ``make messages`` finds its messages
     if value < 0.5:
-        return f"under 0.5 {unit}"
+        limit = "0.5" if language == "en" else format_number(0.5, language)
+        # Translators: a distance, "under 0.5 km" or "under 0.5 mi".
+        return gettext("under %(distance)s", distance=f"{limit} {unit}")
     shown = round(value * 2) / 2 if value < 10 else round(value)
-    text = f"{shown:.1f}".rstrip("0").rstrip(".") if value < 10 else f"{shown:.0f}"
-    return f"about {text} {unit}"
+    if language != "en":
+        text = format_number(shown, language)
+    else:
+        text = f"{shown:.1f}".rstrip("0").rstrip(".") if value < 10 else f"{shown:.0f}"
+    # Translators: a distance, rounded: "about 3.5 km" or "about 2 mi".
+    return gettext("about %(distance)s", distance=f"{text} {unit}")

@@ -1,17 +1,28 @@
-"""A schedule in plain English, the same words on pages, in the API and in feeds.
+"""A schedule in words, the same words on pages, in the API and in feeds, in any language.
 
-Pure and locale-free: ``describe`` gives "Every Tuesday, 7:00–8:30 pm", "1st and 3rd Saturday of
-the month, 10:00 am–12:00 pm", "Monthly on the last day, 18:00–19:30" (24-hour clock) and so on.
-Times are joined by an en dash; with the 12-hour clock "am"/"pm" is written once when both
+Pure and locale-free: every function takes ``language`` ("en", "es", "cy"; English by default)
+and ``describe`` gives "Every Tuesday, 7:00–8:30 pm", "1st and 3rd Saturday of the month,
+10:00 am–12:00 pm", "Monthly on the last day, 18:00–19:30" (24-hour clock) and so on. English
+times are joined by an en dash; with the 12-hour clock "am"/"pm" is written once when both
 times share it ("7:00–8:30 pm") and on both when they differ ("11:30 am–1:00 pm"). Midday is
-"12:00 pm" and midnight "12:00 am". Dates read "Saturday 6 December 2026".
+"12:00 pm" and midnight "12:00 am". English dates read "Saturday 6 December 2026".
+
+Other languages: the sentences are whole messages in the catalogues (``i18n``), so translators
+can order and inflect them; weekday and month names, dates, lists and the clock come from
+Babel's data for the language ("martes, 1 de diciembre de 2026", "19:00"), whatever the
+``CLOCK`` setting (it is English's choice). Ordinals are the language's own ("1.º", "2il"),
+and the nth weekday of the month is one message per position ("2nd %(days)s"), with the
+weekday after an ordinal offered apart (Welsh mutates it: "ail ddydd Mawrth").
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, Literal
 
+from .. import i18n
+from ..geo.locale import format_date_in
 from .recurrence import Frequency, RecurrenceSpec
 
 __all__ = ["describe", "describe_move", "describe_pause", "format_date", "format_time", "ordinal"]
@@ -23,11 +34,35 @@ MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )
-_NUMBER_WORDS = {2: "other"}
+# Welsh numeric ordinals ("y 3ydd", "yr 21ain"), for days of the month and weeks of it.
+_WELSH_SUFFIXES = {1: "af", 2: "il", 3: "ydd", 4: "ydd", 5: "ed", 6: "ed", 11: "eg", 13: "eg",
+                   14: "eg", 16: "eg", 17: "eg", 19: "eg"}
 
 
-def ordinal(n: int) -> str:
-    """1 -> "1st", 2 -> "2nd", 11 -> "11th", 23 -> "23rd"."""
+@dataclass(frozen=True)
+class _Words:
+    """The catalogue of one language, with the names extraction looks for (``t.pgettext(…)``:
+    ``make messages`` finds the literal context and message of each call)."""
+
+    code: str
+
+    def gettext(self, message: str, **variables: Any) -> str:
+        return i18n.gettext(self.code, message, **variables)
+
+    def pgettext(self, context: str, message: str, **variables: Any) -> str:
+        return i18n.pgettext(self.code, context, message, **variables)
+
+    def ngettext(self, singular: str, plural: str, n: int, **variables: Any) -> str:
+        return i18n.ngettext(self.code, singular, plural, n, **variables)
+
+
+def ordinal(n: int, *, language: str = "en") -> str:
+    """1 -> "1st", 2 -> "2nd", 11 -> "11th", 23 -> "23rd"; Spanish "1.º", Welsh "1af", "2il"."""
+    if language == "es":
+        return f"{n}.º"
+    if language == "cy":
+        suffix = _WELSH_SUFFIXES.get(n, "fed" if n <= 20 else "ain")
+        return f"{n}{suffix}"
     if 10 <= n % 100 <= 20:
         suffix = "th"
     else:
@@ -35,11 +70,49 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def _join(words: list[str]) -> str:
-    """["a"] -> "a"; ["a", "b"] -> "a and b"; ["a", "b", "c"] -> "a, b and c"."""
+def _join(words: list[str], language: str = "en") -> str:
+    """["a"] -> "a"; ["a", "b"] -> "a and b"; ["a", "b", "c"] -> "a, b and c" (English without
+    the serial comma, as always); other languages by Babel ("a, b y c")."""
     if len(words) <= 1:
         return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
+    if language == "en":
+        return ", ".join(words[:-1]) + " and " + words[-1]
+    from babel.lists import format_list
+
+    text = format_list(words, locale=language)
+    if "a(c) " in text:  # Welsh CLDR: "ac" before a vowel, "a" before a consonant
+        head, _, tail = text.rpartition("a(c) ")
+        text = head + ("ac " if tail[:1].lower() in "aeiouwyâêîôûŵŷ" else "a ") + tail
+    return text
+
+
+def day_name(weekday: int, *, language: str = "en") -> str:
+    """A weekday (0 = Monday) as it reads inside a sentence: "Tuesday", "martes", "dydd Mawrth"."""
+    if language == "en":
+        return DAY_NAMES[weekday]
+    from babel.dates import get_day_names
+
+    name = get_day_names("wide", locale=language)[weekday]
+    return name[:1].lower() + name[1:]
+
+
+def _day_after_ordinal(t: _Words, weekday: int) -> str:
+    """The weekday after "2nd": the catalogue's form when it has one (Welsh soft mutation,
+    "ail ddydd Mawrth"), else the name as in any sentence."""
+    if t.code == "en":
+        return DAY_NAMES[weekday]
+    english = DAY_NAMES[weekday]
+    forms = (
+        t.pgettext("weekday after an ordinal", "Monday"),
+        t.pgettext("weekday after an ordinal", "Tuesday"),
+        t.pgettext("weekday after an ordinal", "Wednesday"),
+        t.pgettext("weekday after an ordinal", "Thursday"),
+        t.pgettext("weekday after an ordinal", "Friday"),
+        t.pgettext("weekday after an ordinal", "Saturday"),
+        t.pgettext("weekday after an ordinal", "Sunday"),
+    )
+    found = forms[weekday]
+    return found if found != english else day_name(weekday, language=t.code)
 
 
 def _clock_parts(t: dt.time) -> tuple[str, str]:
@@ -47,16 +120,27 @@ def _clock_parts(t: dt.time) -> tuple[str, str]:
     return f"{hour}:{t.minute:02d}", "am" if t.hour < 12 else "pm"
 
 
-def format_time(t: dt.time, clock: Clock = "12h") -> str:
-    """7:00 pm (12h) or 19:00 (24h)."""
+def format_time(t: dt.time, clock: Clock = "12h", *, language: str = "en") -> str:
+    """7:00 pm (12h) or 19:00 (24h); other languages their own clock ("19:00")."""
+    if language != "en":
+        from babel.dates import format_time as babel_time
+
+        return babel_time(t.replace(tzinfo=None), "short", locale=language)
     if clock == "24h":
         return f"{t.hour:02d}:{t.minute:02d}"
     digits, half = _clock_parts(t)
     return f"{digits} {half}"
 
 
-def format_time_range(start: dt.time, end: dt.time, clock: Clock = "12h") -> str:
-    """7:00–8:30 pm; 11:30 am–1:00 pm; 19:00–20:30 (en dash, no spaces around it)."""
+def format_time_range(start: dt.time, end: dt.time, clock: Clock = "12h", *,
+                      language: str = "en") -> str:
+    """7:00–8:30 pm; 11:30 am–1:00 pm; 19:00–20:30 (en dash, no spaces around it); other
+    languages as their own clock writes a range ("19:00–20:30")."""
+    if language != "en":
+        from babel.dates import format_interval
+
+        return format_interval(start.replace(tzinfo=None), end.replace(tzinfo=None), "Hm",
+                               locale=language)
     if clock == "24h":
         return f"{format_time(start, clock)}–{format_time(end, clock)}"
     (s_digits, s_half), (e_digits, e_half) = _clock_parts(start), _clock_parts(end)
@@ -65,8 +149,11 @@ def format_time_range(start: dt.time, end: dt.time, clock: Clock = "12h") -> str
     return f"{s_digits} {s_half}–{e_digits} {e_half}"
 
 
-def format_date(d: dt.date, *, year: bool = True) -> str:
-    """Saturday 6 December 2026 (or Saturday 6 December with ``year=False``)."""
+def format_date(d: dt.date, *, year: bool = True, language: str = "en") -> str:
+    """Saturday 6 December 2026 (or Saturday 6 December with ``year=False``); other languages
+    in Babel's full format ("martes, 1 de diciembre de 2026", "Dydd Mawrth, 1 Rhagfyr 2026")."""
+    if language != "en":
+        return format_date_in(d, language, year=year)
     text = f"{DAY_NAMES[d.weekday()]} {d.day} {MONTH_NAMES[d.month - 1]}"
     return f"{text} {d.year}" if year else text
 
@@ -76,96 +163,179 @@ def _end_time(spec: RecurrenceSpec) -> dt.time:
     return (start + dt.timedelta(minutes=spec.duration_minutes)).time()
 
 
-def _every(interval: int, unit: str) -> str:
-    """Every other week / Every 3 months."""
-    if interval == 2:
-        return f"Every other {unit}"
-    return f"Every {interval} {unit}s"
+def _days(weekdays: tuple[int, ...], language: str) -> str:
+    return _join([day_name(d, language=language) for d in sorted(weekdays)], language)
 
 
-def _days(weekdays: tuple[int, ...]) -> str:
-    return _join([DAY_NAMES[d] for d in sorted(weekdays)])
+def _position_word(t: _Words, p: int) -> str:
+    """A week of the month in a list of them ("1st and 3rd Saturday")."""
+    if t.code == "en":
+        return "last" if p == -1 else ordinal(p)
+    words = {
+        1: t.pgettext("week of the month, in a list", "1st"),
+        2: t.pgettext("week of the month, in a list", "2nd"),
+        3: t.pgettext("week of the month, in a list", "3rd"),
+        4: t.pgettext("week of the month, in a list", "4th"),
+        5: t.pgettext("week of the month, in a list", "5th"),
+        -1: t.pgettext("week of the month, in a list", "last"),
+    }
+    found = words.get(p)
+    if found is None or (p != -1 and found == ordinal(p)):
+        return ordinal(p, language=t.code)
+    return found
 
 
-def _positions(positions: tuple[int, ...]) -> str:
-    ordered = sorted(positions, key=lambda p: (p < 0, p))
-    return _join(["last" if p == -1 else ordinal(p) for p in ordered])
+def _nth_weekday(t: _Words, p: int, days: str) -> str:
+    """One week of the month and its weekdays, one whole message per week ("2nd %(days)s")."""
+    if p == 1:
+        return t.pgettext("weekday of the month", "1st %(days)s", days=days)
+    if p == 2:
+        return t.pgettext("weekday of the month", "2nd %(days)s", days=days)
+    if p == 3:
+        return t.pgettext("weekday of the month", "3rd %(days)s", days=days)
+    if p == 4:
+        return t.pgettext("weekday of the month", "4th %(days)s", days=days)
+    if p == -1:
+        return t.pgettext("weekday of the month", "last %(days)s", days=days)
+    return t.pgettext("weeks of the month", "%(positions)s %(days)s",
+                      positions=_position_word(t, p), days=days)
 
 
-def _pattern(spec: RecurrenceSpec) -> str:
+def _which(t: _Words, spec: RecurrenceSpec) -> str:
+    """"1st Tuesday", "2nd and last Monday and Friday"."""
+    ordered = sorted(spec.positions, key=lambda p: (p < 0, p))
+    names = [_day_after_ordinal(t, d) for d in sorted(spec.weekdays)]
+    days = _join(names, t.code)
+    if len(ordered) == 1:
+        return _nth_weekday(t, ordered[0], days)
+    positions = _join([_position_word(t, p) for p in ordered], t.code)
+    return t.pgettext("weeks of the month", "%(positions)s %(days)s", positions=positions, days=days)
+
+
+def _day_of_month(n: int, language: str) -> str:
+    """The day in "Monthly on the 15th": Spanish says "el día 15", with the number alone."""
+    return str(n) if language == "es" else ordinal(n, language=language)
+
+
+def _pattern(spec: RecurrenceSpec, t: _Words) -> str:
     kind = Frequency(spec.kind)
     interval = spec.interval
+    lang = t.code
     if kind is Frequency.once:
-        return f"Once, {format_date(spec.first_date)}"
+        return t.gettext("Once, %(date)s", date=format_date(spec.first_date, language=lang))
     if kind is Frequency.weekly:
-        days = _days(spec.weekdays)
+        days = _days(spec.weekdays, lang)
         if interval == 1:
-            return f"Every {days}"
+            return t.gettext("Every %(days)s", days=days)
         if interval == 2 and len(spec.weekdays) == 1:
-            return f"Every other {days}"
-        return f"{_every(interval, 'week')} on {days}"
+            return t.gettext("Every other %(day)s", day=days)
+        if interval == 2:
+            return t.gettext("Every other week on %(days)s", days=days)
+        return t.ngettext("Every %(num)s week on %(days)s", "Every %(num)s weeks on %(days)s",
+                          interval, days=days)
     if kind is Frequency.monthly_weekday:
-        which = f"{_positions(spec.positions)} {_days(spec.weekdays)}"
+        which = _which(t, spec)
         if interval == 1:
-            return f"{which[0].upper()}{which[1:]} of the month"
-        return f"{_every(interval, 'month')} on the {which}"
-    day = "last day" if spec.month_day == -1 else ordinal(spec.month_day or 0)
+            return t.gettext("%(which)s of the month", which=which)
+        if interval == 2:
+            return t.gettext("Every other month on the %(which)s", which=which)
+        return t.ngettext("Every %(num)s month on the %(which)s",
+                          "Every %(num)s months on the %(which)s", interval, which=which)
+    if spec.month_day == -1:
+        if interval == 1:
+            return t.gettext("Monthly on the last day")
+        if interval == 2:
+            return t.gettext("Every other month on the last day")
+        return t.ngettext("Every %(num)s month on the last day",
+                          "Every %(num)s months on the last day", interval)
+    day = _day_of_month(spec.month_day or 0, lang)
     if interval == 1:
-        return f"Monthly on the {day}"
-    return f"{_every(interval, 'month')} on the {day}"
+        return t.gettext("Monthly on the %(day)s", day=day)
+    if interval == 2:
+        return t.gettext("Every other month on the %(day)s", day=day)
+    return t.ngettext("Every %(num)s month on the %(day)s", "Every %(num)s months on the %(day)s",
+                      interval, day=day)
 
 
-def describe(spec: RecurrenceSpec, *, clock: Clock = "12h") -> str:
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def describe(spec: RecurrenceSpec, *, clock: Clock = "12h", language: str = "en") -> str:
     """The schedule in one line: "Every other Thursday, 7:00–9:00 pm".
 
     A last date is added as ", until Tuesday 30 June 2026". The pause is not part of it (see
     ``describe_pause``).
     """
-    text = f"{_pattern(spec)}, {format_time_range(spec.start_time, _end_time(spec), clock)}"
+    t = _Words(language)
+    times = format_time_range(spec.start_time, _end_time(spec), clock, language=language)
+    text = t.gettext("%(pattern)s, %(times)s", pattern=_capitalized(_pattern(spec, t)), times=times)
     if spec.last_date is not None and Frequency(spec.kind) is not Frequency.once:
-        text += f", until {format_date(spec.last_date)}"
+        text = t.gettext("%(text)s, until %(date)s", text=text,
+                         date=format_date(spec.last_date, language=language))
     return text
 
 
-def describe_pause(spec: RecurrenceSpec, today: dt.date) -> str | None:
-    """"Not meeting until Monday 12 January" while a pause lasts, else None.
-
-    The year is written only when the date is more than about six months away, where the
-    weekday and month alone could be misread.
-    """
+def _pause_date(spec: RecurrenceSpec, today: dt.date, language: str) -> str | None:
+    """The end of a pause that lasts, written with its year only when it is more than about
+    six months away (where the weekday and month alone could be misread)."""
     until = spec.paused_until
     if until is None or until <= today:
         return None
-    show_year = (until - today).days > 183
-    return f"Not meeting until {format_date(until, year=show_year)}"
+    return format_date(until, year=(until - today).days > 183, language=language)
 
 
-def describe_current(spec: RecurrenceSpec, today: dt.date, *, clock: Clock = "12h") -> str:
+def describe_pause(spec: RecurrenceSpec, today: dt.date, *, language: str = "en") -> str | None:
+    """"Not meeting until Monday 12 January" while a pause lasts, else None."""
+    date = _pause_date(spec, today, language)
+    return None if date is None else _Words(language).gettext("Not meeting until %(date)s", date=date)
+
+
+def describe_current(spec: RecurrenceSpec, today: dt.date, *, clock: Clock = "12h",
+                     language: str = "en") -> str:
     """``describe`` plus the pause, while there is one: what pages, the API and feeds show."""
-    text = describe(spec, clock=clock)
-    pause = describe_pause(spec, today)
-    return f"{text} ({pause[0].lower()}{pause[1:]})" if pause else text
+    text = describe(spec, clock=clock, language=language)
+    date = _pause_date(spec, today, language)
+    if date is None:
+        return text
+    return _Words(language).gettext("%(text)s (not meeting until %(date)s)", text=text, date=date)
 
 
-def describe_meeting(meeting: Any, *, clock: Clock = "12h") -> str:
+def describe_meeting(meeting: Any, *, clock: Clock = "12h", language: str = "en") -> str:
     """One meeting, e.g. "Tuesday 1 December 2026, 7:00–8:30 pm GMT" (its local time)."""
     start, end = meeting.starts_at, meeting.ends_at
-    return f"{format_date(start.date())}, {format_time_range(start.time(), end.time(), clock)} {start.tzname()}"
+    return _Words(language).gettext(
+        "%(date)s, %(times)s %(zone)s", date=format_date(start.date(), language=language),
+        times=format_time_range(start.time(), end.time(), clock, language=language),
+        zone=start.tzname())
 
 
-def describe_move(meeting: Any, *, clock: Clock = "12h") -> str:
+def describe_move(meeting: Any, *, clock: Clock = "12h", language: str = "en") -> str:
     """A moved meeting in one sentence, in the site's clock: "Moved to Wednesday 9 December,
     7:00 pm at St Mary's Hall, instead of Tuesday 8 December" (or "…, instead of 7:00 pm" when
     only the time changed). The place is ``meeting.location`` as ``privacy`` gave it (a
     private venue's area only). The organiser's note is not part of it: pages show it apart.
     """
+    t = _Words(language)
     new, was = meeting.starts_at, meeting.original_start
     far = abs((new.date() - was.date()).days) > 183
-    text = f"Moved to {format_date(new.date(), year=far)}, {format_time(new.time(), clock)}"
-    if meeting.location:
-        text += f" at {meeting.location}"
+    date = format_date(new.date(), year=far, language=language)
+    time = format_time(new.time(), clock, language=language)
+    place = meeting.location
+    before = None
     if was.date() != new.date():
-        text += f", instead of {format_date(was.date(), year=far)}"
+        before = format_date(was.date(), year=far, language=language)
     elif (was.hour, was.minute) != (new.hour, new.minute):
-        text += f", instead of {format_time(was.time(), clock)}"
-    return text
+        before = format_time(was.time(), clock, language=language)
+    if place and before:
+        # Translators: "was" is the date, or the time when only the time changed.
+        return t.gettext("Moved to %(date)s, %(time)s at %(place)s, instead of %(was)s",
+                         date=date, time=time, place=place, was=before)
+    if place:
+        return t.gettext("Moved to %(date)s, %(time)s at %(place)s", date=date, time=time,
+                         place=place)
+    if before:
+        # Translators: "was" is the date, or the time when only the time changed.
+        return t.gettext("Moved to %(date)s, %(time)s, instead of %(was)s", date=date, time=time,
+                         was=before)
+    return t.gettext("Moved to %(date)s, %(time)s", date=date, time=time)
