@@ -10,6 +10,7 @@ Matching ignores case and runs of whitespace.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import logging
@@ -76,16 +77,24 @@ def _finder(needle: str) -> re.Pattern[str] | None:
 
 
 def _find(text: str, needle: str, pattern: re.Pattern[str] | None) -> int:
-    if pattern is None:
-        return text.find(needle)
-    found = pattern.search(text)
+    at = text.find(needle)
+    if pattern is None or at < 0:  # (the pattern can only match where the needle occurs)
+        return at
+    found = pattern.search(text, at)
     return found.start() if found else -1
+
+
+@functools.lru_cache(maxsize=64)
+def _wanted(markers: tuple[str, ...]) -> list[tuple[str, str, re.Pattern[str] | None]]:
+    """Each marker squashed, with its whole-number pattern: prepared once per marker list (a
+    crawl scans tens of thousands of texts for the same markers)."""
+    return [(m, squash(m), _finder(squash(m))) for m in markers]
 
 
 def find_markers(texts: Iterable[str], markers: Sequence[str], *, where: str,
                  part: str) -> list[Hit]:
     hits = []
-    wanted = [(m, squash(m), _finder(squash(m))) for m in markers]
+    wanted = _wanted(tuple(markers))
     for text in texts:
         for marker, needle, pattern in wanted:
             at = _find(text, needle, pattern)
@@ -119,8 +128,12 @@ def is_sqlalchemy_row(record: logging.LogRecord) -> bool:
 
 def scan_logs(records: Iterable[logging.LogRecord], markers: Sequence[str]) -> list[Hit]:
     hits: list[Hit] = []
+    seen: set[tuple[str, str]] = set()  # most records repeat a statement: scan each text once
     for record in records:
-        found = find_markers(readable_texts(record_text(record)), markers,
-                             where=f"logger {record.name} ({record.levelname})", part="log")
+        where, text = f"logger {record.name} ({record.levelname})", record_text(record)
+        if (where, text) in seen:
+            continue
+        seen.add((where, text))
+        found = find_markers(readable_texts(text), markers, where=where, part="log")
         hits += [h for h in found if h not in hits]
     return hits
