@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, current_app
+from flask_babel import gettext as _
 
 from .exceptions import ConflictError, InvalidInput
 from .extensions import db
@@ -74,5 +75,11 @@ def save(form: Any, item: Any, create: Callable[[], Any],
         form.version.data = item.version if item is not None else None
         return False, {}, exc.detail
     except InvalidInput as exc:
-        return False, exc.field_errors, None
+        return False, translated(exc.field_errors), None
     return True, {}, None
+
+
+def translated(field_errors: Any) -> Errors:
+    """A service's per-field messages in the page's language: those a service keeps in English
+    (``validation``'s checks) are translated here; those it translated pass through."""
+    return {name: [_(str(m)) for m in messages] for name, messages in field_errors.items()}

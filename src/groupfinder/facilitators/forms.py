@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Optional
@@ -11,18 +12,18 @@ from ..formfields import MultiLine, ServiceChecked, SingleLine, ValidEmail
 from .models import Facilitator
 from .services import FacilitatorData, validate_facilitator
 
-OPT_IN_HINT = "Shown publicly on the group page and in calendar feeds only if you tick this."
+OPT_IN_HINT = _l("Shown publicly on the group page and in calendar feeds only if you tick this.")
 
 
 class FacilitatorForm(ServiceChecked, FlaskForm):
-    name = StringField("Name", validators=[SingleLine()])
-    bio = TextAreaField("About them (public)", validators=[MultiLine()])
-    email = EmailField("Email", validators=[Optional(), ValidEmail()])
-    phone = StringField("Phone", validators=[Optional(), SingleLine()])
-    show_email = BooleanField("Show this email address publicly")
-    show_phone = BooleanField("Show this phone number publicly")
+    name = StringField(_l("Name"), validators=[SingleLine()])
+    bio = TextAreaField(_l("About them (public)"), validators=[MultiLine()])
+    email = EmailField(_l("Email"), validators=[Optional(), ValidEmail()])
+    phone = StringField(_l("Phone"), validators=[Optional(), SingleLine()])
+    show_email = BooleanField(_l("Show this email address publicly"))
+    show_phone = BooleanField(_l("Show this phone number publicly"))
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
-    save = SubmitField("Save facilitator")
+    save = SubmitField(_l("Save facilitator"))
 
     def fill(self, person: Facilitator) -> None:
         for name in ("name", "bio", "email", "phone", "show_email", "show_phone"):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from .. import privacy, validation
 from ..audit import audit
@@ -77,11 +78,11 @@ def validate_facilitator(data: FacilitatorData, person: Facilitator | None = Non
             errors.setdefault(name, []).append(message)
 
     if not data.name.strip():
-        err("name", "Give the facilitator's name (a first name is enough).")
+        err("name", _("Give the facilitator's name (a first name is enough)."))
     elif len(data.name) > 120:
-        err("name", "Keep the name under 120 characters.")
+        err("name", _("Keep the name under 120 characters."))
     if len(data.bio) > BIO_MAX:
-        err("bio", f"Keep the bio under {BIO_MAX} characters.")
+        err("bio", _("Keep the bio under %(max)s characters.", max=BIO_MAX))
     for name in ("name", "phone"):
         if problem := validation.single_line_problem(getattr(data, name)):
             err(name, problem)
@@ -90,11 +91,11 @@ def validate_facilitator(data: FacilitatorData, person: Facilitator | None = Non
     if problem := validation.email_problem(data.email):
         err("email", problem)
     if data.phone and not PHONE.match(data.phone.strip()):
-        err("phone", "Give a phone number using digits, spaces and an optional leading +.")
+        err("phone", _("Give a phone number using digits, spaces and an optional leading +."))
     if data.show_email and not data.email:
-        err("show_email", "Give an email address to show it.")
+        err("show_email", _("Give an email address to show it."))
     if data.show_phone and not data.phone:
-        err("show_phone", "Give a phone number to show it.")
+        err("show_phone", _("Give a phone number to show it."))
     if data.bio:
         for message in privacy.public_text_problems(data.bio, _guarded_places(person, by)):
             err("bio", message)
@@ -117,7 +118,7 @@ def create_facilitator(data: FacilitatorData, *, by: Any,
     with transaction():
         errors = validate_facilitator(data, None, by)
         if errors:
-            raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+            raise InvalidInput(_("Please correct the marked fields."), field_errors=errors)
         person = Facilitator(owner_id=getattr(by, "id", None), external_key=external_key)
         _write(person, data)
         db.session.add(person)
@@ -130,14 +131,14 @@ def update_facilitator(person: Facilitator, data: FacilitatorData, *, by: Any,
                        expected_version: int | None = None) -> None:
     """Save an edit. ``ConflictError`` if someone saved since ``expected_version`` was loaded;
     ``InvalidInput`` per field (including a bio that would locate a sensitive group's venue)."""
-    with conflicts("Someone else saved this facilitator at the same moment; check it and save "
-                   "again."):
+    with conflicts(_("Someone else saved this facilitator at the same moment; check it and save "
+                   "again.")):
         check_version(person, expected_version,
-                      "Someone else saved this facilitator while you were editing. Your changes "
-                      "are below; check them and save again.")
+                      _("Someone else saved this facilitator while you were editing. Your "
+                        "changes are below; check them and save again."))
         errors = validate_facilitator(data, person, by)
         if errors:
-            raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+            raise InvalidInput(_("Please correct the marked fields."), field_errors=errors)
         _write(person, data)
         person.updated_at = now_utc()
         audit("facilitator.edited", by=by, details={"facilitator_id": person.id})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
@@ -28,7 +29,7 @@ def _facilitator_page(form: FacilitatorForm, person: Facilitator | None) -> Any:
                 lambda version: update_facilitator(person, form.facilitator_data(), by=current_user,
                                                    expected_version=version))
             if saved:
-                flash("Facilitator saved.", "success")
+                flash(_("Facilitator saved."), "success")
                 return redirect(url_for(".dashboard"))
             if conflict:
                 status = 409

@@ -8,6 +8,8 @@ import datetime as dt
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -49,8 +51,8 @@ def _status_words() -> dict[str, Any]:
     return {"status_label": status_label}
 
 
-CO_ORGANIZER_SENT = ("If that email address belongs to an organizer account, they can now edit "
-                     "this group. We don't say whether an account exists.")
+CO_ORGANIZER_SENT = _l("If that email address belongs to an organizer account, they can now "
+                       "edit this group. We don't say whether an account exists.")
 
 
 # --- dashboard -------------------------------------------------------------------------------
@@ -81,7 +83,7 @@ def group_new() -> Any:
             except InvalidInput as exc:
                 errors = exc.field_errors
             else:
-                flash("Group saved as a draft. Add when it meets, then submit it for review.", "success")
+                flash(_("Group saved as a draft. Add when it meets, then submit it for review."), "success")
                 return redirect(url_for(".group_edit", group_id=group.id))
         else:
             errors = form_errors(form)
@@ -127,13 +129,13 @@ def group_edit(group_id: int) -> Any:
     except InvalidInput as exc:
         return _render_group(group, form, errors=exc.field_errors, status=422)
     if group.is_sensitive and not was_sensitive:
-        flash("The exact location is now hidden from the public. Addresses published before may "
-              "already have been copied elsewhere.", "warning")
+        flash(_("The exact location is now hidden from the public. Addresses published before may "
+              "already have been copied elsewhere."), "warning")
     if outcome == "pending_review":
-        flash("Your changes are waiting for review. Until they are approved, the public sees the "
-              "published version.", "success")
+        flash(_("Your changes are waiting for review. Until they are approved, the public sees the "
+              "published version."), "success")
     else:
-        flash("Changes saved.", "success")
+        flash(_("Changes saved."), "success")
     return redirect(url_for(".group_edit", group_id=group.id))
 
 
@@ -150,7 +152,7 @@ def group_submit(group_id: int) -> Any:
                 for message in messages:
                     flash(message, "error")
         else:
-            flash("Submitted for review. We'll email you when it's decided.", "success")
+            flash(_("Submitted for review. We'll email you when it's decided."), "success")
     return redirect(url_for(".group_edit", group_id=group.id))
 
 
@@ -159,7 +161,7 @@ def group_submit(group_id: int) -> Any:
 def group_confirm(group_id: int) -> Any:
     group = get_group_for_editor(group_id, current_user)
     if ConfirmForm().validate() and confirm_signed_in(group, by=current_user):
-        flash("Thank you: the listing now says its details were confirmed today.", "success")
+        flash(_("Thank you: the listing now says its details were confirmed today."), "success")
     return redirect(url_for(".group_edit", group_id=group.id))
 
 
@@ -177,7 +179,7 @@ def co_organizer(group_id: int) -> Any:
         form.fill(ListingData.of(group))
         form.version.data = group.version
         return _render_group(group, form, co_form=co_form, co_errors=exc.field_errors, status=422)
-    flash(CO_ORGANIZER_SENT, "success")
+    flash(str(CO_ORGANIZER_SENT), "success")
     return redirect(url_for(".group_edit", group_id=group.id))
 
 
@@ -187,7 +189,7 @@ def co_organizer(group_id: int) -> Any:
 def _own_schedule(group: Group, schedule_id: int) -> Schedule:
     schedule = db.session.get(Schedule, schedule_id)
     if schedule is None or schedule.group_id != group.id:
-        raise NotFound("We couldn't find that schedule among yours.")
+        raise NotFound(_("We couldn't find that schedule among yours."))
     return schedule
 
 
@@ -214,7 +216,7 @@ def _schedule_page(group: Group, form: ScheduleForm, schedule: Schedule | None) 
                 lambda version: update_schedule(schedule, form.schedule_data(), by=current_user,
                                                 expected_version=version))
             if saved:
-                flash("Schedule saved. It is shown at once, with calendar feeds updated.", "success")
+                flash(_("Schedule saved. It is shown at once, with calendar feeds updated."), "success")
                 return redirect(url_for(".group_edit", group_id=group.id))
             if conflict:
                 status = 409
@@ -265,7 +267,7 @@ def schedule_delete(group_id: int, schedule_id: int) -> Any:
         except ConflictError as exc:
             flash(exc.detail, "error")
         else:
-            flash("Schedule deleted.", "success")
+            flash(_("Schedule deleted."), "success")
     return redirect(url_for(".group_edit", group_id=group.id))
 
 
@@ -283,7 +285,7 @@ def meetings(group_id: int) -> Any:
         schedule = next((s for s in group.schedules if s.id == form.schedule_id.data), None)
         original = form.original()
         if schedule is None or original is None:
-            raise NotFound("We couldn't find that meeting among yours.")
+            raise NotFound(_("We couldn't find that meeting among yours."))
         errors = {} if form.validate() else form_errors(form)
         status = 422
         if not errors:
@@ -307,15 +309,15 @@ def _change_meeting(schedule: Schedule, original: dt.datetime, form: MeetingForm
     action = form.action.data
     if action == "cancel":
         cancel_meeting(schedule, original, form.reason.data or "", by=current_user)
-        flash("Meeting cancelled. It stays listed as cancelled, with your reason.", "success")
+        flash(_("Meeting cancelled. It stays listed as cancelled, with your reason."), "success")
     elif action == "move":
         missing: Errors = {}
         if form.new_date.data is None:
-            missing["new_date"] = ["Enter the new date."]
+            missing["new_date"] = [_("Enter the new date.")]
         if form.new_time.data is None:
-            missing["new_time"] = ["Enter the new start time."]
+            missing["new_time"] = [_("Enter the new start time.")]
         if missing:
-            raise InvalidInput("Enter the new date and time.", field_errors=missing)
+            raise InvalidInput(_("Enter the new date and time."), field_errors=missing)
         new_start = dt.datetime.combine(form.new_date.data, form.new_time.data)
         errors_as = {"new_start": "new_date"}
         try:
@@ -323,10 +325,10 @@ def _change_meeting(schedule: Schedule, original: dt.datetime, form: MeetingForm
         except InvalidInput as exc:
             raise InvalidInput(exc.detail, field_errors={errors_as.get(k, k): v for k, v in
                                                          exc.field_errors.items()}) from None
-        flash("Meeting moved.", "success")
+        flash(_("Meeting moved."), "success")
     elif action == "undo":
         undo_meeting_change(schedule, original, by=current_user)
-        flash("The meeting happens as scheduled again.", "success")
+        flash(_("The meeting happens as scheduled again."), "success")
     else:
-        raise InvalidInput("Choose what to do with this meeting.",
-                           field_errors={"meeting": ["Choose cancel, move or undo."]})
+        raise InvalidInput(_("Choose what to do with this meeting."),
+                           field_errors={"meeting": [_("Choose cancel, move or undo.")]})

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -53,9 +54,9 @@ def list_own_groups(user: Any) -> list[GroupRow]:
         pending = rev is not None and rev.status == RevisionStatus.pending
         reason = None
         if g.status == "rejected":
-            reason = g.review_reason or "No reason was given."
+            reason = g.review_reason or _("No reason was given.")
         elif rev is not None and rev.status == RevisionStatus.rejected:
-            reason = rev.reason or g.review_reason or "No reason was given."
+            reason = rev.reason or g.review_reason or _("No reason was given.")
         rows.append(GroupRow(g, pending, reason))
     return rows
 

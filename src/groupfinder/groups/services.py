@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.attributes import flag_modified
 
 from .. import privacy, slugs, validation
@@ -99,7 +101,8 @@ def _vocab(model: type, slugs: Sequence[str], field_name: str) -> list[Any]:
     items = {v.slug: v for v in db.session.scalars(sa.select(model).where(model.slug.in_(slugs)))}
     unknown = [s for s in slugs if s not in items]
     if unknown:
-        raise InvalidInput(field_errors={field_name: [f"Unknown: {', '.join(unknown)}."]})
+        raise InvalidInput(field_errors={field_name: [
+            _("Unknown: %(slugs)s.", slugs=", ".join(unknown))]})
     return [items[s] for s in slugs]
 
 
@@ -121,8 +124,8 @@ def _usable(model: type, ids: Sequence[int], by: Any, already: Sequence[Any] = (
     return allowed if len(allowed) == len(ids) else None
 
 
-OWN_LIST_MESSAGE = "Choose from your own list."
-ORGANISATION_MESSAGE = "Choose one of your organisations."
+OWN_LIST_MESSAGE = _l("Choose from your own list.")
+ORGANISATION_MESSAGE = _l("Choose one of your organisations.")
 
 
 def _may_use_organisation(organisation_id: int, by: Any, group: Group | None) -> bool:
@@ -135,7 +138,7 @@ def _may_use_organisation(organisation_id: int, by: Any, group: Group | None) ->
     if by is None or by.is_admin:
         return db.session.get(Organisation, organisation_id) is not None
     return db.session.get(Membership, (organisation_id, by.id)) is not None
-PUBLIC_VENUE_MESSAGE = (
+PUBLIC_VENUE_MESSAGE = _l(
     "This venue's exact address is already public: another listing that meets there shows it, "
     "or did. If you save, every listing there will show only the area from now on, but people "
     "may already have copied the address. Tick the box to go ahead, or choose another venue.")
@@ -145,7 +148,7 @@ def _owned(model: type, ids: Sequence[int], by: Any, field_name: str,
            already: Sequence[Any] = ()) -> list[Any]:
     allowed = _usable(model, ids, by, already)
     if allowed is None:
-        raise InvalidInput(field_errors={field_name: [OWN_LIST_MESSAGE]})
+        raise InvalidInput(field_errors={field_name: [str(OWN_LIST_MESSAGE)]})
     return allowed
 
 
@@ -170,9 +173,9 @@ def validate_listing(data: ListingData, by: Any, group: Group | None = None, *,
             errors.setdefault(name, []).append(message)
 
     if not data.name.strip():
-        err("name", "Give the group a name.")
+        err("name", _("Give the group a name."))
     elif len(data.name) > 200:
-        err("name", "Keep the name under 200 characters.")
+        err("name", _("Keep the name under 200 characters."))
     for name in SINGLE_LINE_FIELDS:
         if problem := validation.single_line_problem(getattr(data, name)):
             err(name, problem)
@@ -180,26 +183,26 @@ def validate_listing(data: ListingData, by: Any, group: Group | None = None, *,
         if problem := validation.multi_line_problem(getattr(data, name)):
             err(name, problem)
     if not data.conditions:
-        err("conditions", "Choose at least one topic the group supports.")
+        err("conditions", _("Choose at least one topic the group supports."))
     if not data.languages:
-        err("languages", "Choose at least one language.")
+        err("languages", _("Choose at least one language."))
     if data.website and not re.match(r"^https?://[^\s/$.?#].[^\s]*$", data.website):
-        err("website", "Give a full web address starting with https://.")
+        err("website", _("Give a full web address starting with https://."))
     if problem := validation.email_problem(data.contact_email):
         err("contact_email", problem)
 
     if data.organisation_id is not None and not _may_use_organisation(data.organisation_id, by, group):
-        err("organisation_id", ORGANISATION_MESSAGE)
+        err("organisation_id", str(ORGANISATION_MESSAGE))
     venue = None
     if data.venue_id is not None:
         found = _usable(Venue, [data.venue_id], by, [group.venue] if group is not None else [])
         if found is None:
-            err("venue_id", OWN_LIST_MESSAGE)
+            err("venue_id", str(OWN_LIST_MESSAGE))
         else:
             venue = found[0]
     if _usable(Facilitator, data.facilitator_ids, by,
                group.facilitators if group is not None else []) is None:
-        err("facilitator_ids", OWN_LIST_MESSAGE)
+        err("facilitator_ids", str(OWN_LIST_MESSAGE))
 
     organizers = [*(group.organizers if group is not None else []), by]
     extra = [venue] if venue is not None and data.is_sensitive else []
@@ -215,7 +218,7 @@ def validate_listing(data: ListingData, by: Any, group: Group | None = None, *,
     if venue is not None and data.is_sensitive and not accept_public_venue \
             and not (group is not None and group.venue_id == venue.id) \
             and shown_publicly(db.session, venue):
-        err("accept_public_venue", PUBLIC_VENUE_MESSAGE)
+        err("accept_public_venue", str(PUBLIC_VENUE_MESSAGE))
     return errors
 
 
@@ -245,8 +248,8 @@ def _apply(group: Group, data: ListingData, by: Any) -> None:
 def check_listing_version(group: Group, expected_version: int | None) -> None:
     """``ConflictError`` when the listing changed since ``expected_version`` was loaded."""
     check_version(group, expected_version,
-                  "Someone else saved this listing while you were editing. Your changes are "
-                  "below; check them against the current version and save again.")
+                  _("Someone else saved this listing while you were editing. Your changes are "
+                  "below; check them against the current version and save again."))
 
 
 def create_group(data: ListingData, *, by: Any, accept_public_venue: bool = False,
@@ -267,7 +270,7 @@ def create_group(data: ListingData, *, by: Any, accept_public_venue: bool = Fals
     with transaction():
         errors = validate_listing(data, by, accept_public_venue=accept_public_venue)
         if errors:
-            raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+            raise InvalidInput(_("Please correct the marked fields."), field_errors=errors)
         if data.organisation_id is None and by is not None:
             from ..organisations.services import ensure_organisation_for
 
@@ -295,7 +298,7 @@ def update_group(group: Group, data: ListingData, *, by: Any,
             data = replace(data, organisation_id=group.organisation_id)
         errors = validate_listing(data, by, group, accept_public_venue=accept_public_venue)
         if errors:
-            raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+            raise InvalidInput(_("Please correct the marked fields."), field_errors=errors)
         if group.status != ListingStatus.published:
             _apply(group, data, by)
             outcome = "saved"
@@ -333,13 +336,13 @@ def submit_for_review(group: Group, *, by: Any) -> None:
     with transaction():
         problems: dict[str, list[str]] = {}
         if group.venue is None:
-            problems["venue_id"] = ["Choose where the group meets before submitting."]
+            problems["venue_id"] = [_("Choose where the group meets before submitting.")]
         if not group.schedules:
-            problems["schedules"] = ["Add when the group meets before submitting."]
+            problems["schedules"] = [_("Add when the group meets before submitting.")]
         if group.status not in (ListingStatus.draft, ListingStatus.rejected):
-            problems["status"] = ["Only a draft or a rejected listing can be submitted."]
+            problems["status"] = [_("Only a draft or a rejected listing can be submitted.")]
         if problems:
-            raise InvalidInput("This listing can't be submitted yet.", field_errors=problems)
+            raise InvalidInput(_("This listing can't be submitted yet."), field_errors=problems)
         group.status = ListingStatus.pending_review
         audit("group.submitted", by=by, group=group)
 
@@ -352,7 +355,7 @@ def apply_listing(group: Group, data: ListingData, *, by: Any) -> None:
     with transaction():
         errors = validate_listing(data, by, group, accept_public_venue=True)
         if errors:
-            raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+            raise InvalidInput(_("Please correct the marked fields."), field_errors=errors)
         _apply(group, data, by)
         group.updated_at = now_utc()
         mark_confirmed(group)
@@ -365,13 +368,13 @@ def publish(group: Group, *, by: Any) -> None:
     with transaction():
         problems: dict[str, list[str]] = {}
         if group.venue is None:
-            problems["venue_id"] = ["Choose where the group meets before publishing."]
+            problems["venue_id"] = [_("Choose where the group meets before publishing.")]
         if not group.schedules:
-            problems["schedules"] = ["Add when the group meets before publishing."]
+            problems["schedules"] = [_("Add when the group meets before publishing.")]
         if group.status == ListingStatus.published:
-            problems["status"] = ["This listing is already published."]
+            problems["status"] = [_("This listing is already published.")]
         if problems:
-            raise InvalidInput("This listing can't be published yet.", field_errors=problems)
+            raise InvalidInput(_("This listing can't be published yet."), field_errors=problems)
         group.status = ListingStatus.published
         group.published_at = group.published_at or now_utc()
         group.review_reason = ""
@@ -404,5 +407,5 @@ def get_group_for_editor(group_id: int, user: Any) -> Group:
 
     group = db.session.get(Group, group_id)
     if group is None or not permissions.can_edit_group(user, group):
-        raise NotFound("We couldn't find that listing among yours.")
+        raise NotFound(_("We couldn't find that listing among yours."))
     return group

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from .. import privacy, validation
 from ..audit import audit
@@ -40,7 +41,7 @@ def days_mask(spec: RecurrenceSpec) -> int:
 def _zone(schedule: Schedule) -> str:
     venue = schedule.group.venue
     if venue is None:
-        raise InvalidInput("This group has no venue yet, so it has no meetings.")
+        raise InvalidInput(_("This group has no venue yet, so it has no meetings."))
     return venue.timezone
 
 
@@ -53,19 +54,24 @@ def _require_meeting(schedule: Schedule, original_start: dt.datetime) -> None:
     except OverflowError:  # a time at the calendar's very ends (year 1 or 9999): no meeting
         window = []
     if original_start.replace(fold=0) not in window:
-        raise InvalidInput("That is not one of this schedule's meetings.",
-                           field_errors={"meeting": ["Choose one of the listed meetings."]})
+        raise InvalidInput(_("That is not one of this schedule's meetings."),
+                           field_errors={"meeting": [_("Choose one of the listed meetings.")]})
 
 
 def _clean_text(value: str, field: str, *, required: bool) -> str:
     if problem := validation.single_line_problem(value):
-        raise InvalidInput(problem, field_errors={field: [problem]})
+        raise InvalidInput(_(problem), field_errors={field: [_(problem)]})
     text = " ".join((value or "").split())
-    if required and not text:
-        raise InvalidInput(f"Give a short {field}.", field_errors={field: [f"Give a short {field}."]})
+    if required and not text:  # only the reason is required
+        message = _("Give a short reason.")
+        raise InvalidInput(message, field_errors={field: [message]})
     if len(text) > REASON_MAX:
-        raise InvalidInput(f"Keep the {field} under {REASON_MAX} characters.",
-                           field_errors={field: [f"Keep it under {REASON_MAX} characters."]})
+        if field == "reason":
+            detail = _("Keep the reason under %(max)s characters.", max=REASON_MAX)
+        else:
+            detail = _("Keep the note under %(max)s characters.", max=REASON_MAX)
+        raise InvalidInput(detail, field_errors={
+            field: [_("Keep it under %(max)s characters.", max=REASON_MAX)]})
     return text
 
 
@@ -101,8 +107,8 @@ def _meeting_write() -> contextlib.AbstractContextManager[None]:
     """``transaction()`` for cancel, move and undo. They raise the schedule's version, so another
     change to the schedule committed between our read and this write is a conflict (409,
     nothing written), not a 500."""
-    return conflicts("Someone else changed this group's meetings at the same moment. Nothing "
-                     "was changed: check the meeting and try again.")
+    return conflicts(_("Someone else changed this group's meetings at the same moment. Nothing "
+                     "was changed: check the meeting and try again."))
 
 
 def cancel_meeting(schedule: Schedule, original_start: dt.datetime, reason: str, *,
@@ -140,11 +146,11 @@ def move_meeting(schedule: Schedule, original_start: dt.datetime, new_start: dt.
         note = _clean_text(note, "note", required=False)
         _check_public_text(schedule, note, "note", by, new_venue)
         if new_duration_minutes is not None and not 1 <= new_duration_minutes <= 1440:
-            raise InvalidInput("Duration must be between 1 minute and 24 hours.",
-                               field_errors={"duration_minutes": ["Between 1 and 1440 minutes."]})
+            raise InvalidInput(_("Duration must be between 1 minute and 24 hours."),
+                               field_errors={"duration_minutes": [_("Between 1 and 1440 minutes.")]})
         if new_start == original_start and new_venue is None and new_duration_minutes is None:
-            raise InvalidInput("The new time is the same as the old one.",
-                               field_errors={"new_start": ["Choose a different time or venue."]})
+            raise InvalidInput(_("The new time is the same as the old one."),
+                               field_errors={"new_start": [_("Choose a different time or venue.")]})
         if (cancelled := _existing(Cancellation, schedule, original_start)) is not None:
             db.session.delete(cancelled)
         change = _existing(MeetingChange, schedule, original_start)
@@ -165,7 +171,7 @@ def undo_meeting_change(schedule: Schedule, original_start: dt.datetime, *, by: 
         found = [x for x in (_existing(Cancellation, schedule, original_start),
                              _existing(MeetingChange, schedule, original_start)) if x]
         if not found:
-            raise NotFound("That meeting has no cancellation or change to undo.")
+            raise NotFound(_("That meeting has no cancellation or change to undo."))
         for item in found:
             db.session.delete(item)
         _touch(schedule)
@@ -227,11 +233,11 @@ def validate_schedule(data: ScheduleData, timezone: str) -> RecurrenceSpec:
     try:
         spec = data.spec(timezone)
     except ValueError:
-        raise InvalidInput("Choose how often the group meets.",
-                           field_errors={"kind": ["Choose how often the group meets."]}) from None
+        raise InvalidInput(_("Choose how often the group meets."),
+                           field_errors={"kind": [_("Choose how often the group meets.")]}) from None
     errors = validate(spec)
     if errors:
-        raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+        raise InvalidInput(_("Please correct the marked fields."), field_errors=errors)
     return spec
 
 
@@ -251,8 +257,8 @@ def _write_schedule(schedule: Schedule, spec: RecurrenceSpec) -> None:
 
 def _schedule_conflict(schedule: Schedule, expected_version: int | None) -> None:
     check_version(schedule, expected_version,
-                  "Someone else changed this schedule while you were editing. Your changes are "
-                  "below; check them against the current schedule and save again.")
+                  _("Someone else changed this schedule while you were editing. Your changes are "
+                  "below; check them against the current schedule and save again."))
 
 
 def add_schedule(group: Any, data: ScheduleData, *, by: Any) -> Schedule:
@@ -278,8 +284,8 @@ def update_schedule(schedule: Schedule, data: ScheduleData, *, by: Any,
     field. Nothing is written on an error. Existing cancellations and moves stay; one whose
     meeting is no longer part of the schedule is ignored by every reader.
     """
-    with conflicts("Someone else changed this schedule at the same moment; check it and save "
-                   "again."):
+    with conflicts(_("Someone else changed this schedule at the same moment; check it and save "
+                   "again.")):
         _schedule_conflict(schedule, expected_version)
         spec = validate_schedule(data, group_timezone(schedule.group))
         _write_schedule(schedule, spec)
@@ -289,7 +295,7 @@ def update_schedule(schedule: Schedule, data: ScheduleData, *, by: Any,
 
 def delete_schedule(schedule: Schedule, *, by: Any, expected_version: int | None = None) -> None:
     """Remove a schedule with its cancellations and moves (calendars drop the series)."""
-    with conflicts("Someone else changed this schedule at the same moment."):
+    with conflicts(_("Someone else changed this schedule at the same moment.")):
         _schedule_conflict(schedule, expected_version)
         group = schedule.group
         audit("schedule.deleted", by=by, group=group, details={"schedule_id": schedule.id})

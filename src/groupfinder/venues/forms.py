@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     FloatField,
@@ -21,21 +23,23 @@ from wtforms.widgets import HiddenInput
 from ..extensions import db
 from ..formfields import SingleLine
 from ..geo import regions
+from ..i18n import term_text
+from ..localization import current_language
 from .models import AccessFeature
 from .services import VenueData
 
-COUNTRIES = [("GB", "United Kingdom"), ("US", "United States")]
+COUNTRIES = [("GB", _l("United Kingdom")), ("US", _l("United States"))]
 
 COMMON_ZONES = [
-    ("Europe/London", "UK (Europe/London)"),
-    ("Europe/Dublin", "Ireland (Europe/Dublin)"),
-    ("America/New_York", "US Eastern (America/New_York)"),
-    ("America/Chicago", "US Central (America/Chicago)"),
-    ("America/Denver", "US Mountain (America/Denver)"),
-    ("America/Phoenix", "Arizona (America/Phoenix)"),
-    ("America/Los_Angeles", "US Pacific (America/Los_Angeles)"),
-    ("America/Anchorage", "Alaska (America/Anchorage)"),
-    ("Pacific/Honolulu", "Hawaii (Pacific/Honolulu)"),
+    ("Europe/London", _l("UK (Europe/London)")),
+    ("Europe/Dublin", _l("Ireland (Europe/Dublin)")),
+    ("America/New_York", _l("US Eastern (America/New_York)")),
+    ("America/Chicago", _l("US Central (America/Chicago)")),
+    ("America/Denver", _l("US Mountain (America/Denver)")),
+    ("America/Phoenix", _l("Arizona (America/Phoenix)")),
+    ("America/Los_Angeles", _l("US Pacific (America/Los_Angeles)")),
+    ("America/Anchorage", _l("Alaska (America/Anchorage)")),
+    ("Pacific/Honolulu", _l("Hawaii (Pacific/Honolulu)")),
 ]
 
 
@@ -50,36 +54,38 @@ class CoordinateField(FloatField):
             self.data = float(str(valuelist[0]).strip().replace(",", "."))
         except ValueError:
             self.data = None
-            raise ValueError("Enter a number in decimal degrees, for example 53.4808.") from None
+            raise ValueError(_("Enter a number in decimal degrees, for example 53.4808.")) from None
 
 
 class VenueForm(FlaskForm):
-    name = StringField("Name of the venue", validators=[SingleLine()])
-    address = StringField("Street address", validators=[SingleLine()])
-    postcode = StringField("Postcode or ZIP code", validators=[SingleLine()])
-    town = StringField("Town or city", validators=[SingleLine()])
-    country = SelectField("Country", choices=[SelectChoice(*c) for c in COUNTRIES], validate_choice=False)
+    name = StringField(_l("Name of the venue"), validators=[SingleLine()])
+    address = StringField(_l("Street address"), validators=[SingleLine()])
+    postcode = StringField(_l("Postcode or ZIP code"), validators=[SingleLine()])
+    town = StringField(_l("Town or city"), validators=[SingleLine()])
+    country = SelectField(_l("Country"), choices=[SelectChoice(*c) for c in COUNTRIES], validate_choice=False)
     # Both countries' regions, grouped: the page works without script, and the service says
     # when the region and the country (or the ZIP/postcode) disagree.
-    region = SelectField("State or nation", validate_choice=False)
-    latitude = CoordinateField("Latitude", validators=[Optional()])
-    longitude = CoordinateField("Longitude", validators=[Optional()])
-    timezone = SelectField("Time zone", validate_choice=False)
-    timezone_other = StringField("Or another time zone", validators=[Optional(), SingleLine()])
-    access = SelectMultipleField("Accessibility of the venue", validate_choice=False)
+    region = SelectField(_l("State or nation"), validate_choice=False)
+    latitude = CoordinateField(_l("Latitude"), validators=[Optional()])
+    longitude = CoordinateField(_l("Longitude"), validators=[Optional()])
+    timezone = SelectField(_l("Time zone"), validate_choice=False)
+    timezone_other = StringField(_l("Or another time zone"), validators=[Optional(), SingleLine()])
+    access = SelectMultipleField(_l("Accessibility of the venue"), validate_choice=False)
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
-    preview = SubmitField("Find on map")
-    save = SubmitField("Save venue")
+    preview = SubmitField(_l("Find on map"))
+    save = SubmitField(_l("Save venue"))
 
     def load_choices(self) -> VenueForm:
-        self.access.choices = [SelectChoice(a.slug, a.name) for a in db.session.scalars(
+        language = current_language()
+        self.access.choices = [
+            SelectChoice(a.slug, term_text(language, "access", a.slug, a.name)) for a in db.session.scalars(
             sa.select(AccessFeature).where(AccessFeature.scope == "venue").order_by(AccessFeature.name))]
         current = self.timezone.data or ""
         zones = list(COMMON_ZONES)
         if current and current not in dict(zones):
             zones.insert(0, (current, current))
         self.timezone.choices = [SelectChoice(v, label) for v, label in
-                                 [("", "Take it from the point on the map")] + zones]
+                                 [("", _("Take it from the point on the map"))] + zones]
         self.region.choices = region_choices(self.country.data or "", self.region.data or "")
         return self
 
@@ -115,12 +121,12 @@ class VenueForm(FlaskForm):
 def region_choices(country: str, current: str) -> dict[str, list[SelectChoice]]:
     """A blank "work it out" choice, then each country's regions, the venue's country first; a
     value that is no region (kept to re-render what was sent) is offered as sent."""
-    blank = "Work it out from the ZIP or postcode"
-    known = {r.code for c, _ in COUNTRIES for r in regions.regions_of(c)}
+    blank = _("Work it out from the ZIP or postcode")
+    known = {r.code for c, _name in COUNTRIES for r in regions.regions_of(c)}
     first: list[SelectChoice] = [SelectChoice("", blank)]
     if current and current not in known:
         first.append(SelectChoice(current, current))
     out: dict[str, list[SelectChoice]] = {"": first}
     for code, name in sorted(COUNTRIES, key=lambda c: c[0] != country):
-        out[name] = [SelectChoice(r.code, f"{r.name} ({r.short})") for r in regions.regions_of(code)]
+        out[str(name)] = [SelectChoice(r.code, f"{r.name} ({r.short})") for r in regions.regions_of(code)]
     return out

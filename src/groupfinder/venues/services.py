@@ -10,6 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .. import privacy, validation
 from ..audit import audit
@@ -35,8 +37,8 @@ def timezone_at(latitude: float, longitude: float) -> str:
     """The IANA zone of a point, offline; ``InvalidInput`` at sea or off the map."""
     name = _finder().timezone_at(lat=latitude, lng=longitude)
     if not name:
-        raise InvalidInput("That point is not inside any time zone; check the location.",
-                           field_errors={"timezone": ["Choose the time zone for this venue."]})
+        raise InvalidInput(_("That point is not inside any time zone; check the location."),
+                           field_errors={"timezone": [_("Choose the time zone for this venue.")]})
     return name
 
 
@@ -50,11 +52,11 @@ def check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"Unknown time zone {name!r}.",
-                           field_errors={"timezone": ["Choose a time zone from the list."]}) from None
+        raise InvalidInput(_("Unknown time zone %(name)s.", name=repr(name)),
+                           field_errors={"timezone": [_("Choose a time zone from the list.")]}) from None
     if name not in _known_zones():
-        raise InvalidInput(f"Unknown time zone {name!r}.",
-                           field_errors={"timezone": ["Choose a time zone from the list."]})
+        raise InvalidInput(_("Unknown time zone %(name)s.", name=repr(name)),
+                           field_errors={"timezone": [_("Choose a time zone from the list.")]})
     return name
 
 
@@ -65,8 +67,9 @@ def check_timezone(name: str) -> str:
 # chooses it for the group (a reviewed edit). Its name, time zone and access features may change.
 
 LOCATION_FIELDS = ("address", "postcode", "town", "country", "latitude", "longitude")
-LOCKED_MESSAGE = ("A published listing meets here, so its address and point can't change. "
-                  "Create a new venue and choose it for the group instead (that change is reviewed).")
+LOCKED_MESSAGE = _l("A published listing meets here, so its address and point can't change. "
+                    "Create a new venue and choose it for the group instead (that change is "
+                    "reviewed).")
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,23 @@ def _code_row(country: str, postcode: str) -> tuple[gazetteer.GazetteerRow, str]
     return None
 
 
+def _region_mismatch(country: str, code: str, found: str, given: str) -> str:
+    """ "ZIP 12345 is in New York (US-NY), not Texas (US-TX)." (one sentence per country)."""
+    if country == "US":
+        return _("ZIP %(code)s is in %(found)s, not %(given)s.", code=code, found=found, given=given)
+    return _("Postcode %(code)s is in %(found)s, not %(given)s.", code=code, found=found,
+             given=given)
+
+
+def _region_outside(country: str, code: str, place: str, given: str) -> str:
+    """A code in no region of the country (Jersey under GB)."""
+    if country == "US":
+        return _("ZIP %(code)s is in %(place)s, not %(given)s; leave the state empty.", code=code,
+                 place=place, given=given)
+    return _("Postcode %(code)s is in %(place)s, not %(given)s; leave the nation empty.",
+             code=code, place=place, given=given)
+
+
 def resolve_region(country: str, postcode: str, typed: str = "", *,
                    latitude: float | None = None, longitude: float | None = None) -> RegionAnswer:
     """The region to store for a venue, and the message when the typed one is wrong.
@@ -131,15 +151,13 @@ def resolve_region(country: str, postcode: str, typed: str = "", *,
     if known is not None:
         row, code = known
         found = regions.region_of_admin1(country, row.admin1)
-        what = f"{regions.POSTCODE_NOUNS[country]} {code}"
         if given is None:
             return RegionAnswer(found.code if found else "")
         if found is None:
             # Guernsey, Jersey, the Isle of Man: filed under GB, in no nation of it.
-            return RegionAnswer("", f"{what} is in {row.admin1}, not {given.label}; leave the "
-                                    f"{regions.noun(country)} empty.")
+            return RegionAnswer("", _region_outside(country, code, row.admin1, given.label))
         if found != given:
-            return RegionAnswer(found.code, f"{what} is in {found.label}, not {given.label}.")
+            return RegionAnswer(found.code, _region_mismatch(country, code, found.label, given.label))
         return RegionAnswer(given.code)
     if given is not None:
         return RegionAnswer(given.code)
@@ -173,28 +191,28 @@ def validate_venue(data: VenueData, venue: Any = None, by: Any = None) -> dict[s
             err("name", message)
 
     if not data.name.strip():
-        err("name", "Give the venue a name.")
+        err("name", _("Give the venue a name."))
     elif len(data.name) > 200:
-        err("name", "Keep the name under 200 characters.")
+        err("name", _("Keep the name under 200 characters."))
     if not data.address.strip():
-        err("address", "Give the street address.")
+        err("address", _("Give the street address."))
     elif len(data.address) > 300:
-        err("address", "Keep the address under 300 characters.")
+        err("address", _("Keep the address under 300 characters."))
     if not data.town.strip():
-        err("town", "Give the town or city.")
+        err("town", _("Give the town or city."))
     elif len(data.town) > 120:
-        err("town", "Keep the town under 120 characters.")
+        err("town", _("Keep the town under 120 characters."))
     if len(data.postcode) > 16:
-        err("postcode", "Keep the postcode under 16 characters.")
+        err("postcode", _("Keep the postcode under 16 characters."))
     if not re.fullmatch(r"[A-Z]{2}", data.country or ""):
-        err("country", "Choose the country.")
+        err("country", _("Choose the country."))
     if data.latitude is None or data.longitude is None:
-        err("latitude", "Find the venue on the map, or enter its latitude and longitude.")
+        err("latitude", _("Find the venue on the map, or enter its latitude and longitude."))
     else:
         if not -90 <= data.latitude <= 90:
-            err("latitude", "Latitude is between -90 and 90.")
+            err("latitude", _("Latitude is between -90 and 90."))
         if not -180 <= data.longitude <= 180:
-            err("longitude", "Longitude is between -180 and 180.")
+            err("longitude", _("Longitude is between -180 and 180."))
     if "country" not in errors and "region" not in errors and "postcode" not in errors:
         if problem := resolve_region(data.country, data.postcode, data.region).problem:
             err("region", problem)
@@ -212,8 +230,8 @@ def _resolve_timezone(data: VenueData) -> tuple[str, bool]:
         zone = check_timezone(data.timezone.strip())
         return zone, zone != from_point
     if from_point is None:
-        raise InvalidInput("That point is not inside any time zone.",
-                           field_errors={"timezone": ["Choose the time zone for this venue."]})
+        raise InvalidInput(_("That point is not inside any time zone."),
+                           field_errors={"timezone": [_("Choose the time zone for this venue.")]})
     return from_point, False
 
 
@@ -222,7 +240,8 @@ def _venue_access(slugs: tuple[str, ...]) -> list[Any]:
         AccessFeature.slug.in_(slugs), AccessFeature.scope == "venue"))}
     unknown = [s for s in slugs if s not in rows]
     if unknown:
-        raise InvalidInput(field_errors={"access": [f"Unknown: {', '.join(unknown)}."]})
+        raise InvalidInput(field_errors={"access": [_("Unknown: %(slugs)s.",
+                                                           slugs=", ".join(unknown))]})
     return [rows[s] for s in slugs]
 
 
@@ -241,7 +260,7 @@ def _write_venue(venue: Any, data: VenueData) -> None:
 
 
 def _invalid(errors: dict[str, list[str]]) -> InvalidInput:
-    return InvalidInput("Please correct the marked fields.", field_errors=errors)
+    return InvalidInput(_("Please correct the marked fields."), field_errors=errors)
 
 
 def create_venue(data: VenueData, *, by: Any, external_key: str | None = None) -> Any:
@@ -276,10 +295,10 @@ def update_venue(venue: Any, data: VenueData, *, by: Any, expected_version: int 
     address or point changes, the stored public point of every listing at the venue is
     recomputed (the only time it is). Nothing is written on an error.
     """
-    with conflicts("Someone else saved this venue at the same moment; check it and save again."):
+    with conflicts(_("Someone else saved this venue at the same moment; check it and save again.")):
         check_version(venue, expected_version,
-                      "Someone else saved this venue while you were editing. Your changes are "
-                      "below; check them against the current version and save again.")
+                      _("Someone else saved this venue while you were editing. Your changes are "
+                        "below; check them against the current version and save again."))
         errors = validate_venue(data, venue, by)
         if errors:
             raise _invalid(errors)
@@ -287,7 +306,7 @@ def update_venue(venue: Any, data: VenueData, *, by: Any, expected_version: int 
         _write_venue(venue, data)
         moved = tuple(getattr(venue, f) for f in LOCATION_FIELDS) != before
         if moved and not allow_published_move and venue_is_published(venue):
-            raise _invalid({"address": [LOCKED_MESSAGE]})
+            raise _invalid({"address": [str(LOCKED_MESSAGE)]})
         if moved:
             for group in db.session.scalars(sa.select(Group).where(Group.venue_id == venue.id)):
                 apply_public_location(group)
@@ -298,8 +317,8 @@ def update_venue(venue: Any, data: VenueData, *, by: Any, expected_version: int 
 
 # --- an admin's decision: a private place shows its address again ----------------------------
 
-STILL_SENSITIVE_MESSAGE = ("A sensitive listing still meets at this place (or a pending edit or a "
-                           "moved meeting points to it), so it stays private.")
+STILL_SENSITIVE_MESSAGE = _l("A sensitive listing still meets at this place (or a pending edit "
+                             "or a moved meeting points to it), so it stays private.")
 
 
 def release_place(venue: Any, *, by: Any, expected_version: int | None = None) -> list[Any]:
@@ -311,13 +330,13 @@ def release_place(venue: Any, *, by: Any, expected_version: int | None = None) -
     """
     from .places import sensitive_uses
 
-    with conflicts("This place changed at the same moment; check it again."):
+    with conflicts(_("This place changed at the same moment; check it again.")):
         check_version(venue, expected_version,
-                      "This place changed while you were looking at it; check it again.")
+                      _("This place changed while you were looking at it; check it again."))
         place = same_place(db.session, venue)
         if sensitive_uses(db.session, [v.id for v in place]):
-            raise InvalidInput(STILL_SENSITIVE_MESSAGE,
-                               field_errors={"venue": [STILL_SENSITIVE_MESSAGE]})
+            raise InvalidInput(str(STILL_SENSITIVE_MESSAGE),
+                               field_errors={"venue": [str(STILL_SENSITIVE_MESSAGE)]})
         exposed: list[Any] = []
         for v in place:
             v.is_private = False

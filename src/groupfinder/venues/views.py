@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..exceptions import AmbiguousPlace, GeocodingUnavailable, InvalidInput
@@ -15,7 +17,8 @@ from .forms import VenueForm
 from .models import Venue
 from .services import LOCKED_MESSAGE, create_venue, timezone_at, update_venue, venue_is_published
 
-GEOCODE_FAILED = "We couldn't find that address on the map. Check it, or enter the latitude and longitude."
+GEOCODE_FAILED = _l("We couldn't find that address on the map. Check it, or enter the latitude and "
+                    "longitude.")
 
 
 def geocoder() -> Any:
@@ -40,13 +43,14 @@ def _find_on_map(form: VenueForm) -> tuple[Any, Errors]:
         except InvalidInput as exc:  # PlaceNotFound, AmbiguousPlace, malformed text
             first_error = first_error or exc
         except GeocodingUnavailable:
-            return None, {"address": ["Address search is unavailable right now. Try again in a "
-                                      "minute, or enter the latitude and longitude yourself."]}
+            return None, {"address": [_("Address search is unavailable right now. Try again in a "
+                                        "minute, or enter the latitude and longitude yourself.")]}
     if origin is None:
-        message = GEOCODE_FAILED
+        message = str(GEOCODE_FAILED)
         if isinstance(first_error, AmbiguousPlace):
             labels = ", ".join(c["label"] for c in first_error.candidates[:5])
-            message = f"Several places match. Add the postcode or ZIP code. (Matches: {labels}.)"
+            message = _("Several places match. Add the postcode or ZIP code. (Matches: %(labels)s.)",
+                        labels=labels)
         return None, {"address": [message]}
     form.latitude.data, form.longitude.data = origin.latitude, origin.longitude
     try:
@@ -73,7 +77,7 @@ def _venue_page(form: VenueForm, venue: Venue | None) -> Any:
                 form, venue, lambda: create_venue(data, by=current_user),
                 lambda version: update_venue(venue, data, by=current_user, expected_version=version))
             if saved:
-                flash("Venue saved." if venue else "Venue saved. You can now choose it for a group.",
+                flash(_("Venue saved.") if venue else _("Venue saved. You can now choose it for a group."),
                       "success")
                 return redirect(url_for(".dashboard"))
             if conflict:
