@@ -10,18 +10,21 @@ escapes it like any other text. Extraction finds it with ``-k lazy`` (``babel.cf
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from . import i18n
 
 
 def language() -> str:
-    """The language messages are read in now (see the module's docstring)."""
+    """The language messages are read in now (see the module's docstring). ``localization`` is
+    looked up, not imported: pure modules use this one and stay free of Flask."""
+    localization = sys.modules.get(f"{__package__}.localization")
+    if localization is None:  # no application loaded: English
+        return "en"
     try:
-        from .localization import current_language
-
-        return current_language()
-    except RuntimeError:  # no application at all: a unit test of a pure module
+        return str(localization.current_language())
+    except RuntimeError:  # outside an application context
         return "en"
 
 
@@ -33,9 +36,17 @@ class LazyText:
         self.message, self.plural, self.n, self.variables = message, plural, n, variables
 
     def in_language(self, code: str) -> str:
+        catalogue = i18n.translations(code)  # values may be named anything, even "code"
         if self.plural is not None and self.n is not None:
-            return i18n.ngettext(code, self.message, self.plural, self.n, **self.variables)
-        return i18n.gettext(code, self.message, **self.variables)
+            return catalogue.ngettext(self.message, self.plural, self.n) % {
+                "num": self.n, **self._values(code)}
+        text = catalogue.gettext(self.message)
+        return text % self._values(code) if self.variables else text
+
+    def _values(self, code: str) -> dict[str, Any]:
+        """Values that are lazy themselves ("the UK") are read in the same language."""
+        return {k: v.in_language(code) if isinstance(v, LazyText) else v
+                for k, v in self.variables.items()}
 
     def __str__(self) -> str:
         return self.in_language(language())

@@ -25,7 +25,7 @@ from ..urls import absolute_url
 
 def dump_origin(origin: Origin) -> dict[str, Any]:
     return {"label": origin.label, "latitude": origin.latitude, "longitude": origin.longitude,
-            "notice": origin.notice}
+            "notice": None if origin.notice is None else str(origin.notice)}
 
 
 def dump_meeting(meeting: Meeting, *, with_note: bool = False) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from ..db import now_utc, reading, writing
 from ..exceptions import AmbiguousPlace, GeocodingUnavailable, InvalidInput, PlaceNotFound
+from ..lazytext import lazy as _l
 from . import gazetteer
 from .gazetteer import GazetteerRow
 from .models import GeocodeCache
@@ -59,7 +60,7 @@ log = logging.getLogger(__name__)
 
 SessionFactory = Callable[[], Session]
 
-MSG_UNAVAILABLE = "Address search is unavailable right now. A postcode or town name still works."
+MSG_UNAVAILABLE = _l("Address search is unavailable right now. A postcode or town name still works.")
 DOMINANCE = 5  # the most populous match wins if it has at least 5× the runner-up's population
 MAX_CANDIDATES = 10
 MAX_ALTERNATIVES = 4
@@ -532,8 +533,12 @@ class GeocodingService:
                         raise InvalidInput(conflict, field_errors={"where": [conflict]})
                     return Origin(gazetteer.label_of(row), row.lat, row.lng, row.kind, row.country,
                                   code=row.code)
-        noun = "ZIP code" if parsed.kind == Kind.us_zip else "postcode"
-        message = f"We couldn't find the {noun} {parsed.code}. Check it, or try your town."
+        if parsed.kind == Kind.us_zip:
+            message = _l("We couldn't find the ZIP code %(code)s. Check it, or try your town.",
+                         code=parsed.code)
+        else:
+            message = _l("We couldn't find the postcode %(code)s. Check it, or try your town.",
+                         code=parsed.code)
         raise PlaceNotFound(message, field_errors={"where": [message]})
 
     # -- places and free text
@@ -573,9 +578,11 @@ class GeocodingService:
             suggestions = gazetteer.suggest(
                 session, parsed.places[0].name if parsed.places else parsed.text, self.countries)
         if suggestions:
-            message = f"We couldn't find '{parsed.text}'. Did you mean: {', '.join(suggestions)}?"
+            message = _l("We couldn't find '%(place)s'. Did you mean: %(suggestions)s?",
+                         place=parsed.text, suggestions=", ".join(suggestions))
         else:
-            message = f"We couldn't find '{parsed.text}'. Check the spelling, or try a postcode or town."
+            message = _l("We couldn't find '%(place)s'. Check the spelling, or try a postcode or "
+                         "town.", place=parsed.text)
         raise PlaceNotFound(message, field_errors={"where": [message]}, extra={"suggestions": suggestions})
 
     def _choose(self, session: Any, match: _PlaceMatch) -> Origin:
@@ -595,7 +602,8 @@ class GeocodingService:
             return Origin(_qualified_label(row, same_name), row.lat, row.lng, "place", row.country,
                           alternatives=alternatives)
         candidates = _candidates(session, rows[:MAX_CANDIDATES], same_name)
-        message = f"Several places are called '{match.candidate.name}'. Which one did you mean?"
+        message = _l("Several places are called '%(name)s'. Which one did you mean?",
+                     name=match.candidate.name)
         raise AmbiguousPlace(message, candidates=[c.as_dict() for c in candidates],
                              field_errors={"where": [message]})
 
@@ -658,8 +666,9 @@ def state_conflict(parsed: Query, row: GazetteerRow) -> str | None:
     found = US_STATE_CODES.get(row.admin1)
     if found is None or found == parsed.state:
         return None
-    return (f"ZIP {parsed.code} is in {row.admin1} (US-{found}), not {US_STATES[parsed.state]} "
-            f"(US-{parsed.state}). Check the ZIP code and the state.")
+    return _l("ZIP %(zip)s is in %(found)s (US-%(found_code)s), not %(state)s (US-%(state_code)s). "
+              "Check the ZIP code and the state.", zip=parsed.code, found=row.admin1,
+              found_code=found, state=US_STATES[parsed.state], state_code=parsed.state)
 
 
 def _blank(value: Any) -> bool:

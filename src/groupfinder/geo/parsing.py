@@ -15,18 +15,25 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
+
+from .. import i18n
+from ..lazytext import N_, LazyText
+from ..lazytext import lazy as _l
 
 MAX_LENGTH = 200
 
-MSG_EMPTY = "Enter a postcode, town or address — or use your location."
-MSG_TOO_LONG = f"That's too long. Enter a postcode, town or address in up to {MAX_LENGTH} characters."
-MSG_CONTROL = "That contains characters we can't use. Enter a postcode, town or address."
-MSG_LAT_RANGE = "Latitude must be between −90 and 90."
-MSG_LNG_RANGE = "Longitude must be between −180 and 180."
-MSG_LAT_NUMBER = "Latitude must be a number, like 53.48."
-MSG_LNG_NUMBER = "Longitude must be a number, like -2.24."
+# Lazy: read in the language of whoever is shown them (``lazytext``).
+MSG_EMPTY = _l("Enter a postcode, town or address — or use your location.")
+MSG_TOO_LONG = _l("That's too long. Enter a postcode, town or address in up to %(max)s characters.",
+                  max=MAX_LENGTH)
+MSG_CONTROL = _l("That contains characters we can't use. Enter a postcode, town or address.")
+MSG_LAT_RANGE = _l("Latitude must be between −90 and 90.")
+MSG_LNG_RANGE = _l("Longitude must be between −180 and 180.")
+MSG_LAT_NUMBER = _l("Latitude must be a number, like 53.48.")
+MSG_LNG_NUMBER = _l("Longitude must be a number, like -2.24.")
 
-COUNTRY_NAMES = {"GB": "the UK", "US": "the US"}
+COUNTRY_NAMES = {"GB": _l("the UK"), "US": _l("the US")}
 
 US_STATES = {
     "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
@@ -150,13 +157,30 @@ def code_key(code: str) -> str:
     return " ".join(code.upper().split())
 
 
-def covered_phrase(countries: Sequence[str]) -> str:
-    names = [COUNTRY_NAMES.get(c, c) for c in countries]
-    if len(names) <= 1:
-        listed = names[0] if names else "no countries"
-    else:
-        listed = ", ".join(names[:-1]) + " and " + names[-1]
-    return f"We only list groups in {listed} at the moment."
+def covered_phrase(countries: Sequence[str]) -> Any:
+    """"We only list groups in the UK and the US at the moment." (lazy)."""
+    return _Covered(tuple(countries))
+
+
+class _Covered(LazyText):
+    """The covered-countries sentence, its country names and "and" in the reader's language."""
+
+    __slots__ = ("countries",)
+
+    def __init__(self, countries: tuple[str, ...]) -> None:
+        super().__init__("We only list groups in %(places)s at the moment.")
+        self.countries = countries
+
+    def in_language(self, code: str) -> str:
+        names = [COUNTRY_NAMES[c].in_language(code) if c in COUNTRY_NAMES else c
+                 for c in self.countries]
+        if len(names) <= 1:
+            listed = names[0] if names else i18n.gettext(code, N_("no countries"))
+        else:
+            listed = i18n.gettext(code, N_("%(first)s and %(last)s"), first=", ".join(names[:-1]),
+                                  last=names[-1])
+        return i18n.gettext(code, N_("We only list groups in %(places)s at the moment."),
+                            places=listed)
 
 
 # --- coordinates ------------------------------------------------------------------------------
@@ -205,8 +229,8 @@ def _uk_full(outward: str, inward: str) -> tuple[str, tuple[tuple[str, str], ...
 
 
 def _malformed_message(shown: str, outward: str) -> str:
-    return (f"'{shown}' isn't a complete UK postcode. Try the full one (like SW1A 1AA) "
-            f"or just the first part ({outward}).")
+    return _l("'%(shown)s' isn't a complete UK postcode. Try the full one (like SW1A 1AA) "
+              "or just the first part (%(outward)s).", shown=shown, outward=outward)
 
 
 def _classify_code(text: str, countries: Sequence[str]) -> Query | None:

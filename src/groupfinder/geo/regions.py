@@ -10,8 +10,10 @@ in the gazetteer but are no subdivision of it in ISO 3166-2: their postcodes hav
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from .parsing import US_STATES, fold
+from ..lazytext import lazy as _l
+from .parsing import COUNTRY_NAMES, US_STATES, fold
 
 GB_NATIONS = {"ENG": "England", "NIR": "Northern Ireland", "SCT": "Scotland", "WLS": "Wales"}
 SUBDIVISIONS: dict[str, dict[str, str]] = {"GB": GB_NATIONS, "US": US_STATES}
@@ -77,7 +79,8 @@ def parse_region(text: str | None, country: str) -> Region | None:
             return Region(country, f"{country}-{short}")
         other = from_code(upper)
         if other is not None:
-            raise RegionError(f"{other.label} is not in {_country_name(country)}.")
+            raise RegionError(_l("%(region)s is not in %(country)s.", region=other.label,
+                                 country=_country_name(country)))
     if upper in names:
         return Region(country, f"{country}-{upper}")
     key = fold(typed)
@@ -87,9 +90,19 @@ def parse_region(text: str | None, country: str) -> Region | None:
     if key in _ALIASES.get(country, {}):
         return Region(country, f"{country}-{_ALIASES[country][key]}")
     if not names:
-        raise RegionError(f"We have no {noun(country)}s for {_country_name(country)}; leave it empty.")
-    raise RegionError(f"'{typed}' is not a {noun(country)} of {_country_name(country)}; use a "
-                      f"name or code such as {_example(country)}.")
+        raise RegionError(_l("We have no regions for %(country)s; leave it empty.",
+                             country=_country_name(country)))
+    if country == "GB":
+        raise RegionError(_l("'%(typed)s' is not a nation of %(country)s; use a name or code such "
+                             "as %(example)s.", typed=typed, country=_country_name(country),
+                             example=_example(country)))
+    if country == "US":
+        raise RegionError(_l("'%(typed)s' is not a state of %(country)s; use a name or code such "
+                             "as %(example)s.", typed=typed, country=_country_name(country),
+                             example=_example(country)))
+    raise RegionError(_l("'%(typed)s' is not a region of %(country)s; use a name or code such "
+                         "as %(example)s.", typed=typed, country=_country_name(country),
+                         example=_example(country)))
 
 
 def region_of_admin1(country: str, admin1: str | None) -> Region | None:
@@ -113,9 +126,13 @@ def town_line(country: str, town: str, region: str, postcode: str) -> str:
     return " ".join(p for p in (town, postcode) if p)
 
 
-def _country_name(country: str) -> str:
-    return {"GB": "the UK", "US": "the US"}.get(country, country)
+def _country_name(country: str) -> Any:
+    return COUNTRY_NAMES.get(country, country)
 
 
-def _example(country: str) -> str:
-    return {"GB": "Wales or WLS", "US": "Texas, TX or US-TX"}.get(country, f"{country}-XX")
+def _example(country: str) -> Any:
+    if country == "GB":
+        return _l("Wales or WLS")
+    if country == "US":
+        return _l("Texas, TX or US-TX")
+    return f"{country}-XX"
