@@ -5,6 +5,11 @@ file for development, SMTP in production, an in-memory list in tests), retrying 
 Chosen by ``GROUPFINDER_MAIL_BACKEND``.
 
 Each message goes to one recipient, so no one ever sees another person's address.
+
+Language: a mail speaks the language of the request that caused it (Flask-Babel's choice for
+that request); one sent from a background job or the CLI speaks ``DEFAULT_LANGUAGE``. Code that
+writes a mail outside a request does so inside ``speaking()``, so ``gettext`` has a language;
+``send`` reads lazy subjects and bodies in it too.
 """
 
 from __future__ import annotations
@@ -14,13 +19,16 @@ import json
 import logging
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context
+from flask_babel import force_locale
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -72,12 +80,33 @@ def outbox() -> list[Mail]:
     return current_app.extensions.setdefault("groupfinder.outbox", [])
 
 
-def send(to: str, subject: str, body: str) -> None:
+def language() -> str:
+    """The language of a mail written now: the request's, else ``DEFAULT_LANGUAGE``."""
+    if has_request_context():
+        from .localization import current_language
+
+        return current_language()
+    return str(current_app.config["DEFAULT_LANGUAGE"])
+
+
+@contextmanager
+def speaking(code: str | None = None) -> Iterator[str]:
+    """Write a mail in ``code`` (default: ``language()``): ``gettext`` inside speaks it, in a
+    request (which keeps its own language afterwards) or outside one (a job, the CLI)."""
+    code = code or language()
+    with force_locale(code):
+        yield code
+
+
+def send(to: str, subject: Any, body: Any) -> None:
     """Queue one message in the current transaction (``transaction()`` joins the caller's, or
     commits this row alone when there is none). It is delivered after the commit; never raises
-    ``MailUnavailable``."""
+    ``MailUnavailable``. ``subject`` and ``body`` may be lazy: they are read in ``language()``."""
     from .transactions import transaction
 
+    if not (isinstance(subject, str) and isinstance(body, str)):
+        with speaking():
+            subject, body = str(subject), str(body)
     with transaction():
         db.session.add(OutboxMail(to_address=to, subject=subject[:300], body=body))
         db.session.info[_PENDING_FLAG] = True
