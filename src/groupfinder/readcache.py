@@ -9,7 +9,8 @@ frequent than writes in a directory, so search and feeds can reuse work between 
 serialised group summaries, vocabulary lists, and feeds (a conditional GET is answered before
 anything is built). A search feed is keyed by its parsed criteria, which carry its place and
 filters: that stays in this process's memory only, bounded in bytes (``READ_CACHE_MB``), and is
-never logged or stored.
+never logged or stored. An entry that holds words (a feed, a search summary with its schedules in
+words) is keyed by the language too, and so are the ETags made from such keys.
 """
 
 from __future__ import annotations

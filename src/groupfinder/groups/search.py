@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from .. import privacy
 from ..exceptions import InvalidInput, PlaceNotFound
@@ -23,6 +24,8 @@ from ..geo.locale import (
     radius_words,
     searched_place,
 )
+from ..lazytext import language_kw
+from ..localization import current_language
 from ..schedules.words import format_time_range
 from .criteria import PageRequest, SearchRequest, parse_page_args, parse_search_args
 from .queries import (
@@ -118,7 +121,7 @@ class ResultCard:
 
     @property
     def next_meeting_text(self) -> str:
-        return " · ".join(p for p in (self.label, self.when) if p) or "No matching meeting listed"
+        return " · ".join(p for p in (self.label, self.when) if p) or _("No matching meeting listed")
 
 
 @dataclass(frozen=True)
@@ -266,8 +269,12 @@ def _when(r: Result, now: dt.datetime, locale: PlaceLocale, clock: str) -> tuple
         return None, None
     start, end = m.starts_at, m.ends_at
     today = now.astimezone(start.tzinfo).date()
-    times = format_time_range(start.time(), end.time(), clock)  # type: ignore[arg-type]
-    return time_label(m, now), f"{format_day(start.date(), locale, today=today)}, {times} {start.tzname()}"
+    language = current_language()
+    times = format_time_range(start.time(), end.time(), clock,  # type: ignore[arg-type]
+                              **language_kw(format_time_range, language))
+    day = format_day(start.date(), locale, today=today, **language_kw(format_day, language))
+    when = _("%(day)s, %(times)s %(zone)s", day=day, times=times, zone=start.tzname())
+    return time_label(m, now, **language_kw(time_label, language)), when
 
 
 def _contact(group: Any) -> tuple[str, ...]:
