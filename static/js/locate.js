@@ -12,10 +12,14 @@
     return;
   }
 
-  var MESSAGES = {
-    1: "Location access is blocked for this site. Type a postcode or town instead.",
-    2: "Your device couldn't tell us where you are. Type a postcode or town instead.",
-    3: "Finding your location took too long. Try again, or type a postcode or town."
+  // English defaults; the page gives its own language's words as data- attributes on the
+  // status line (data-finding, data-searching, data-error-1…3).
+  var WORDS = {
+    finding: "Finding your location…",
+    searching: "Searching near you…",
+    "error-1": "Location access is blocked for this site. Type a postcode or town instead.",
+    "error-2": "Your device couldn't tell us where you are. Type a postcode or town instead.",
+    "error-3": "Finding your location took too long. Try again, or type a postcode or town."
   };
   var OPTIONS = { enableHighAccuracy: false, timeout: 10000, maximumAge: 300000 };
 
@@ -37,6 +41,10 @@
       status.textContent = text;
     }
 
+    function words(key) {
+      return status.getAttribute("data-" + key) || WORDS[key];
+    }
+
     function clearPoint() {
       lat.value = "";
       lng.value = "";
@@ -56,7 +64,7 @@
     button.addEventListener("click", function () {
       button.disabled = true;
       button.setAttribute("aria-busy", "true");
-      say("Finding your location…");
+      say(words("finding"));
       navigator.geolocation.getCurrentPosition(
         function (position) {
           lat.value = round3(position.coords.latitude);
@@ -66,7 +74,7 @@
           if (where) {
             where.value = "";
           }
-          say("Searching near you…");
+          say(words("searching"));
           if (typeof form.requestSubmit === "function") {
             form.requestSubmit();
           } else {
@@ -76,7 +84,8 @@
         function (error) {
           button.disabled = false;
           button.removeAttribute("aria-busy");
-          say(MESSAGES[error && error.code] || MESSAGES[2]);
+          var code = error && error.code;
+          say(words("error-" + (code === 1 || code === 3 ? code : 2)));
         },
         OPTIONS
       );
