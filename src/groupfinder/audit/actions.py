@@ -1,4 +1,5 @@
-"""Every audit action, with the words an admin reads for it. Pure.
+"""Every audit action, with the words an admin reads for it (in the request's language; English
+outside one).
 
 One table, so that a new action can't be written without a label (a test checks every member
 has one) and the audit log's filter lists them all.
@@ -7,6 +8,13 @@ has one) and the audit log's filter lists them all.
 from __future__ import annotations
 
 import enum
+
+from flask_babel import gettext
+
+
+def N_(message: str) -> str:
+    """Marks ``message`` for the catalogues; ``label`` translates it when read."""
+    return message
 
 
 class AuditAction(enum.StrEnum):
@@ -50,47 +58,47 @@ class AuditAction(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return LABELS[self]
+        return gettext(LABELS[self])
 
 
 LABELS: dict[AuditAction, str] = {
-    AuditAction.group_created: "Created a listing",
-    AuditAction.group_edited: "Edited a listing",
-    AuditAction.group_submitted: "Submitted a listing for review",
-    AuditAction.group_made_sensitive: "Hid a listing's exact address",
-    AuditAction.group_co_organizer_added: "Added a co-organizer",
-    AuditAction.group_imported: "Imported a listing",
-    AuditAction.group_published: "Published a listing directly (no review)",
-    AuditAction.group_confirmed: "Confirmed a listing is still correct",
-    AuditAction.group_flagged_out_of_date: "Marked a listing \"may be out of date\" (no answer to two reminders)",
-    AuditAction.group_hidden_unconfirmed: "Took an unconfirmed listing out of search results",
-    AuditAction.import_applied: "Imported a file of listings",
-    AuditAction.source_added: "Added a listing source (a Meeting Guide feed)",
-    AuditAction.source_refreshed: "Refreshed the listings of a source",
-    AuditAction.schedule_added: "Added meeting times",
-    AuditAction.schedule_edited: "Changed meeting times",
-    AuditAction.schedule_deleted: "Deleted meeting times",
-    AuditAction.venue_created: "Added a venue",
-    AuditAction.venue_edited: "Edited a venue",
-    AuditAction.venue_made_public: "Showed a private place's address again",
-    AuditAction.facilitator_created: "Added a facilitator",
-    AuditAction.facilitator_edited: "Edited a facilitator",
-    AuditAction.review_approved_listing: "Approved a new listing (published)",
-    AuditAction.review_approved_edit: "Approved an edit (published)",
-    AuditAction.review_rejected_listing: "Rejected a new listing",
-    AuditAction.review_rejected_edit: "Rejected an edit",
-    AuditAction.review_archived: "Archived a listing",
-    AuditAction.review_restored: "Restored a listing (to draft)",
-    AuditAction.account_role_changed: "Changed an account's role",
-    AuditAction.account_admin_created: "Created or promoted an admin account",
-    AuditAction.report_resolved: "Resolved a problem report",
-    AuditAction.organisation_created: "Created an organisation",
-    AuditAction.organisation_edited: "Edited an organisation's details",
-    AuditAction.organisation_invited: "Invited someone to an organisation's team",
-    AuditAction.organisation_joined: "Joined an organisation's team (accepted an invitation)",
-    AuditAction.organisation_role_changed: "Changed a team member's role",
-    AuditAction.organisation_member_removed: "Removed someone from an organisation's team",
-    AuditAction.organisation_member_left: "Left an organisation's team",
+    AuditAction.group_created: N_("Created a listing"),
+    AuditAction.group_edited: N_("Edited a listing"),
+    AuditAction.group_submitted: N_("Submitted a listing for review"),
+    AuditAction.group_made_sensitive: N_("Hid a listing's exact address"),
+    AuditAction.group_co_organizer_added: N_("Added a co-organizer"),
+    AuditAction.group_imported: N_("Imported a listing"),
+    AuditAction.group_published: N_("Published a listing directly (no review)"),
+    AuditAction.group_confirmed: N_("Confirmed a listing is still correct"),
+    AuditAction.group_flagged_out_of_date: N_("Marked a listing \"may be out of date\" (no answer to two reminders)"),
+    AuditAction.group_hidden_unconfirmed: N_("Took an unconfirmed listing out of search results"),
+    AuditAction.import_applied: N_("Imported a file of listings"),
+    AuditAction.source_added: N_("Added a listing source (a Meeting Guide feed)"),
+    AuditAction.source_refreshed: N_("Refreshed the listings of a source"),
+    AuditAction.schedule_added: N_("Added meeting times"),
+    AuditAction.schedule_edited: N_("Changed meeting times"),
+    AuditAction.schedule_deleted: N_("Deleted meeting times"),
+    AuditAction.venue_created: N_("Added a venue"),
+    AuditAction.venue_edited: N_("Edited a venue"),
+    AuditAction.venue_made_public: N_("Showed a private place's address again"),
+    AuditAction.facilitator_created: N_("Added a facilitator"),
+    AuditAction.facilitator_edited: N_("Edited a facilitator"),
+    AuditAction.review_approved_listing: N_("Approved a new listing (published)"),
+    AuditAction.review_approved_edit: N_("Approved an edit (published)"),
+    AuditAction.review_rejected_listing: N_("Rejected a new listing"),
+    AuditAction.review_rejected_edit: N_("Rejected an edit"),
+    AuditAction.review_archived: N_("Archived a listing"),
+    AuditAction.review_restored: N_("Restored a listing (to draft)"),
+    AuditAction.account_role_changed: N_("Changed an account's role"),
+    AuditAction.account_admin_created: N_("Created or promoted an admin account"),
+    AuditAction.report_resolved: N_("Resolved a problem report"),
+    AuditAction.organisation_created: N_("Created an organisation"),
+    AuditAction.organisation_edited: N_("Edited an organisation's details"),
+    AuditAction.organisation_invited: N_("Invited someone to an organisation's team"),
+    AuditAction.organisation_joined: N_("Joined an organisation's team (accepted an invitation)"),
+    AuditAction.organisation_role_changed: N_("Changed a team member's role"),
+    AuditAction.organisation_member_removed: N_("Removed someone from an organisation's team"),
+    AuditAction.organisation_member_left: N_("Left an organisation's team"),
 }
 
 

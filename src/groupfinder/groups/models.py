@@ -7,6 +7,7 @@ import enum
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, now_utc
@@ -31,16 +32,22 @@ class ListingStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        """The words organizers and admins both read (one table, so they never disagree)."""
-        return STATUS_LABELS[self]
+        """The words organizers and admins both read (one table, so they never disagree), in the
+        request's language (English outside one)."""
+        return gettext(STATUS_LABELS[self])
+
+
+def N_(message: str) -> str:
+    """Marks ``message`` for the catalogues; ``ListingStatus.label`` translates it when read."""
+    return message
 
 
 STATUS_LABELS: dict[ListingStatus, str] = {
-    ListingStatus.draft: "Draft",
-    ListingStatus.pending_review: "Waiting for review",
-    ListingStatus.published: "Published",
-    ListingStatus.rejected: "Not approved",
-    ListingStatus.archived: "Archived",
+    ListingStatus.draft: N_("Draft"),
+    ListingStatus.pending_review: N_("Waiting for review"),
+    ListingStatus.published: N_("Published"),
+    ListingStatus.rejected: N_("Not approved"),
+    ListingStatus.archived: N_("Archived"),
 }
 
 

@@ -4,6 +4,7 @@ Parsing only: the rules live in ``organisations.services`` (``validate_organisat
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
@@ -21,17 +22,17 @@ from ..formfields import MultiLine, ServiceChecked, SingleLine, ValidEmail
 from .models import MemberRole, Organisation
 from .services import OrganisationData, validate_organisation
 
-ROLE_CHOICES = [SelectChoice(MemberRole.member.value, "Member: manages the organisation's groups"),
+ROLE_CHOICES = [SelectChoice(MemberRole.member.value, _l("Member: manages the organisation's groups")),
                 SelectChoice(MemberRole.owner.value,
-                             "Owner: also manages the team and these details")]
+                             _l("Owner: also manages the team and these details"))]
 
 
 class OrganisationForm(ServiceChecked, FlaskForm):
-    name = StringField("Name", validators=[SingleLine()])
-    description = TextAreaField("About the organisation (public)", validators=[MultiLine()])
-    website = StringField("Website", validators=[Optional(), SingleLine()])
+    name = StringField(_l("Name"), validators=[SingleLine()])
+    description = TextAreaField(_l("About the organisation (public)"), validators=[MultiLine()])
+    website = StringField(_l("Website"), validators=[Optional(), SingleLine()])
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
-    save = SubmitField("Save")
+    save = SubmitField(_l("Save"))
 
     def fill(self, org: Organisation) -> None:
         for name in ("name", "description", "website"):
@@ -47,11 +48,11 @@ class OrganisationForm(ServiceChecked, FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    email = EmailField("Their email address", validators=[ValidEmail()])
-    role = SelectField("Role", choices=ROLE_CHOICES, default=MemberRole.member.value)
-    invite = SubmitField("Send invitation")
+    email = EmailField(_l("Their email address"), validators=[ValidEmail()])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=MemberRole.member.value)
+    invite = SubmitField(_l("Send invitation"))
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=ROLE_CHOICES)
-    change = SubmitField("Change role")
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    change = SubmitField(_l("Change role"))

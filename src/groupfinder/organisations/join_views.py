@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..formfields import ConfirmForm
@@ -62,7 +63,7 @@ def join() -> Any:
             problem = exc.detail
         else:
             session.pop(JOIN_TOKEN, None)
-            flash(f"Welcome to the team of {org.name}.", "success")
+            flash(_("Welcome to the team of %(organisation)s.", organisation=org.name), "success")
             return redirect(url_for("manage.organisation", org_id=org.id))
     return render_template("organisations/join.html", invitation=invitation, org=org,
                            is_owner_role=invitation.role == MemberRole.owner, problem=problem,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..exceptions import InvalidInput, PermissionDenied
@@ -29,9 +30,6 @@ from .services import (
     update_organisation,
 )
 
-INVITATION_SENT = ("If {email} can be invited, we've sent an invitation to it. The link works "
-                   "once, for 14 days.")
-
 
 @bp.route("/organisations", methods=["GET", "POST"])
 @organizer_required
@@ -45,7 +43,7 @@ def organisations() -> Any:
             except InvalidInput as exc:
                 errors = exc.field_errors
             else:
-                flash("Organisation created. You are its owner: invite your team below.", "success")
+                flash(_("Organisation created. You are its owner: invite your team below."), "success")
                 return redirect(url_for(".organisation", org_id=org.id))
         else:
             errors = form_errors(form)
@@ -74,7 +72,7 @@ def _page(org: Organisation, *, form: OrganisationForm | None = None, errors: Er
 def _owned(org_id: int) -> Organisation:
     org = queries.get_organisation_for_member(org_id, current_user)
     if not can_manage_organisation(current_user, org):
-        raise PermissionDenied("Only the organisation's owners can do this.")
+        raise PermissionDenied(_("Only the organisation's owners can do this."))
     return org
 
 
@@ -95,7 +93,7 @@ def organisation(org_id: int) -> Any:
     if not saved:
         return _page(org, form=form, errors=errors, conflict=conflict,
                      status=409 if conflict else 422)
-    flash("Details saved. They show on the organisation's public page at once.", "success")
+    flash(_("Details saved. They show on the organisation's public page at once."), "success")
     return redirect(url_for(".organisation", org_id=org.id))
 
 
@@ -110,7 +108,8 @@ def organisation_invite(org_id: int) -> Any:
         invite(org, form.email.data or "", form.role.data, by=current_user)
     except InvalidInput as exc:
         return _page(org, invite_form=form, invite_errors=exc.field_errors, status=422)
-    flash(INVITATION_SENT.format(email=(form.email.data or "").strip()), "success")
+    flash(_("If %(email)s can be invited, we've sent an invitation to it. The link works once, "
+            "for 14 days.", email=(form.email.data or "").strip()), "success")
     return redirect(url_for(".organisation", org_id=org.id))
 
 
@@ -125,7 +124,7 @@ def organisation_member_role(org_id: int, user_id: int) -> Any:
         except InvalidInput as exc:
             flash(exc.detail, "error")
         else:
-            flash("Role changed.", "success")
+            flash(_("Role changed."), "success")
     return redirect(url_for(".organisation", org_id=org.id))
 
 
@@ -139,7 +138,7 @@ def organisation_member_remove(org_id: int, user_id: int) -> Any:
         except InvalidInput as exc:
             flash(exc.detail, "error")
         else:
-            flash("Removed from the team.", "success")
+            flash(_("Removed from the team."), "success")
     return redirect(url_for(".organisation", org_id=org.id))
 
 
@@ -148,13 +147,13 @@ def organisation_member_remove(org_id: int, user_id: int) -> Any:
 def organisation_leave(org_id: int) -> Any:
     org = queries.get_organisation_for_member(org_id, current_user)
     if queries.role_in(current_user, org) is None:  # an admin who isn't on the team
-        raise PermissionDenied("You aren't on this organisation's team.")
+        raise PermissionDenied(_("You aren't on this organisation's team."))
     if ConfirmForm().validate():
         try:
             remove_member(org, current_user.id, by=current_user)
         except InvalidInput as exc:
             flash(exc.detail, "error")
             return redirect(url_for(".organisation", org_id=org.id))
-        flash(f"You have left {org.name}.", "success")
+        flash(_("You have left %(organisation)s.", organisation=org.name), "success")
         return redirect(url_for(".organisations"))
     return redirect(url_for(".organisation", org_id=org.id))

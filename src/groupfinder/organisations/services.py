@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .. import validation
 from ..audit import audit
@@ -62,20 +64,20 @@ def validate_organisation(data: OrganisationData) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     name = (data.name or "").strip()
     if not name:
-        errors.setdefault("name", []).append("Give the organisation a name.")
+        errors.setdefault("name", []).append(_("Give the organisation a name."))
     elif len(name) > NAME_MAX:
-        errors.setdefault("name", []).append(f"Keep the name under {NAME_MAX} characters.")
+        errors.setdefault("name", []).append(_("Keep the name under %(max)s characters.", max=NAME_MAX))
     if problem := validation.single_line_problem(data.name):
         errors.setdefault("name", []).append(problem)
     if problem := validation.multi_line_problem(data.description):
         errors.setdefault("description", []).append(problem)
     if len(data.description or "") > DESCRIPTION_MAX:
         errors.setdefault("description", []).append(
-            f"Keep the description under {DESCRIPTION_MAX} characters.")
+            _("Keep the description under %(max)s characters.", max=DESCRIPTION_MAX))
     website = (data.website or "").strip()
     if website and (not _WEBSITE.match(website) or len(website) > WEBSITE_MAX
                     or validation.single_line_problem(website)):
-        errors.setdefault("website", []).append("Give a full web address starting with https://.")
+        errors.setdefault("website", []).append(_("Give a full web address starting with https://."))
     return errors
 
 
@@ -104,7 +106,7 @@ def create_organisation(data: OrganisationData, *, by: Any,
     with transaction():
         errors = validate_organisation(data)
         if errors:
-            raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+            raise InvalidInput(_("Please correct the marked fields."), field_errors=errors)
         org = Organisation(slug=_unique_slug(data.name.strip()), external_key=external_key)
         _write(org, data)
         db.session.add(org)
@@ -119,13 +121,13 @@ def update_organisation(org: Organisation, data: OrganisationData, *, by: Any,
                         expected_version: int | None = None) -> None:
     """Save an edit of the details (published at once: they are not a listing's content).
     ``ConflictError`` when someone saved since ``expected_version``; the slug is kept."""
-    with conflicts("Someone else saved this organisation while you were editing."):
+    with conflicts(_("Someone else saved this organisation while you were editing.")):
         check_version(org, expected_version,
-                      "Someone else saved this organisation while you were editing. Your "
-                      "changes are below; check them and save again.")
+                      _("Someone else saved this organisation while you were editing. Your "
+                      "changes are below; check them and save again."))
         errors = validate_organisation(data)
         if errors:
-            raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+            raise InvalidInput(_("Please correct the marked fields."), field_errors=errors)
         _write(org, data)
         audit("organisation.edited", by=by, details={"organisation_id": org.id})
 
@@ -147,20 +149,20 @@ def ensure_organisation_for(user: Any) -> Organisation:
         if len(orgs) == 1:
             return orgs[0]
         if orgs:
-            raise InvalidInput(field_errors={"organisation_id": ["Choose the organisation."]})
+            raise InvalidInput(field_errors={"organisation_id": [_("Choose the organisation.")]})
         return create_organisation(OrganisationData(name=default_organisation_name(user)), by=user)
 
 
 # --- The team --------------------------------------------------------------------------------
 
-LAST_OWNER_MESSAGE = ("An organisation needs at least one owner: make someone else an owner "
-                      "first.")
+LAST_OWNER_MESSAGE = _l("An organisation needs at least one owner: make someone else an owner "
+                        "first.")
 
 
 def _membership(org: Organisation, user_id: int) -> Membership:
     m = db.session.get(Membership, (org.id, user_id))
     if m is None:
-        raise NotFound("That person isn't in this team.")
+        raise NotFound(_("That person isn't in this team."))
     return m
 
 
@@ -177,7 +179,7 @@ def change_role(org: Organisation, user_id: int, role: MemberRole | str, *, by: 
         if m.role == role:
             return
         if m.role == MemberRole.owner and _owner_count(org) <= 1:
-            raise InvalidInput(LAST_OWNER_MESSAGE, field_errors={"role": [LAST_OWNER_MESSAGE]})
+            raise InvalidInput(str(LAST_OWNER_MESSAGE), field_errors={"role": [str(LAST_OWNER_MESSAGE)]})
         m.role = role
         audit("organisation.role_changed", by=by, subject=m.user,
               details={"organisation_id": org.id, "role": role.value})
@@ -190,7 +192,8 @@ def remove_member(org: Organisation, user_id: int, *, by: Any) -> None:
     with transaction():
         m = _membership(org, user_id)
         if m.role == MemberRole.owner and _owner_count(org) <= 1:
-            raise InvalidInput(LAST_OWNER_MESSAGE, field_errors={"member": [LAST_OWNER_MESSAGE]})
+            raise InvalidInput(str(LAST_OWNER_MESSAGE),
+                               field_errors={"member": [str(LAST_OWNER_MESSAGE)]})
         subject = m.user
         db.session.delete(m)
         leaving = by is not None and by.id == user_id
@@ -261,8 +264,8 @@ class InvitationUnusable(InvalidInput):
     title = "This invitation link can't be used"
 
 
-INVITATION_UNUSABLE = ("This invitation link has expired or has already been used. Ask the "
-                       "organisation's owner to invite you again.")
+INVITATION_UNUSABLE = _l("This invitation link has expired or has already been used. Ask the "
+                         "organisation's owner to invite you again.")
 
 
 def find_invitation(token: str) -> Invitation:
@@ -270,7 +273,7 @@ def find_invitation(token: str) -> Invitation:
     inv = db.session.scalar(sa.select(Invitation).where(
         Invitation.token_hash == hash_token(token or "")))
     if inv is None or inv.accepted_at is not None or inv.expires_at <= now_utc():
-        raise InvitationUnusable(INVITATION_UNUSABLE)
+        raise InvitationUnusable(str(INVITATION_UNUSABLE))
     return inv
 
 
@@ -278,8 +281,9 @@ class WrongAccount(InvalidInput):
     title = "This invitation is for another email address"
 
 
-WRONG_ACCOUNT = ("This invitation was sent to another email address. Sign in with the account "
-                 "that uses that address (or register with it), then open the link again.")
+WRONG_ACCOUNT = _l("This invitation was sent to another email address. Sign in with the "
+                   "account that uses that address (or register with it), then open the link "
+                   "again.")
 
 
 def accept_invitation(token: str, *, by: Any) -> Organisation:
@@ -288,7 +292,7 @@ def accept_invitation(token: str, *, by: Any) -> Organisation:
     with transaction():
         inv = find_invitation(token)
         if (by.email or "").lower() != inv.email.lower():
-            raise WrongAccount(WRONG_ACCOUNT)
+            raise WrongAccount(str(WRONG_ACCOUNT))
         org = inv.organisation
         inv.accepted_at = now_utc()
         m = db.session.get(Membership, (org.id, by.id))
