@@ -137,8 +137,9 @@ def parse_search_args(
         scale = KM_PER_MILE if unit == "mi" else 1.0
         lo, hi = MIN_RADIUS_KM / scale, MAX_RADIUS_KM / scale
         if value is None or not lo - 1e-9 <= value <= hi + 1e-9:
+            low, high = format(lo, "g"), format(hi, ".0f")
             err(radius_param, _l("Radius must be between %(lo)s and %(hi)s %(unit)s.",
-                                 lo=f"{lo:g}", hi=f"{hi:.0f}", unit=unit))
+                                 lo=low, hi=high, unit=unit))
         else:
             radius_km = value * scale
 
