@@ -14,6 +14,7 @@ from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..geo.distance import haversine_km
 from ..geo.locale import place_locale
+from ..localization import current_language
 from ..permissions import public_blueprint
 from ..privacy import public_location
 from ..urls import absolute_url
@@ -29,6 +30,7 @@ from .queries import (
 from .return_link import origin_point, safe_back
 from .search import page_locale, run_results_page
 from .structured_data import group_json_ld
+from .timing import time_label
 
 bp = public_blueprint(Blueprint("groups", __name__))
 
@@ -67,6 +69,14 @@ def search() -> Any:
     return render_template("groups/search.html", **context), status, headers
 
 
+@bp.app_template_global()
+def when_label_class(meeting: Any) -> str:
+    """The CSS modifier of a result's time label ("in", "starting", "today"…): from the English
+    label, so the page's language never changes the style."""
+    label = time_label(meeting, dt.datetime.now(dt.UTC)) if meeting is not None else None
+    return label.split(" ")[0].lower() if label else ""
+
+
 @bp.get("/groups/<int:group_id>")
 @bp.get("/groups/<int:group_id>/<slug>")
 def detail(group_id: int, slug: str | None = None) -> Any:
@@ -96,7 +106,7 @@ def detail(group_id: int, slug: str | None = None) -> Any:
     return render_template("groups/detail.html", group=group, meetings=meetings,
                            next_up=next_up, now=now, json_ld=json_ld, unit=unit,
                            back=back, distance_km=distance_km,
-                           confirmed=confirmed_note(group),
+                           confirmed=confirmed_note(group, current_language()),
                            out_of_date=group.out_of_date_since is not None,
                            hidden_from_search=group.hidden_since is not None)
 
