@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
 from ..formfields import ConfirmForm
+from ..localization import current_language
 from ..permissions import public
 from .confirmation import InvalidConfirmLink, confirm_with_link, read_confirm_token
 from .freshness import confirmed_note
@@ -55,7 +56,7 @@ def confirm() -> Any:
             kept.pop(listing, None)
             session[TOKEN_KEY] = kept
             return render_template("groups/confirmed.html", group=group,
-                                   confirmed=confirmed_note(group))
+                                   confirmed=confirmed_note(group, current_language()))
     except InvalidConfirmLink as exc:
         if listing in kept:
             kept.pop(listing)

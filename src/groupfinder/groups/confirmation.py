@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .. import mail
@@ -88,9 +89,9 @@ def make_confirm_token(group: Group, user: User) -> str:
 def read_confirm_token(token: str) -> tuple[Group, User]:
     """The listing and organizer of a genuine, unexpired, unused link; ``InvalidConfirmLink``
     otherwise (never telling which, nor anything about the listing)."""
-    invalid = InvalidConfirmLink(
+    invalid = InvalidConfirmLink(_(
         "This link has expired or has already been used. If the listing still needs confirming, "
-        "sign in and open it from your dashboard.")
+        "sign in and open it from your dashboard."))
     if not token or len(token) > 1000:
         raise invalid
     try:

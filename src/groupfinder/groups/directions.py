@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
+from .. import i18n
 from ..privacy import EXACT_DECIMALS, PublicLocation
 
 
@@ -42,13 +43,16 @@ def geo_uri(location: PublicLocation, name: str) -> str:
     return f"geo:{point}?q={query}"
 
 
-def directions_links(location: PublicLocation | None, name: str) -> list[DirectionsLink]:
-    """Links that open directions to an exact public place; ``[]`` for an area or no place."""
+def directions_links(location: PublicLocation | None, name: str,
+                     language: str = "en") -> list[DirectionsLink]:
+    """Links that open directions to an exact public place; ``[]`` for an area or no place.
+    ``language``: the code the words are in (the other links are the apps' own names)."""
     if location is None or location.approximate:
         return []
     point = _coordinates(location)
     return [
-        DirectionsLink("geo", "Open in your maps app", geo_uri(location, name)),
+        DirectionsLink("geo", i18n.translations(language).gettext("Open in your maps app"),
+                       geo_uri(location, name)),
         DirectionsLink("osm", "OpenStreetMap",
                        "https://www.openstreetmap.org/directions?" + urlencode({"route": f";{point}"})),
         DirectionsLink("google", "Google Maps",

@@ -21,6 +21,8 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from .. import i18n
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -111,9 +113,12 @@ def next_step(facts: Facts, now: dt.datetime, policy: Policy) -> Step | None:
     return None
 
 
-def confirmed_note(listing: Any) -> str:
-    """The sentence pages and feeds show about ``listing.confirmed_at`` (and its flag)."""
+def confirmed_note(listing: Any, language: str = "en") -> str:
+    """The sentence pages and feeds show about ``listing.confirmed_at`` (and its flag), in
+    ``language``."""
+    words = i18n.translations(language)
     on = f"{listing.confirmed_at:%-d %B %Y}"
     if listing.out_of_date_since is not None:
-        return f"May be out of date: last confirmed on {on}. Check with the group before going."
-    return f"Details confirmed on {on}."
+        return words.gettext("May be out of date: last confirmed on %(date)s. Check with the group "
+                             "before going.") % {"date": on}
+    return words.gettext("Details confirmed on %(date)s.") % {"date": on}

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
+from .. import i18n
 from ..schedules.recurrence import Meeting
 
 # The quick filters: (first day, number of days), counted from today in the venue's zone.
@@ -63,22 +64,27 @@ def is_over(meeting: Meeting, now: dt.datetime) -> bool:
     return _utc(meeting.ends_at) <= _utc(now)
 
 
-def time_label(meeting: Meeting, now: dt.datetime) -> str | None:
+def time_label(meeting: Meeting, now: dt.datetime, language: str = "en") -> str | None:
     """"In progress", "Starting now", "Starting in 40 min", "Today", "Tomorrow", or ``None``
-    (further off: the date says it). ``None`` too for a cancelled or finished meeting."""
+    (further off: the date says it), in ``language``. ``None`` too for a cancelled or finished
+    meeting."""
     if meeting.status == "cancelled" or is_over(meeting, now):
         return None
+    words = i18n.translations(language)
     start = _utc(meeting.starts_at)
     moment = _utc(now)
     if start <= moment:
-        return "In progress"
+        return words.gettext("In progress")
     if start - moment <= SOON:
         minutes = -(-(start - moment) // dt.timedelta(minutes=1))  # rounded up
-        return "Starting now" if minutes <= 1 else f"Starting in {minutes} min"
+        if minutes <= 1:
+            return words.gettext("Starting now")
+        return words.ngettext("Starting in %(num)d min", "Starting in %(num)d min",
+                              minutes) % {"num": minutes}
     local_now = now.astimezone(meeting.starts_at.tzinfo).date()
     days = (meeting.starts_at.date() - local_now).days
     if days == 0:
-        return "Today"
+        return words.gettext("Today")
     if days == 1:
-        return "Tomorrow"
+        return words.gettext("Tomorrow")
     return None
