@@ -26,7 +26,12 @@
     if (!data || typeof data.tiles !== "string" || !data.features || !data.features.length) {
       return null;
     }
+    useWords(data);
     return data;
+  }
+
+  function escapeHtml(text) {
+    return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   }
 
   function element(tag, className, text) {
@@ -36,6 +41,33 @@
     return node;
   }
 
+  /* The page's words (the data's "words", from the server in the page's language), English
+     when absent; "{}" stands for a value, and counted words are listed by count. */
+  var WORDS = {
+    next: "Next meeting: {}", distance: "Distance: {}", area: "Approximate area",
+    groups: {}, in_area: {}, here: {}
+  };
+  var ENGLISH_COUNTED = {
+    groups: [" group", " groups"],
+    in_area: [" group in this approximate area", " groups in this approximate area"],
+    here: [" group here; zoom in", " groups here; zoom in"]
+  };
+
+  function useWords(data) {
+    var w = data.words || {};
+    Object.keys(WORDS).forEach(function (key) {
+      if (w[key]) { WORDS[key] = w[key]; }
+    });
+  }
+
+  function say(key, value) {
+    return WORDS[key].replace("{}", value);
+  }
+
+  function counted(key, n) {
+    return WORDS[key][n] || (n + ENGLISH_COUNTED[key][n === 1 ? 0 : 1]);
+  }
+
   function groupSummary(p, box) {
     var name = element("p", "map-popup__name");
     var link = element("a", null, p.name);
@@ -43,8 +75,8 @@
     name.appendChild(link);
     box.appendChild(name);
     var facts = element("ul", "map-popup__facts");
-    [["Next meeting: ", p.next], ["Distance: ", p.distance], ["", p.where]].forEach(function (f) {
-      if (f[1]) { facts.appendChild(element("li", null, f[0] + f[1])); }
+    [["next", p.next], ["distance", p.distance], [null, p.where]].forEach(function (f) {
+      if (f[1]) { facts.appendChild(element("li", null, f[0] ? say(f[0], f[1]) : f[1])); }
     });
     if (facts.childNodes.length) { box.appendChild(facts); }
   }
@@ -56,8 +88,7 @@
       groupSummary(groups[0], box);
       return box;
     }
-    box.appendChild(element("p", "map-popup__title",
-      groups.length + " groups in this approximate area"));
+    box.appendChild(element("p", "map-popup__title", counted("in_area", groups.length)));
     var list = element("ul", "map-popup__groups");
     groups.forEach(function (p) {
       var item = element("li");
@@ -175,8 +206,9 @@
       var hexagon = L.polygon(ring, L.extend({ interactive: interactive }, AREA_STYLE));
       if (interactive) {
         var first = cell.groups[0];
-        var label = cell.groups.length === 1 ? first.name + ". " + (first.where || "Approximate area")
-          : cell.groups.length + " groups. " + (first.where || "Approximate area");
+        var where = first.where || WORDS.area;
+        var label = (cell.groups.length === 1 ? first.name : counted("groups", cell.groups.length))
+          + ". " + where;
         hexagon.bindPopup(popupContent(cell.groups), popupOptions(map));
         focusableArea(hexagon, label);
       }
@@ -188,7 +220,8 @@
     var n = cluster.getChildCount();
     var size = n < 10 ? 38 : (n < 100 ? 44 : 50);
     return L.divIcon({
-      html: "<span>" + n + '</span><span class="visually-hidden"> groups here; zoom in</span>',
+      html: '<span aria-hidden="true">' + n + '</span><span class="visually-hidden">'
+        + escapeHtml(counted("here", n)) + "</span>",
       className: "map-cluster",
       iconSize: L.point(size, size)
     });

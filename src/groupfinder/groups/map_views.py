@@ -19,9 +19,12 @@ from typing import Any
 import xstatic.pkg.leaflet as _leaflet
 import xstatic.pkg.leaflet_markercluster as _markercluster
 from flask import Blueprint, abort, current_app, send_from_directory, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup, escape
 
 from .. import privacy
+from ..localization import current_language
 from ..permissions import public_blueprint
 from .directions import DirectionsLink, directions_links
 from .mapdata import MapItem, feature_collection
@@ -119,10 +122,11 @@ def results_map_data(hits: Iterable[Any]) -> dict[str, Any] | None:
                    next_meeting=getattr(hit, "next_meeting", None),
                    distance_text=getattr(hit, "distance_text", None),
                    next_text=getattr(hit, "next_meeting_text", None)) for hit in hits]
-    data = feature_collection(i for i in items if i is not None)
+    placed = [i for i in items if i is not None]
+    data = _in_language(placed, feature_collection(placed))
     if not data["features"]:
         return None
-    return {**settings, **data}
+    return {**settings, **data, "words": map_words(len(data["features"]))}
 
 
 @bp.app_template_global()
@@ -132,10 +136,36 @@ def group_map_data(group: Any) -> dict[str, Any] | None:
     item = _item(group) if settings is not None else None
     if item is None:
         return None
-    return {**settings, **feature_collection([item])}
+    return {**settings, **_in_language([item], feature_collection([item])), "words": map_words(1)}
+
+
+def _in_language(items: list[MapItem], data: dict[str, Any]) -> dict[str, Any]:
+    """An area's "where" in the page's language (``mapdata`` words it in English)."""
+    for item, found in zip(items, data["features"], strict=True):
+        loc = item.location
+        if loc.approximate:
+            found["properties"]["where"] = (_("Approximate area: %(area)s", area=loc.area)
+                                            if loc.area else _("Approximate area"))
+    return data
+
+
+def map_words(most: int) -> dict[str, Any]:
+    """What map.js writes, in the page's language: ``{}`` stands for a value, and a count's
+    words are listed for every count up to ``most`` (no plural rules in the browser)."""
+    counts = range(1, most + 1)
+    return {
+        "next": _("Next meeting: %(when)s", when="{}"),
+        "distance": _("Distance: %(distance)s", distance="{}"),
+        "area": _("Approximate area"),
+        "groups": {n: ngettext("%(num)d group", "%(num)d groups", n) for n in counts},
+        "in_area": {n: ngettext("%(num)d group in this approximate area",
+                                "%(num)d groups in this approximate area", n) for n in counts},
+        "here": {n: ngettext("%(num)d group here; zoom in", "%(num)d groups here; zoom in", n)
+                 for n in counts},
+    }
 
 
 @bp.app_template_global()
 def group_directions(group: Any) -> list[DirectionsLink]:
     """Directions to the group's place; none when the public sees only its area."""
-    return directions_links(privacy.public_location(group), group.name)
+    return directions_links(privacy.public_location(group), group.name, current_language())
