@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -40,9 +42,9 @@ from ..venues.models import AccessFeature, Venue
 from .models import Audience, Condition, Language
 from .services import ListingData, validate_listing
 
-SENSITIVE_HINT = ("The public will see only the area you name (for example a district) and a point "
-                  "about 1.5 km across; never the venue name, street, postcode or exact point. "
-                  "The organiser shares the address privately.")
+SENSITIVE_HINT = _l("The public will see only the area you name (for example a district) and a "
+                    "point about 1.5 km across; never the venue name, street, postcode or exact "
+                    "point. The organiser shares the address privately.")
 
 
 def optional_int(value: Any) -> int | None:
@@ -52,25 +54,25 @@ def optional_int(value: Any) -> int | None:
 
 
 class GroupForm(ServiceChecked, FlaskForm):
-    name = StringField("Name of the group", validators=[SingleLine()])
-    description = TextAreaField("Description", validators=[MultiLine()])
-    what_to_expect = TextAreaField("What to expect at a first meeting", validators=[MultiLine()])
-    cost = StringField("Cost", default="Free", validators=[SingleLine()])
-    contact_email = EmailField("Contact email (public)", validators=[Optional(), ValidEmail()])
-    website = StringField("Website", validators=[Optional(), SingleLine()])
-    conditions = SelectMultipleField("Topics the group supports", validate_choice=False)
-    audiences = SelectMultipleField("Who the group is for", validate_choice=False)
-    languages = SelectMultipleField("Languages spoken", validate_choice=False, default=["en"])
-    access = SelectMultipleField("Accessibility of the group", validate_choice=False)
-    venue_id = SelectField("Where the group meets", coerce=optional_int, validate_choice=False)
-    facilitator_ids = SelectMultipleField("Facilitators", coerce=int, validate_choice=False)
-    is_sensitive = BooleanField("Hide the exact location (sensitive group)")
+    name = StringField(_l("Name of the group"), validators=[SingleLine()])
+    description = TextAreaField(_l("Description"), validators=[MultiLine()])
+    what_to_expect = TextAreaField(_l("What to expect at a first meeting"), validators=[MultiLine()])
+    cost = StringField(_l("Cost"), default="Free", validators=[SingleLine()])
+    contact_email = EmailField(_l("Contact email (public)"), validators=[Optional(), ValidEmail()])
+    website = StringField(_l("Website"), validators=[Optional(), SingleLine()])
+    conditions = SelectMultipleField(_l("Topics the group supports"), validate_choice=False)
+    audiences = SelectMultipleField(_l("Who the group is for"), validate_choice=False)
+    languages = SelectMultipleField(_l("Languages spoken"), validate_choice=False, default=["en"])
+    access = SelectMultipleField(_l("Accessibility of the group"), validate_choice=False)
+    venue_id = SelectField(_l("Where the group meets"), coerce=optional_int, validate_choice=False)
+    facilitator_ids = SelectMultipleField(_l("Facilitators"), coerce=int, validate_choice=False)
+    is_sensitive = BooleanField(_l("Hide the exact location (sensitive group)"))
     accept_public_venue = BooleanField(
-        "I understand that this venue's address has been public, and want to go ahead")
-    area_name = StringField("Area shown to the public", validators=[Optional(), SingleLine()])
-    organisation_id = SelectField("Organisation", coerce=optional_int, validate_choice=False)
+        _l("I understand that this venue's address has been public, and want to go ahead"))
+    area_name = StringField(_l("Area shown to the public"), validators=[Optional(), SingleLine()])
+    organisation_id = SelectField(_l("Organisation"), coerce=optional_int, validate_choice=False)
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
-    save = SubmitField("Save")
+    save = SubmitField(_l("Save"))
 
     def load_choices(self, user: Any, group: Any = None) -> GroupForm:
         """Vocabularies, the venues and facilitators ``user`` and their teams may use (plus the
@@ -86,7 +88,7 @@ class GroupForm(ServiceChecked, FlaskForm):
         if group is not None:
             venues += [v for v in ([group.venue] if group.venue else []) if v not in venues]
             people += [p for p in group.facilitators if p not in people]
-        self.venue_id.choices = [SelectChoice("", "Not chosen yet")] + [
+        self.venue_id.choices = [SelectChoice("", _("Not chosen yet"))] + [
             SelectChoice(v.id, f"{v.name}, {v.address}, {v.town}") for v in venues]
         self.facilitator_ids.choices = [SelectChoice(p.id, p.name) for p in people]
         orgs = (list(db.session.scalars(sa.select(Organisation).order_by(
@@ -96,7 +98,7 @@ class GroupForm(ServiceChecked, FlaskForm):
             orgs.append(group.organisation)  # a co-organizer outside its team keeps it
         self._organisation_required = bool(orgs)
         self.organisation_id.choices = (
-            [SelectChoice("", "Choose…")] if len(orgs) != 1 else []) + [
+            [SelectChoice("", _("Choose…"))] if len(orgs) != 1 else []) + [
             SelectChoice(o.id, o.name) for o in orgs]
         if len(orgs) == 1 and self.organisation_id.data is None:
             self.organisation_id.data = orgs[0].id
@@ -104,7 +106,7 @@ class GroupForm(ServiceChecked, FlaskForm):
 
     def validate_organisation_id(self, field: Any) -> None:
         if getattr(self, "_organisation_required", False) and field.data is None:
-            raise ValidationError("Choose the organisation that runs this group.")
+            raise ValidationError(_("Choose the organisation that runs this group."))
 
     def service_problems(self) -> dict[str, list[str]]:
         editor = getattr(self, "_editor", None)
@@ -143,8 +145,8 @@ class GroupForm(ServiceChecked, FlaskForm):
 
 
 class CoOrganizerForm(FlaskForm):
-    email = EmailField("Their email address", validators=[ValidEmail()])
-    add = SubmitField("Add co-organizer")
+    email = EmailField(_l("Their email address"), validators=[ValidEmail()])
+    add = SubmitField(_l("Add co-organizer"))
 
 
 def _vocab(model: type) -> list[SelectChoice]:
