@@ -275,16 +275,17 @@ def occurrences(view: PublicGroup, now: dt.datetime) -> Occurrences:
     return found
 
 
-def schedule_texts(view: PublicGroup, clock: str) -> tuple[str, ...]:
+def schedule_texts(view: PublicGroup, clock: str, language: str = "en") -> tuple[str, ...]:
     """Each schedule in words ("Tuesdays, 7:00–8:30 pm"; "paused until …" is relative to the
-    venue's today), cached for the data version and that day."""
+    venue's today) in ``language``, cached for the data version, that day and that language."""
     from ..schedules.words import describe_current
 
     zone = view.venue.timezone if view.venue is not None else "UTC"
     today = dt.datetime.now(ZoneInfo(zone)).date()
     return cache().get_or_build(
-        ("schedule-texts", view.id, today, clock), current_token(),
-        lambda: tuple(describe_current(s.spec(zone), today, clock=clock) for s in view.schedules))
+        ("schedule-texts", view.id, today, clock, language), current_token(),
+        lambda: tuple(describe_current(s.spec(zone), today, clock=clock, language=language)
+                      for s in view.schedules))
 
 
 # --- vocabularies ---------------------------------------------------------------------------

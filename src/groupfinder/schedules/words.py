@@ -25,7 +25,8 @@ from .. import i18n
 from ..geo.locale import format_date_in
 from .recurrence import Frequency, RecurrenceSpec
 
-__all__ = ["describe", "describe_move", "describe_pause", "format_date", "format_time", "ordinal"]
+__all__ = ["describe", "describe_move", "describe_pause", "format_date", "format_long_date",
+           "format_time", "ordinal"]
 
 Clock = Literal["12h", "24h"]
 
@@ -158,6 +159,16 @@ def format_date(d: dt.date, *, year: bool = True, language: str = "en") -> str:
     return f"{text} {d.year}" if year else text
 
 
+def format_long_date(d: dt.date, *, language: str = "en") -> str:
+    """A date without its weekday: "1 December 2026"; Babel's long date in other languages
+    ("1 de diciembre de 2026", "1 Rhagfyr 2026")."""
+    if language != "en":
+        from babel.dates import format_date as babel_date
+
+        return babel_date(d, "long", locale=language)
+    return f"{d.day} {MONTH_NAMES[d.month - 1]} {d.year}"
+
+
 def _end_time(spec: RecurrenceSpec) -> dt.time:
     start = dt.datetime.combine(dt.date(2000, 1, 1), spec.start_time.replace(tzinfo=None))
     return (start + dt.timedelta(minutes=spec.duration_minutes)).time()
@@ -186,19 +197,24 @@ def _position_word(t: _Words, p: int) -> str:
 
 
 def _nth_weekday(t: _Words, p: int, days: str) -> str:
-    """One week of the month and its weekdays, one whole message per week ("2nd %(days)s")."""
+    """One week of the month and its weekdays, one whole message per week ("2nd %(days)s");
+    until a catalogue has it, the language's numeric ordinal ("2.º martes")."""
     if p == 1:
-        return t.pgettext("weekday of the month", "1st %(days)s", days=days)
-    if p == 2:
-        return t.pgettext("weekday of the month", "2nd %(days)s", days=days)
-    if p == 3:
-        return t.pgettext("weekday of the month", "3rd %(days)s", days=days)
-    if p == 4:
-        return t.pgettext("weekday of the month", "4th %(days)s", days=days)
-    if p == -1:
+        text = t.pgettext("weekday of the month", "1st %(days)s", days=days)
+    elif p == 2:
+        text = t.pgettext("weekday of the month", "2nd %(days)s", days=days)
+    elif p == 3:
+        text = t.pgettext("weekday of the month", "3rd %(days)s", days=days)
+    elif p == 4:
+        text = t.pgettext("weekday of the month", "4th %(days)s", days=days)
+    elif p == -1:
         return t.pgettext("weekday of the month", "last %(days)s", days=days)
-    return t.pgettext("weeks of the month", "%(positions)s %(days)s",
-                      positions=_position_word(t, p), days=days)
+    else:
+        text = ""
+    if not text or (t.code != "en" and text == f"{ordinal(p)} {days}"):
+        return t.pgettext("weeks of the month", "%(positions)s %(days)s",
+                          positions=_position_word(t, p), days=days)
+    return text
 
 
 def _which(t: _Words, spec: RecurrenceSpec) -> str:
