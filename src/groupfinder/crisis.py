@@ -57,33 +57,42 @@ EMERGENCY_ELSEWHERE = Sentence(
     N_("If you are in crisis or your life is at risk, call your local emergency number or go to "
        "the nearest emergency department."), urgent=True)
 GB_EMERGENCY = Sentence(
+    # Translators: the footer's first sentence, in bold; %(emergency)s is 999 (a link).
     N_("If you are in crisis or your life is at risk, call %(emergency)s or go to A&E."),
     numbers=(("emergency", Number("999", "999")),), urgent=True)
 GB_SAMARITANS = Sentence(
+    # Translators: %(service)s is the Samaritans' name, %(phone)s their number (a link).
     N_("To talk to someone, call %(service)s on %(phone)s (free, 24 hours)."),
     numbers=(("phone", Number("116 123", "116123")),), names=(("service", N_("Samaritans")),))
 GB_SAMARITANS_WELSH = Sentence(
+    # Translators: shown in Welsh only; %(service)s is the line's name, %(phone)s its number.
     N_("To talk to someone in Welsh, call the %(service)s on %(phone)s (free)."),
     numbers=(("phone", Number("0808 164 0123", "08081640123")),),
     # Translators: the service's name; in Welsh, the name the Samaritans use for it.
     names=(("service", N_("Samaritans Welsh Language Line")),))
 GB_NHS = Sentence(
+    # Translators: reads "call NHS 111": %(service)s is "NHS", %(phone)s is 111 (a link).
     N_("For urgent medical help that is not an emergency, call %(service)s %(phone)s."),
     numbers=(("phone", Number("111", "111")),), names=(("service", N_("NHS")),))
 GB_NHS_WALES = Sentence(
+    # Translators: shown in Welsh only; %(phone)s is 111 (a link), %(service)s "NHS 111 Wales".
     N_("For urgent help with your mental health, call %(phone)s and press 2 (%(service)s)."),
     numbers=(("phone", Number("111", "111")),),
     # Translators: the service's name; in Welsh "GIG 111 Cymru".
     names=(("service", N_("NHS 111 Wales")),))
 US_EMERGENCY = Sentence(
+    # Translators: the footer's first sentence, in bold; %(emergency)s is 911 (a link).
     N_("If you are in crisis or your life is at risk, call %(emergency)s or go to the ER."),
     numbers=(("emergency", Number("911", "911")),), urgent=True)
 US_988 = Sentence(
+    # Translators: %(phone)s is 988 (a link), %(service)s the lifeline's name.
     N_("Call or text %(phone)s for the %(service)s (free, 24 hours)."),
     numbers=(("phone", Number("988", "988")),),
     # Translators: the service's name; in Spanish "Línea 988 de Prevención del Suicidio y Crisis".
     names=(("service", N_("988 Suicide & Crisis Lifeline")),))
 US_988_SPANISH = Sentence(
+    # Translators: shown in Spanish only; %(phone)s and %(text)s are 988 (links to call and to
+    # text); AYUDA is the word to send, keep it as it is.
     N_("For help in Spanish from the %(service)s, call %(phone)s and press 2, or text AYUDA to "
        "%(text)s."),
     numbers=(("phone", Number("988", "988")), ("text", Number("988", "988", sms="AYUDA"))),
