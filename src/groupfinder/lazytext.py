@@ -31,7 +31,7 @@ def language() -> str:
 class LazyText:
     __slots__ = ("message", "plural", "n", "variables")
 
-    def __init__(self, message: str, plural: str | None = None, n: int | None = None,
+    def __init__(self, message: str, plural: str | None = None, n: int | None = None, /,
                  **variables: Any) -> None:
         self.message, self.plural, self.n, self.variables = message, plural, n, variables
 
@@ -78,12 +78,12 @@ class LazyText:
         return getattr(str(self), name)
 
 
-def lazy(message: str, **variables: Any) -> LazyText:
+def lazy(message: str, /, **variables: Any) -> LazyText:
     """``message`` (``%(name)s`` placeholders) translated when it is read."""
     return LazyText(message, **variables)
 
 
-def lazy_plural(singular: str, plural: str, n: int, **variables: Any) -> LazyText:
+def lazy_plural(singular: str, plural: str, n: int, /, **variables: Any) -> LazyText:
     """``%(num)s`` is ``n``."""
     return LazyText(singular, plural, n, **variables)
 
@@ -113,3 +113,9 @@ def _takes_language(fn: Any) -> bool:
             known = False
         _TAKES[fn] = known
     return known
+
+
+def text(message: str, /, **variables: Any) -> str:
+    """``message`` in the current language now, as a plain ``str``: for messages kept as text
+    (a CSV import's problems, read by the person who ran the import, or logged by a job)."""
+    return LazyText(message, **variables).in_language(language())

@@ -103,6 +103,7 @@ from zoneinfo import available_timezones
 
 from .. import privacy, validation
 from ..geo import regions
+from ..lazytext import text as _
 from ..schedules.recurrence import Frequency, RecurrenceSpec, validate
 
 MAX_BYTES = 5_000_000
@@ -170,14 +171,34 @@ class Problem:
 
     line: int
     column: str | None
-    message: str
+    message: str  # in the language of whoever ran the import (``lazytext``)
     level: Level = "error"
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.message, str):  # a lazy message (a place, a region): read it now
+            object.__setattr__(self, "message", str(self.message))
+
     def __str__(self) -> str:
-        where = f"line {self.line}" if self.line else "file"
+        warning = self.level == "warning"
+        if self.line and self.column:
+            if warning:
+                return _("line %(line)s, %(column)s: %(message)s (warning)", line=self.line,
+                         column=self.column, message=self.message)
+            return _("line %(line)s, %(column)s: %(message)s", line=self.line,
+                     column=self.column, message=self.message)
+        if self.line:
+            if warning:
+                return _("line %(line)s: %(message)s (warning)", line=self.line,
+                         message=self.message)
+            return _("line %(line)s: %(message)s", line=self.line, message=self.message)
         if self.column:
-            where += f", {self.column}"
-        return f"{where}: {self.message}" + (" (warning)" if self.level == "warning" else "")
+            if warning:
+                return _("file, %(column)s: %(message)s (warning)", column=self.column,
+                         message=self.message)
+            return _("file, %(column)s: %(message)s", column=self.column, message=self.message)
+        if warning:
+            return _("file: %(message)s (warning)", message=self.message)
+        return _("file: %(message)s", message=self.message)
 
 
 @dataclass(frozen=True)
@@ -330,21 +351,24 @@ class ParsedFile:
 def _decode(data: bytes | str, problems: list[Problem]) -> str | None:
     if isinstance(data, str):
         if len(data.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-            problems.append(Problem(0, None, f"The file is larger than {MAX_BYTES // 1_000_000} MB; "
-                                             "split it into several files."))
+            problems.append(Problem(0, None, _too_large()))
             return None
         return data.removeprefix("\ufeff")
     if len(data) > MAX_BYTES:
-        problems.append(Problem(0, None, f"The file is larger than {MAX_BYTES // 1_000_000} MB; "
-                                         "split it into several files."))
+        problems.append(Problem(0, None, _too_large()))
         return None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        problems.append(Problem(line, None, "This line is not UTF-8 text. Save the file as "
-                                            "'CSV UTF-8' (Excel) or choose UTF-8 when exporting."))
+        problems.append(Problem(line, None, _("This line is not UTF-8 text. Save the file as "
+                                              "'CSV UTF-8' (Excel) or choose UTF-8 when exporting.")))
         return None
+
+
+def _too_large() -> str:
+    return _("The file is larger than %(mb)s MB; split it into several files.",
+             mb=MAX_BYTES // 1_000_000)
 
 
 # Other names a header may give a column.
@@ -360,8 +384,8 @@ def _records(text: str, problems: list[Problem]) -> Iterable[tuple[int, list[str
     """(first line number, cells) for every non-blank record; stops at a malformed record."""
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        problems.append(Problem(line, None, "This line contains a NUL character; the file is "
-                                            "probably not a CSV text file."))
+        problems.append(Problem(line, None, _("This line contains a NUL character; the file is "
+                                              "probably not a CSV text file.")))
         return
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     start = 1
@@ -371,8 +395,8 @@ def _records(text: str, problems: list[Problem]) -> Iterable[tuple[int, list[str
         except StopIteration:
             return
         except csv.Error as exc:
-            problems.append(Problem(start, None, f"This line can't be read as CSV ({exc}); check "
-                                                 "its double quotes."))
+            problems.append(Problem(start, None, _("This line can't be read as CSV (%(error)s); "
+                                                   "check its double quotes.", error=exc)))
             return
         if any(c.strip() for c in cells):
             yield start, cells
@@ -407,8 +431,8 @@ def _positions(text: str) -> tuple[int, ...]:
     out = []
     for token in _list(text):
         if token.lower() not in ORDINALS:
-            raise ValueError(f"'{token}' is not a week of the month; use 1, 2, 3, 4 or last "
-                             "(several as 1;3)")
+            raise ValueError(_("'%(text)s' is not a week of the month; use 1, 2, 3, 4 or last "
+                               "(several as 1;3)", text=token))
         out.append(ORDINALS[token.lower()])
     return tuple(out)
 
@@ -419,7 +443,7 @@ def _month_day(text: str) -> int | None:
     if text.lower() == "last":
         return -1
     if not re.fullmatch(r"-?\d{1,2}", text):
-        raise ValueError(f"'{text}' is not a day of the month; use 1 to 28, or last")
+        raise ValueError(_("'%(text)s' is not a day of the month; use 1 to 28, or last", text=text))
     return int(text)
 
 
@@ -432,7 +456,8 @@ def _int(text: str, what: str) -> int:
 def _time(text: str) -> dt.time:
     m = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
     if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-        raise ValueError(f"'{text}' is not a time; use 24-hour HH:MM, like 19:00 or 09:30")
+        raise ValueError(_("'%(text)s' is not a time; use 24-hour HH:MM, like 19:00 or 09:30",
+                           text=text))
     return dt.time(int(m.group(1)), int(m.group(2)))
 
 
@@ -441,9 +466,11 @@ def _date(text: str) -> dt.date:
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"'{text}' is not a real date") from None
-    hint = " (day and month order is ambiguous)" if re.fullmatch(r"\d{1,2}[/.]\d{1,2}[/.]\d{2,4}", text) else ""
-    raise ValueError(f"'{text}' is not a date; use YYYY-MM-DD, like 2026-03-05{hint}")
+            raise ValueError(_("'%(text)s' is not a real date", text=text)) from None
+    if re.fullmatch(r"\d{1,2}[/.]\d{1,2}[/.]\d{2,4}", text):
+        raise ValueError(_("'%(text)s' is not a date; use YYYY-MM-DD, like 2026-03-05 (day and "
+                           "month order is ambiguous)", text=text))
+    raise ValueError(_("'%(text)s' is not a date; use YYYY-MM-DD, like 2026-03-05", text=text))
 
 
 MEETING = r"(\d{4}-\d{2}-\d{2}) (\d{1,2}:\d{2})"
@@ -494,7 +521,7 @@ def _moves(text: str) -> tuple[MoveRecord, ...]:
             raise ValueError(f"'{_short(part)}' is not a moved meeting; {MOVE_HINT}")
         minutes = int(m.group(5)) if m.group(5) else None
         if minutes is not None and not 1 <= minutes <= 1440:
-            raise ValueError("a moved meeting lasts 1 to 1440 minutes")
+            raise ValueError(_("a moved meeting lasts 1 to 1440 minutes"))
         out.append(MoveRecord(_at(m.group(1), m.group(2)), _at(m.group(3), m.group(4)),
                               minutes, m.group(6), _meeting_text(m.group(7) or "", "the note")))
     return tuple(out)
@@ -506,7 +533,7 @@ def _yes_no(text: str) -> bool:
         return True
     if word in NO:
         return False
-    raise ValueError(f"'{text}' is not yes or no")
+    raise ValueError(_("'%(text)s' is not yes or no", text=text))
 
 
 def _coordinate(text: str, low: float, high: float, what: str) -> float | None:
@@ -515,7 +542,8 @@ def _coordinate(text: str, low: float, high: float, what: str) -> float | None:
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"'{text}' is not a number; use decimal degrees like 53.48") from None
+        raise ValueError(_("'%(text)s' is not a number; use decimal degrees like 53.48",
+                           text=text)) from None
     if value != value or not low <= value <= high:  # NaN fails both sides
         raise ValueError(f"{what} is between {low:g} and {high:g}")
     return value
@@ -525,8 +553,9 @@ def _kind(text: str) -> Frequency:
     try:
         return Frequency(text.lower())
     except ValueError:
-        raise ValueError(f"'{text}' is not a kind of schedule; use weekly, monthly_weekday, "
-                         "monthly_date or once (fortnightly is weekly with interval 2)") from None
+        raise ValueError(_("'%(text)s' is not a kind of schedule; use weekly, monthly_weekday, "
+                           "monthly_date or once (fortnightly is weekly with interval 2)",
+                           text=text)) from None
 
 
 # --- the parse ----------------------------------------------------------------------------------
@@ -550,8 +579,9 @@ class _Row:
         """What this row gives (``schedule`` when the column is absent or empty); None if unknown."""
         kind = self.get(RECORD_COLUMN).lower() or "schedule"
         if kind not in RECORDS:
-            self.error(RECORD_COLUMN, f"'{_short(kind)}' is not a kind of row; use "
-                                      "schedule, group, facilitator or venue (or leave it empty)")
+            self.error(RECORD_COLUMN, _("'%(kind)s' is not a kind of row; use schedule, group, "
+                                        "facilitator or venue (or leave it empty)",
+                                        kind=_short(kind)))
             return None
         return kind
 
@@ -613,7 +643,7 @@ def _cells(header: Sequence[str], cells: Sequence[str]) -> dict[str, str]:
 def _schedule(row: _Row) -> ScheduleRecord | None:
     for column in ("kind", "start_time", "duration_minutes", "first_date"):
         if not row.get(column):
-            row.error(column, "Give a value: every row is one schedule.")
+            row.error(column, _("Give a value: every row is one schedule."))
     if row.bad:
         return None
     kind = row.parse("kind", _kind)
@@ -633,8 +663,8 @@ def _schedule(row: _Row) -> ScheduleRecord | None:
     starts = [c.original_start for c in cancellations] + [m.original_start for m in moves]
     for start in sorted({s for s in starts if starts.count(s) > 1}):
         row.error("moves" if moves else "cancellations",
-                  f"The meeting of {start:%Y-%m-%d %H:%M} is given twice; a meeting is either "
-                  "cancelled or moved, once.")
+                  _("The meeting of %(when)s is given twice; a meeting is either cancelled or "
+                    "moved, once.", when=format(start, "%Y-%m-%d %H:%M")))
     if row.bad & set(SCHEDULE_COLUMNS):
         return None
     record = ScheduleRecord(line=row.line, kind=kind, start_time=start, duration_minutes=duration,
@@ -717,8 +747,8 @@ def parse(data: bytes | str, vocab: Vocabulary | None = None) -> ParsedFile:
     first = next(iter(records), None)
     if first is None:
         if not problems:
-            problems.append(Problem(0, None, "The file is empty; it needs a header row and at "
-                                             "least one row."))
+            problems.append(Problem(0, None, _("The file is empty; it needs a header row and at "
+                                               "least one row.")))
         return out
     header_line, raw_header = first
     header = [_header_name(h) for h in raw_header]
@@ -732,17 +762,17 @@ def parse(data: bytes | str, vocab: Vocabulary | None = None) -> ParsedFile:
     rows: list[_Row] = []
     for line, cells in records:
         if len(rows) >= MAX_ROWS:
-            problems.append(Problem(line, None, f"The file has more than {MAX_ROWS:,} rows; "
-                                                "split it into several files."))
+            problems.append(Problem(line, None, _("The file has more than %(max)s rows; split it "
+                                                  "into several files.", max=format(MAX_ROWS, ","))))
             return out
         row = _Row(line, _cells(header, cells), problems)
         if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
-            row.error(None, f"This row has {len(cells)} cells but the header has {len(header)}; "
-                            "check for an unquoted comma.")
+            row.error(None, _("This row has %(cells)s cells but the header has %(columns)s; "
+                              "check for an unquoted comma.", cells=len(cells), columns=len(header)))
         rows.append(row)
     out.rows = len(rows)
     if not rows:
-        problems.append(Problem(header_line, None, "The file has a header but no rows."))
+        problems.append(Problem(header_line, None, _("The file has a header but no rows.")))
         return out
 
     by_group: dict[str, list[_Row]] = {}
@@ -752,7 +782,7 @@ def parse(data: bytes | str, vocab: Vocabulary | None = None) -> ParsedFile:
     for row in rows:
         for column, limit in MAX_LENGTHS.items():
             if len(row.get(column)) > limit:
-                row.error(column, f"Keep it under {limit} characters.")
+                row.error(column, _("Keep it under %(max)s characters.", max=limit))
         row.check_text()
         kind = row.record()
         if kind is None:
@@ -762,11 +792,13 @@ def parse(data: bytes | str, vocab: Vocabulary | None = None) -> ParsedFile:
             continue
         key = row.get("group_key")
         if not key:
-            row.error("group_key", "Give the group's key on every row (rows of one group share it).")
+            row.error("group_key", _("Give the group's key on every row (rows of one group share "
+                                     "it)."))
             continue
         if not KEY.fullmatch(key):
-            row.error("group_key", f"'{_short(key)}' is not a key; use 1 to 80 letters, digits, "
-                                   "'.', '_', ':' or '-', starting with a letter or digit")
+            row.error("group_key", _("'%(key)s' is not a key; use 1 to 80 letters, digits, '.', "
+                                     "'_', ':' or '-', starting with a letter or digit",
+                                     key=_short(key)))
             continue
         by_group.setdefault(key, []).append(row)
 
@@ -862,7 +894,7 @@ def _check_header(header: list[str], line: int, problems: list[Problem]) -> bool
                                                 "or name it."))
             ok = False
         elif name in seen:
-            problems.append(Problem(line, name, "This column appears twice."))
+            problems.append(Problem(line, name, _("This column appears twice.")))
             ok = False
         elif name not in COLUMNS:
             problems.append(Problem(line, name, "Unknown column" + (
@@ -871,7 +903,8 @@ def _check_header(header: list[str], line: int, problems: list[Problem]) -> bool
         seen.add(name)
     missing = [c for c in REQUIRED_COLUMNS if c not in seen]
     if missing:
-        problems.append(Problem(line, None, "Missing required column(s): " + ", ".join(missing)))
+        problems.append(Problem(line, None, _("Missing required column(s): %(columns)s",
+                                              columns=", ".join(missing))))
         ok = False
     return ok
 
@@ -907,7 +940,8 @@ def _venue(key: str, rows: list[_Row], vocab: Vocabulary | None,
     lng = parse("longitude", _coordinate, -180, 180, "Longitude")
     if bool(values.get("latitude")) != bool(values.get("longitude")):
         given, missing = ("latitude", "longitude") if values.get("latitude") else ("longitude", "latitude")
-        problems.append(Problem(lines[given], missing, "Give both latitude and longitude, or neither."))
+        problems.append(Problem(lines[given], missing,
+                                _("Give both latitude and longitude, or neither.")))
     zone = values.get("timezone", "")
     if zone and zone not in _zones():
         problems.append(Problem(lines["timezone"], "timezone", f"'{zone}' is not a time zone we "
@@ -1012,7 +1046,8 @@ def _group(key: str, values: dict[str, str], lines: dict[str, int], rows: list[_
             continue
         same = _replace_line(schedule, 0)
         if same in seen:
-            row.error(None, f"This schedule is the same as line {seen[same]}'s; remove one.")
+            row.error(None, _("This schedule is the same as line %(line)s's; remove one.",
+                              line=seen[same]))
             continue
         seen[same] = row.line
         schedules.append(schedule)
