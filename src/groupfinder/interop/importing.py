@@ -74,6 +74,7 @@ from ..groups.confirmation import mark_confirmed
 from ..groups.models import Audience, Condition, Group, Language, ListingStatus
 from ..groups.services import ListingData, apply_listing, create_group, submit_for_review, validate_listing
 from ..groups.services import publish as publish_listing
+from ..lazytext import text as _
 from ..organisations.models import Organisation
 from ..organisations.queries import organisations_of
 from ..organisations.services import OrganisationData, create_organisation
@@ -236,8 +237,8 @@ def import_listings(source: Path | os.PathLike[str] | bytes | str, *, by: Any = 
     if report.errors:
         report.problems.sort(key=_order)
         return report
-    _, problems = _reconcile(parsed, places, report, publish=publish, by=by, apply=False,
-                             organisations=organisations)
+    _written, problems = _reconcile(parsed, places, report, publish=publish, by=by, apply=False,
+                                    organisations=organisations)
     report.problems.extend(problems)
     report.problems.sort(key=_order)
     if report.errors or dry_run or not report.changes:
@@ -247,8 +248,8 @@ def import_listings(source: Path | os.PathLike[str] | bytes | str, *, by: Any = 
         # No autoflush before every query (the services flush what they need an id for), as
         # the demo seeder: a flush per query made a 700-group file take half a minute.
         with transaction(), db.session.no_autoflush:
-            _, problems = _reconcile(parsed, places, written, publish=publish, by=by, apply=True,
-                                     organisations=organisations)
+            _written, problems = _reconcile(parsed, places, written, publish=publish, by=by,
+                                            apply=True, organisations=organisations)
             if problems:  # the database changed since the check: refuse the whole file
                 raise _Rejected(problems)
             audit("import.applied", by=by, details={
@@ -275,7 +276,8 @@ def _read(source: Any, report: ImportReport) -> bytes | str | None:
         with open(source, "rb") as fh:
             data = fh.read(csvformat.MAX_BYTES + 1)
     except OSError as exc:
-        report.problems.append(Problem(0, None, f"Can't read {os.fspath(source)}: {exc.strerror}."))
+        report.problems.append(Problem(0, None, _("Can't read %(path)s: %(error)s.",
+                                                    path=os.fspath(source), error=exc.strerror)))
         return None
     return data
 
@@ -318,9 +320,9 @@ def _find_organisations(parsed: ParsedFile, by: Any,
             if operator:
                 found[name] = None
             else:
-                problems.append(Problem(group.line_of("organisation"), "organisation", (
-                    f"you don't belong to an organisation named '{name}'; name one of yours "
-                    "(its owner can invite you), or leave the cell empty")))
+                problems.append(Problem(group.line_of("organisation"), "organisation", _(
+                    "you don't belong to an organisation named '%(name)s'; name one of yours "
+                    "(its owner can invite you), or leave the cell empty", name=name)))
     return found
 
 
@@ -345,10 +347,10 @@ def _place_venues(parsed: ParsedFile, problems: list[Problem]) -> dict[str, _Pla
                                         "latitude", found))
                 continue
             lat, lng = round(found.latitude, 5), round(found.longitude, 5)
-            problems.append(Problem(venue.line_of("address"), "latitude", (
-                f"no coordinates, so venue '{key}' is placed at the centre of {found.label} "
-                f"(within about {found.precision_m:,} m); give latitude and longitude for an "
-                "exact point"), "warning"))
+            problems.append(Problem(venue.line_of("address"), "latitude", _(
+                "no coordinates, so venue '%(key)s' is placed at the centre of %(place)s "
+                "(within about %(metres)s m); give latitude and longitude for an exact point",
+                key=key, place=found.label, metres=format(found.precision_m, ",")), "warning"))
         try:
             from_point: str | None = timezone_at(lat, lng)
         except InvalidInput:
@@ -356,14 +358,15 @@ def _place_venues(parsed: ParsedFile, problems: list[Problem]) -> dict[str, _Pla
         zone = venue.timezone or from_point
         if zone is None:
             problems.append(Problem(venue.line_of("latitude"), "timezone",
-                                    f"venue '{key}' is not inside any time zone; check its point, "
-                                    "or give the timezone"))
+                                    _("venue '%(key)s' is not inside any time zone; check its "
+                                      "point, or give the timezone", key=key)))
             continue
         region = resolve_region(venue.country, venue.postcode, venue.region,
                                 latitude=lat, longitude=lng)
         if region.problem:  # a ZIP in another state: an error at the line, never a silent pick
             problems.append(Problem(venue.line_of("region" if venue.region else "postcode"),
-                                    "region", f"venue '{key}': {region.problem}"))
+                                    "region", _("venue '%(key)s': %(problem)s", key=key,
+                                                problem=region.problem)))
             continue
         places[key] = _Place(venue, lat, lng, zone, bool(venue.timezone) and zone != from_point,
                              region.code)
@@ -378,7 +381,6 @@ def _offline_geocoder(country: str) -> GeocodingService:
 
 def _geocode(service: GeocodingService, venue: VenueRecord) -> Any:
     """An ``Origin``, or the message to show when neither the postcode nor the town is found."""
-    noun = "ZIP code" if venue.country == "US" else "postcode"
     tried = []
     for text in (venue.postcode, venue.town):
         if not text:
@@ -387,8 +389,11 @@ def _geocode(service: GeocodingService, venue: VenueRecord) -> Any:
             return service.resolve(text=text)
         except GroupfinderError as exc:
             tried.append(f"'{text}': {exc.detail}")
-    return (f"we couldn't place venue '{venue.key}' from its {noun} or town ("
-            + "; ".join(tried) + "); give latitude and longitude")
+    if venue.country == "US":
+        return _("we couldn't place venue '%(key)s' from its ZIP code or town (%(tried)s); give "
+                 "latitude and longitude", key=venue.key, tried="; ".join(tried))
+    return _("we couldn't place venue '%(key)s' from its postcode or town (%(tried)s); give "
+             "latitude and longitude", key=venue.key, tried="; ".join(tried))
 
 
 def _check_app_rules(parsed: ParsedFile, places: dict[str, _Place], problems: list[Problem]) -> None:
@@ -439,18 +444,19 @@ def _meeting_problems(record: ScheduleRecord, zone: str, parsed: ParsedFile,
             except OverflowError:
                 window = []
             if item.original_start not in window:
-                out.append(Problem(record.line, column, f"{item.original_start:%Y-%m-%d %H:%M} is "
-                                                        "not one of this schedule's meetings"))
+                out.append(Problem(record.line, column, _(
+                    "%(when)s is not one of this schedule's meetings",
+                    when=format(item.original_start, "%Y-%m-%d %H:%M"))))
     for move in record.moves:
         key = move.new_venue_key
         if key and key not in places and key not in parsed.venues and db.session.scalar(
                 sa.select(Venue.id).where(Venue.external_key == key)) is None:
-            out.append(Problem(record.line, "moves", f"venue '{key}' is neither in this file nor "
-                                                     "already imported"))
+            out.append(Problem(record.line, "moves", _("venue '%(key)s' is neither in this file "
+                                                       "nor already imported", key=key)))
         if move.new_start == move.original_start and not key and move.new_duration_minutes is None:
-            when = f"{move.original_start:%Y-%m-%d %H:%M}"
-            out.append(Problem(record.line, "moves", f"the meeting of {when} is moved to the "
-                                                     "same time"))
+            when = format(move.original_start, "%Y-%m-%d %H:%M")
+            out.append(Problem(record.line, "moves", _("the meeting of %(when)s is moved to the "
+                                                       "same time", when=when)))
     return out
 
 
