@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
@@ -16,7 +17,7 @@ from ..accounts.models import Role
 from ..formfields import MultiLine
 from .services import REPORT_KINDS
 
-REASON_REQUIRED = "Give a reason: the organizer will see it."
+REASON_REQUIRED = _l("Give a reason: the organizer will see it.")
 
 
 def _strip(value: Any) -> Any:
@@ -34,47 +35,47 @@ class _VersionedForm(FlaskForm):
 
 
 class ApproveForm(_VersionedForm):
-    note = TextAreaField("Note to the organizer (optional)", filters=[_strip],
-                         validators=[Optional(), Length(max=500, message="Keep it under 500 characters."),
+    note = TextAreaField(_l("Note to the organizer (optional)"), filters=[_strip],
+                         validators=[Optional(), Length(max=500, message=_l("Keep it under 500 characters.")),
                                      MultiLine()])
 
 
 class RejectForm(_VersionedForm):
-    reason = TextAreaField("Reason (the organizer will see it)", filters=[_strip],
+    reason = TextAreaField(_l("Reason (the organizer will see it)"), filters=[_strip],
                            validators=[DataRequired(REASON_REQUIRED),
-                                       Length(max=500, message="Keep it under 500 characters."),
+                                       Length(max=500, message=_l("Keep it under 500 characters.")),
                                        MultiLine()])
 
 
 class ArchiveForm(FlaskForm):
-    reason = TextAreaField("Why archive this listing?", filters=[_strip],
-                           validators=[DataRequired("Give a reason for the audit log."),
-                                       Length(max=500, message="Keep it under 500 characters."),
+    reason = TextAreaField(_l("Why archive this listing?"), filters=[_strip],
+                           validators=[DataRequired(_l("Give a reason for the audit log.")),
+                                       Length(max=500, message=_l("Keep it under 500 characters.")),
                                        MultiLine()])
 
 
 class RestoreForm(FlaskForm):
-    reason = TextAreaField("Why restore this listing?", filters=[_strip],
-                           validators=[DataRequired("Give a reason for the audit log."),
-                                       Length(max=500, message="Keep it under 500 characters."),
+    reason = TextAreaField(_l("Why restore this listing?"), filters=[_strip],
+                           validators=[DataRequired(_l("Give a reason for the audit log.")),
+                                       Length(max=500, message=_l("Keep it under 500 characters.")),
                                        MultiLine()])
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=[SelectChoice(Role.organizer.value, "Organizer"),
-                                SelectChoice(Role.admin.value, "Admin")],
+    role = SelectField(_l("Role"), choices=[SelectChoice(Role.organizer.value, _l("Organizer")),
+                                SelectChoice(Role.admin.value, _l("Admin"))],
                        validate_choice=False,
-                       validators=[InputRequired("Choose a role."),
-                                   AnyOf([r.value for r in Role], message="Choose a role.")])
-    reason = TextAreaField("Reason", filters=[_strip],
-                           validators=[DataRequired("Give a reason for the audit log."),
-                                       Length(max=500, message="Keep it under 500 characters."),
+                       validators=[InputRequired(_l("Choose a role.")),
+                                   AnyOf([r.value for r in Role], message=_l("Choose a role."))])
+    reason = TextAreaField(_l("Reason"), filters=[_strip],
+                           validators=[DataRequired(_l("Give a reason for the audit log.")),
+                                       Length(max=500, message=_l("Keep it under 500 characters.")),
                                        MultiLine()])
 
 
 class ResolveReportForm(FlaskForm):
-    reason = TextAreaField("What was done (optional)", filters=[_strip],
-                           validators=[Optional(), Length(max=500, message="Keep it under 500 characters."),
+    reason = TextAreaField(_l("What was done (optional)"), filters=[_strip],
+                           validators=[Optional(), Length(max=500, message=_l("Keep it under 500 characters.")),
                                        MultiLine()])
 
 
@@ -85,20 +86,20 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     # max: a number the database can compare (PostgreSQL ``integer``), not a driver error.
-    group = IntegerField("Listing number", validators=[Optional(), NumberRange(min=1, max=2**31 - 1, message="A listing number is a whole number.")])
-    action = SelectField("Action", choices=[], validate_choice=False, validators=[Optional()])
+    group = IntegerField(_l("Listing number"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1, message=_l("A listing number is a whole number."))])
+    action = SelectField(_l("Action"), choices=[], validate_choice=False, validators=[Optional()])
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
 
 
 class ReportProblemForm(FlaskForm):
     """Public: what is wrong, and optionally a message. Deliberately no name or email field."""
 
-    kind = RadioField("What is the problem?", choices=[SelectChoice(k, v) for k, v in REPORT_KINDS.items()],
+    kind = RadioField(_l("What is the problem?"), choices=[SelectChoice(k, _l(v)) for k, v in REPORT_KINDS.items()],
                       validate_choice=False,
-                      validators=[InputRequired("Choose what the problem is."),
-                                  AnyOf(list(REPORT_KINDS), message="Choose what the problem is.")])
-    meeting = SelectField("Which meeting didn't happen?", choices=[], validate_choice=False,
+                      validators=[InputRequired(_l("Choose what the problem is.")),
+                                  AnyOf(list(REPORT_KINDS), message=_l("Choose what the problem is."))])
+    meeting = SelectField(_l("Which meeting didn't happen?"), choices=[], validate_choice=False,
                           validators=[Optional()])
-    message = TextAreaField("Tell us more (optional)", filters=[_strip],
-                            validators=[Optional(), Length(max=2000, message="Keep it under 2,000 characters."),
+    message = TextAreaField(_l("Tell us more (optional)"), filters=[_strip],
+                            validators=[Optional(), Length(max=2000, message=_l("Keep it under 2,000 characters.")),
                                         MultiLine()])

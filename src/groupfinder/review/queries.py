@@ -15,6 +15,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Role, User
@@ -33,34 +35,43 @@ from ..groups.models import (
     ListingStatus,
 )
 from ..groups.services import ListingData
+from ..i18n import term_text
+from ..localization import current_language
 from ..organisations.models import Organisation
 from ..venues.models import AccessFeature, Venue
 from .models import ListingRevision, ProblemReport, RevisionStatus
 
-FIELD_LABELS: dict[str, str] = {
-    "name": "Name",
-    "description": "Description",
-    "what_to_expect": "What to expect",
-    "cost": "Cost",
-    "contact_email": "Contact email",
-    "website": "Website",
-    "conditions": "Topics",
-    "audiences": "Who it's for",
-    "languages": "Languages",
-    "access": "Accessibility",
-    "is_sensitive": "Sensitive (exact address hidden from the public)",
-    "area_name": "Public area name",
-    "venue_id": "Venue",
-    "facilitator_ids": "Facilitators",
-    "organisation_id": "Organisation",
+FIELD_LABELS: dict[str, Any] = {  # lazy: read with field_label()
+    "name": _l("Name"),
+    "description": _l("Description"),
+    "what_to_expect": _l("What to expect"),
+    "cost": _l("Cost"),
+    "contact_email": _l("Contact email"),
+    "website": _l("Website"),
+    "conditions": _l("Topics"),
+    "audiences": _l("Who it's for"),
+    "languages": _l("Languages"),
+    "access": _l("Accessibility"),
+    "is_sensitive": _l("Sensitive (exact address hidden from the public)"),
+    "area_name": _l("Public area name"),
+    "venue_id": _l("Venue"),
+    "facilitator_ids": _l("Facilitators"),
+    "organisation_id": _l("Organisation"),
 }
 
 
 
+_TERM_KINDS = {"conditions": "condition", "audiences": "audience", "languages": "language",
+               "access": "access"}
 _SET_FIELDS = {"conditions", "audiences", "languages", "access", "facilitator_ids"}
 _VOCABULARIES: dict[str, type] = {
     "conditions": Condition, "audiences": Audience, "languages": Language, "access": AccessFeature,
 }
+
+
+def field_label(name: str) -> str:
+    """A listing field's label in the page's language."""
+    return str(FIELD_LABELS[name])
 
 
 def action_label(action: str) -> str:
@@ -127,7 +138,7 @@ def list_queue() -> list[QueueItem]:
         changed = changed_fields(ListingData.of(revision.group),
                                  ListingData.from_json(revision.proposed))
         items.append(QueueItem(revision.group, revision, revision.submitted_at,
-                               [FIELD_LABELS[name] for name in changed]))
+                               [field_label(name) for name in changed]))
     items.sort(key=lambda item: (item.submitted_at, item.group.id))
     return items
 
@@ -144,7 +155,7 @@ class Change:
 def _venue_text(venue: Venue | None) -> str:
     # Admins review the exact place; never reuse this for a public output.
     if venue is None:
-        return "No venue yet"
+        return _("No venue yet")
     parts = [venue.name, venue.address, venue.town, venue.postcode]
     return ", ".join(p for p in parts if p)
 
@@ -175,28 +186,34 @@ class _Names:
     def text(self, data: ListingData, name: str) -> str:
         value = getattr(data, name)
         if name in _VOCABULARIES:
-            names = sorted(self.vocab[name].get(s, f"{s} (unknown)") for s in value)
-            return ", ".join(names) or "None"
+            kind = _TERM_KINDS[name]
+            language = current_language()
+            names = sorted(term_text(language, kind, s, self.vocab[name][s])
+                           if s in self.vocab[name] else _("%(slug)s (unknown)", slug=s)
+                           for s in value)
+            return ", ".join(names) or _("None")
         if name == "facilitator_ids":
-            return ", ".join(sorted(self.people.get(i, f"#{i} (removed)") for i in value)) or "None"
+            return ", ".join(sorted(self.people[i] if i in self.people else _("#%(id)s (removed)", id=i)
+                                    for i in value)) or _("None")
         if name == "venue_id":
             if value is None:
-                return "No venue yet"
+                return _("No venue yet")
             venue = self.venues.get(value)
-            return _venue_text(venue) if venue else f"#{value} (removed)"
+            return _venue_text(venue) if venue else _("#%(id)s (removed)", id=value)
         if name == "is_sensitive":
-            return "Yes" if value else "No"
+            return _("Yes") if value else _("No")
         if name == "organisation_id" and value is not None:
-            return self.organisations.get(value, f"#{value} (removed)")
+            return (self.organisations[value] if value in self.organisations
+                    else _("#%(id)s (removed)", id=value))
         if value is None or (isinstance(value, str) and not value.strip()):
-            return "None"
+            return _("None")
         return str(value).strip()
 
 
 def describe_listing(data: ListingData) -> list[tuple[str, str]]:
     """Every field of a listing as (label, text) for an admin: names, not slugs or ids."""
     names = _Names([data])
-    return [(FIELD_LABELS[f.name], names.text(data, f.name)) for f in fields(ListingData)]
+    return [(field_label(f.name), names.text(data, f.name)) for f in fields(ListingData)]
 
 
 def diff_listing(group: Group, revision: ListingRevision) -> list[Change]:
@@ -206,7 +223,7 @@ def diff_listing(group: Group, revision: ListingRevision) -> list[Change]:
     if not changed:
         return []
     names = _Names([before, after])
-    return [Change(FIELD_LABELS[name], names.text(before, name), names.text(after, name))
+    return [Change(field_label(name), names.text(before, name), names.text(after, name))
             for name in changed]
 
 
@@ -222,20 +239,21 @@ def privacy_flags(data: ListingData) -> list[str]:
     flags = []
     place = same_place(db.session, venue)
     if data.is_sensitive and any(v.address_was_public for v in place):
-        flags.append("This venue's exact address was public before it became private: people "
-                     "may already have copied it. Consider asking the organizer to choose "
-                     "another venue for this sensitive group.")
+        flags.append(_("This venue's exact address was public before it became private: people "
+                       "may already have copied it. Consider asking the organizer to choose "
+                       "another venue for this sensitive group."))
     if not data.is_sensitive and any(v.is_private for v in place):
-        flags.append("A sensitive group also meets at this place, so this listing shows only "
-                     "the area.")
+        flags.append(_("A sensitive group also meets at this place, so this listing shows only "
+                       "the area."))
     if any(v.is_private for v in place) or data.is_sensitive:
         from .. import privacy
 
-        named = [FIELD_LABELS[name] for name in ("name", "description", "what_to_expect")
+        named = [field_label(name) for name in ("name", "description", "what_to_expect")
                  if privacy.public_text_problems(getattr(data, name) or "", place)]
         if named:
-            flags.append(f"{', '.join(named)}: names or locates this private place (its name, "
-                         "street, postcode or a nearby point). Ask the organizer to take it out.")
+            flags.append(_("%(fields)s: names or locates this private place (its name, street, "
+                           "postcode or a nearby point). Ask the organizer to take it out.",
+                           fields=", ".join(named)))
     return flags
 
 
@@ -280,7 +298,7 @@ def get_review_group(group_id: int) -> Group:
         selectinload(Group.languages), selectinload(Group.access_features),
         selectinload(Group.facilitators)))
     if group is None:
-        raise NotFound("There is no listing with that number.")
+        raise NotFound(_("There is no listing with that number."))
     return group
 
 
@@ -362,7 +380,7 @@ def list_reports(open_only: bool = True) -> list[ProblemReport]:
 def get_report(report_id: int) -> ProblemReport:
     report = db.session.get(ProblemReport, report_id)
     if report is None:
-        raise NotFound("There is no problem report with that number.")
+        raise NotFound(_("There is no problem report with that number."))
     return report
 
 
@@ -375,7 +393,7 @@ def list_users() -> list[User]:
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound("There is no account with that number.")
+        raise NotFound(_("There is no account with that number."))
     return user
 
 

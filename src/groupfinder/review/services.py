@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from .. import mail
 from ..accounts.models import Role, User
@@ -32,22 +33,30 @@ from .models import ListingRevision, ProblemReport, RevisionStatus
 
 log = logging.getLogger(__name__)
 
+
+
+def N_(message: str) -> str:
+    """Marks ``message`` for the catalogues; it is translated where it is shown."""
+    return message
+
+
+# English here (the admins' mail quotes it); forms and pages translate the words.
 REPORT_KINDS = {
-    "did_not_happen": "A meeting didn't happen",
-    "details_wrong": "The details are wrong",
-    "closed": "The group has closed",
-    "safety": "A safety or privacy concern",
-    "other": "Something else",
+    "did_not_happen": N_("A meeting didn't happen"),
+    "details_wrong": N_("The details are wrong"),
+    "closed": N_("The group has closed"),
+    "safety": N_("A safety or privacy concern"),
+    "other": N_("Something else"),
 }
 
 
 def _reason(text: str, *, required: bool) -> str:
     reason = " ".join((text or "").split())
     if required and not reason:
-        raise InvalidInput("Give a reason: the organizer will see it.",
-                           field_errors={"reason": ["Give a reason: the organizer will see it."]})
+        raise InvalidInput(_("Give a reason: the organizer will see it."),
+                           field_errors={"reason": [_("Give a reason: the organizer will see it.")]})
     if len(reason) > 500:
-        raise InvalidInput(field_errors={"reason": ["Keep it under 500 characters."]})
+        raise InvalidInput(field_errors={"reason": [_("Keep it under 500 characters.")]})
     return reason
 
 
@@ -62,8 +71,8 @@ def _transaction(fn: Any) -> Any:
     writer on the same row is a conflict (409, nothing written), not a 500."""
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with conflicts("Someone else changed this at the same moment. Nothing was changed: "
-                       "check it and try again."):
+        with conflicts(_("Someone else changed this at the same moment. Nothing was changed: "
+                       "check it and try again.")):
             return fn(*args, **kwargs)
     return wrapper
 
@@ -72,8 +81,8 @@ def _decision() -> contextlib.AbstractContextManager[None]:
     """``transaction()`` for approve and reject. An organizer's save committed between the admin's
     read and this write is the same conflict as a stale ``expected_version``: 409, nothing
     written, not 500."""
-    return conflicts("The organizer changed this listing at the same moment. Nothing was "
-                     "decided: check it and decide again.")
+    return conflicts(_("The organizer changed this listing at the same moment. Nothing was "
+                     "decided: check it and decide again."))
 
 
 def approve(group: Group, *, by: User, reason: str = "", expected_version: int | None = None) -> str:
@@ -102,7 +111,7 @@ def approve(group: Group, *, by: User, reason: str = "", expected_version: int |
             group.updated_at = now_utc()
             what = "edit"
         else:
-            raise InvalidInput("There is nothing waiting for review on this listing.")
+            raise InvalidInput(_("There is nothing waiting for review on this listing."))
         audit(f"review.approved_{what}", by=by, group=group, reason=note)
     _tell_organizers(group, f"Approved: {group.name}",
                      f"Your {'listing' if what == 'listing' else 'changes to'} \"{group.name}\" "
@@ -128,7 +137,7 @@ def reject(group: Group, reason: str, *, by: User, expected_version: int | None 
             revision.decided_by_id, revision.decided_at, revision.reason = by.id, now_utc(), note
             what = "edit"
         else:
-            raise InvalidInput("There is nothing waiting for review on this listing.")
+            raise InvalidInput(_("There is nothing waiting for review on this listing."))
         group.review_reason = note
         audit(f"review.rejected_{what}", by=by, group=group, reason=note)
     _tell_organizers(group, f"Changes needed: {group.name}",
@@ -143,7 +152,7 @@ def archive(group: Group, reason: str, *, by: User) -> None:
     """Take a listing out of every public output; it can be restored."""
     note = _reason(reason, required=True)
     if group.status == ListingStatus.archived:
-        raise InvalidInput("This listing is already archived.")
+        raise InvalidInput(_("This listing is already archived."))
     audit("review.archived", by=by, group=group, reason=note,
           details={"previous_status": group.status.value})
     group.status = ListingStatus.archived
@@ -157,7 +166,7 @@ def archive(group: Group, reason: str, *, by: User) -> None:
 def restore(group: Group, *, by: User, reason: str = "") -> None:
     """Bring an archived listing back to draft: it is reviewed again before going public."""
     if group.status != ListingStatus.archived:
-        raise InvalidInput("Only an archived listing can be restored.")
+        raise InvalidInput(_("Only an archived listing can be restored."))
     group.status = ListingStatus.draft
     audit("review.restored", by=by, group=group, reason=_reason(reason, required=False))
 
@@ -168,7 +177,7 @@ def set_role(user: User, role: Role | str, *, by: User, reason: str = "") -> Non
     always be someone who can review)."""
     new_role = Role(role)
     if user.id == by.id and new_role != Role.admin:
-        raise InvalidInput(field_errors={"role": ["You can't remove your own admin role."]})
+        raise InvalidInput(field_errors={"role": [_("You can't remove your own admin role.")]})
     if user.role == new_role:
         return
     audit("account.role_changed", by=by, subject=user, reason=_reason(reason, required=False),
@@ -190,24 +199,24 @@ def report_problem(group: Group, kind: str, message: str, meeting: str = "", *,
     offers it (``recent_meetings``). Three such reports made on different days since the
     listing was last confirmed ask its organizers to confirm it at once."""
     if group.status != ListingStatus.published:
-        raise NotFound("We couldn't find that group. It may no longer be listed.")
+        raise NotFound(_("We couldn't find that group. It may no longer be listed."))
     now = now or now_utc()
     text = (message or "").strip()
     errors: dict[str, list[str]] = {}
     if kind not in REPORT_KINDS:
-        errors["kind"] = ["Choose what the problem is."]
+        errors["kind"] = [_("Choose what the problem is.")]
     if len(text) > 2000:
-        errors["message"] = ["Keep it under 2,000 characters."]
+        errors["message"] = [_("Keep it under 2,000 characters.")]
     if kind == "other" and not text:
-        errors["message"] = ["Tell us a little about the problem."]
+        errors["message"] = [_("Tell us a little about the problem.")]
     missed = None
     if kind == "did_not_happen":
         recent = {meeting_key(m): m for m in recent_meetings(group, now)}
         if recent and meeting not in recent:
-            errors["meeting"] = ["Choose the meeting that didn't happen."]
+            errors["meeting"] = [_("Choose the meeting that didn't happen.")]
         missed = recent.get(meeting)
     if errors:
-        raise InvalidInput("Please correct the marked fields.", field_errors=errors)
+        raise InvalidInput(_("Please correct the marked fields."), field_errors=errors)
     clock = current_app.config["CLOCK"]
     when = f"\nMeeting: {describe_meeting(missed, clock=clock)}\n" if missed else ""
     body = (f"Someone reported a problem with \"{group.name}\": {REPORT_KINDS[kind]}.\n{when}\n"
@@ -243,7 +252,7 @@ def _no_show_days(group: Group) -> int:
 def resolve_report(report: ProblemReport, *, by: User, reason: str = "") -> None:
     """Mark a problem report as dealt with; audited (the report keeps no reporter identity)."""
     if report.resolved_at is not None:
-        raise InvalidInput("This report was already marked as resolved.")
+        raise InvalidInput(_("This report was already marked as resolved."))
     report.resolved_at, report.resolved_by_id = now_utc(), by.id
     audit("report.resolved", by=by, group=report.group, reason=_reason(reason, required=False),
           details={"report_id": report.id, "kind": report.kind})

@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
@@ -162,16 +164,19 @@ def _decide(group_id: int, form: ApproveForm | RejectForm, key: str) -> Any:
             if isinstance(form, ApproveForm):
                 what = services.approve(group, by=_admin(), reason=form.note.data or "",
                                         expected_version=form.expected_version())
-                flash(f"Approved: “{group.name}” is public now." if what == "listing"
-                      else f"Approved: the changes to “{group.name}” are public now.", "success")
+                flash(_("Approved: “%(name)s” is public now.", name=group.name) if what == "listing"
+                      else _("Approved: the changes to “%(name)s” are public now.", name=group.name),
+                      "success")
             else:
                 what = services.reject(group, form.reason.data or "", by=_admin(),
                                        expected_version=form.expected_version())
-                flash(f"Rejected {'the listing' if what == 'listing' else 'the edit of'} "
-                      f"“{group.name}”; the organizers were told why.", "success")
+                flash(_("Rejected the listing “%(name)s”; the organizers were told why.",
+                        name=group.name) if what == "listing"
+                      else _("Rejected the edit of “%(name)s”; the organizers were told why.",
+                             name=group.name), "success")
         except ConflictError:
-            problems.append("The organizer changed this listing while you were reviewing it. "
-                            "Nothing was decided: check the version below and decide again.")
+            problems.append(_("The organizer changed this listing while you were reviewing it. "
+                            "Nothing was decided: check the version below and decide again."))
             status = 409
             group = get_review_group(group_id)
         except InvalidInput as exc:
@@ -210,7 +215,7 @@ def archive(group_id: int) -> Any:
             db.session.expire_all()
             group = get_review_group(group_id)
         else:
-            flash(f"Archived “{group.name}”: it is no longer public.", "success")
+            flash(_("Archived “%(name)s”: it is no longer public.", name=group.name), "success")
             return redirect(url_for("review.listing", group_id=group.id), 303)
     return _render_listing(group, status=status, problems=problems, archive=form)
 
@@ -231,8 +236,8 @@ def restore(group_id: int) -> Any:
             db.session.expire_all()
             group = get_review_group(group_id)
         else:
-            flash(f"Restored “{group.name}” as a draft: it goes public again only after it is "
-                  "submitted and approved.", "success")
+            flash(_("Restored “%(name)s” as a draft: it goes public again only after it is "
+                    "submitted and approved.", name=group.name), "success")
             return redirect(url_for("review.listing", group_id=group.id), 303)
     return _render_listing(group, status=status, problems=problems, restore=form)
 
@@ -268,10 +273,10 @@ def places() -> Any:
 def release(venue_id: int) -> Any:
     venue = db.session.get(Venue, venue_id)
     if venue is None or not venue.is_private:
-        raise NotFound("There is no private place with that number.")
+        raise NotFound(_("There is no private place with that number."))
     form = ReleasePlaceForm()
     if not form.validate_on_submit():
-        return _render_places(status=422, problems=["The form expired; try again."])
+        return _render_places(status=422, problems=[_("The form expired; try again.")])
     version = request.form.get("version", "")
     try:
         exposed = release_place(venue, by=_admin(),
@@ -281,7 +286,9 @@ def release(venue_id: int) -> Any:
         db.session.expire_all()
         return _render_places(status=409 if isinstance(exc, ConflictError) else 422,
                               problems=[exc.detail])
-    flash(f"The exact address is public again for {len(exposed)} listing(s).", "success")
+    flash(ngettext("The exact address is public again for %(num)d listing(s).",
+                   "The exact address is public again for %(num)d listing(s).", len(exposed)),
+          "success")
     return redirect(url_for("review.places"), 303)
 
 
@@ -291,7 +298,7 @@ def release(venue_id: int) -> Any:
 @admin_required
 def audit() -> Any:
     form = AuditFilterForm(formdata=request.args)
-    form.action.choices = [SelectChoice("", "Any action")] + [
+    form.action.choices = [SelectChoice("", _("Any action"))] + [
         SelectChoice(a, action_label(a)) for a in list_audit_actions()]
     status = 200
     if form.validate():
@@ -343,8 +350,9 @@ def set_role(user_id: int) -> Any:
         except InvalidInput as exc:
             _add_service_errors(form, exc, problems)
         else:
-            flash(f"{user.display_name or user.email} is now {'an admin' if user.is_admin else 'an organizer'}.",
-                  "success")
+            who = user.display_name or user.email
+            flash(_("%(who)s is now an admin.", who=who) if user.is_admin
+                  else _("%(who)s is now an organizer.", who=who), "success")
             return redirect(url_for("review.users"), 303)
     return _render_users(failed=(user_id, form), problems=problems, status=422)
 
@@ -384,7 +392,7 @@ def resolve_report(report_id: int) -> Any:
         except InvalidInput as exc:
             _add_service_errors(form, exc, problems)
         else:
-            flash("Marked the report as resolved.", "success")
+            flash(_("Marked the report as resolved."), "success")
             return redirect(url_for("review.reports"), 303)
     return _render_reports(failed=(report_id, form), problems=problems, status=422)
 
