@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Blueprint, abort, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .exceptions import NotFound
@@ -160,5 +161,9 @@ def can_manage_organisation(user: Any, org: Any) -> bool:
 
 def require_owned(user: Any, item: Any, what: str) -> Any:
     if item is None or not can_edit_owned(user, item):
-        raise NotFound(f"We couldn't find that {what} among yours.")
+        if what == "venue":
+            raise NotFound(_("We couldn't find that venue among yours."))
+        if what == "facilitator":
+            raise NotFound(_("We couldn't find that facilitator among yours."))
+        raise NotFound(_("We couldn't find that %(what)s among yours.", what=what))
     return item

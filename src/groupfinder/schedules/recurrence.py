@@ -1,7 +1,7 @@
 """Pure recurrence maths: a schedule in, dated meetings and iCalendar RRULE parts out.
 
-No Flask and no database session here; only the standard library, ``python-dateutil`` and
-``zoneinfo``. Every schedule is expanded with :mod:`dateutil.rrule` in the venue's local
+No database session here; only the standard library, ``python-dateutil`` and ``zoneinfo``, and
+Flask-Babel's ``gettext`` for the messages (the request's language; English outside one). Every schedule is expanded with :mod:`dateutil.rrule` in the venue's local
 wall-clock time (naive datetimes), and each occurrence is only then tied to its IANA zone, so a
 meeting at 19:00 stays at 19:00 local time across daylight-saving changes.
 
@@ -61,6 +61,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil import rrule as _rr
+from flask_babel import gettext as _
 
 __all__ = [
     "Frequency",
@@ -151,11 +152,11 @@ def _zone(name: str) -> ZoneInfo:
 
 def _zone_error(name: object) -> str | None:
     if not isinstance(name, str) or not name:
-        return "Choose a time zone."
+        return _("Choose a time zone.")
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
-        return f"“{name}” is not a time zone we know."
+        return _("“%(name)s” is not a time zone we know.", name=name)
     return None
 
 
@@ -169,36 +170,36 @@ def _field_errors(spec: RecurrenceSpec, *, strict: bool = True) -> dict[str, lis
     try:
         kind = Frequency(spec.kind)
     except ValueError:
-        add("kind", "Choose how often the group meets.")
+        add("kind", _("Choose how often the group meets."))
         return errors
 
     # start time and duration
     if not isinstance(spec.start_time, dt.time):
-        add("start_time", "Enter a start time.")
+        add("start_time", _("Enter a start time."))
     else:
         if spec.start_time.tzinfo is not None:
-            add("start_time", "Enter the start time as local time, without a time zone.")
+            add("start_time", _("Enter the start time as local time, without a time zone."))
         if spec.start_time.second or spec.start_time.microsecond:
-            add("start_time", "Enter the start time in whole minutes.")
+            add("start_time", _("Enter the start time in whole minutes."))
     if isinstance(spec.duration_minutes, bool) or not isinstance(spec.duration_minutes, int):
-        add("duration_minutes", "Enter how long a meeting lasts, in minutes.")
+        add("duration_minutes", _("Enter how long a meeting lasts, in minutes."))
     elif not 1 <= spec.duration_minutes <= MAX_DURATION_MINUTES:
-        add("duration_minutes", "A meeting lasts between 1 minute and 24 hours.")
+        add("duration_minutes", _("A meeting lasts between 1 minute and 24 hours."))
 
     # dates
     if isinstance(spec.first_date, dt.datetime) or not isinstance(spec.first_date, dt.date):
-        add("first_date", "Enter the date of the first meeting.")
+        add("first_date", _("Enter the date of the first meeting."))
     if spec.last_date is not None:
         if isinstance(spec.last_date, dt.datetime) or not isinstance(spec.last_date, dt.date):
-            add("last_date", "Enter the last date as a date.")
+            add("last_date", _("Enter the last date as a date."))
         elif isinstance(spec.first_date, dt.date) and spec.last_date < spec.first_date:
-            add("last_date", "The last date must be on or after the first date.")
+            add("last_date", _("The last date must be on or after the first date."))
         elif kind is Frequency.once and spec.last_date != spec.first_date:
-            add("last_date", "A one-off meeting has no separate last date.")
+            add("last_date", _("A one-off meeting has no separate last date."))
     if spec.paused_until is not None and (
         isinstance(spec.paused_until, dt.datetime) or not isinstance(spec.paused_until, dt.date)
     ):
-        add("paused_until", "Enter the date meetings start again.")
+        add("paused_until", _("Enter the date meetings start again."))
 
     zone_message = _zone_error(spec.timezone)
     if zone_message:
@@ -206,53 +207,54 @@ def _field_errors(spec: RecurrenceSpec, *, strict: bool = True) -> dict[str, lis
 
     # interval
     if isinstance(spec.interval, bool) or not isinstance(spec.interval, int):
-        add("interval", "Enter how many weeks or months apart the meetings are.")
+        add("interval", _("Enter how many weeks or months apart the meetings are."))
     elif kind is Frequency.once:
         if spec.interval != 1:
-            add("interval", "A one-off meeting does not repeat.")
+            add("interval", _("A one-off meeting does not repeat."))
     elif not 1 <= spec.interval <= MAX_INTERVAL:
-        unit = "weeks" if kind is Frequency.weekly else "months"
-        add("interval", f"Meetings repeat every 1 to {MAX_INTERVAL} {unit}.")
+        add("interval", _("Meetings repeat every 1 to %(max)s weeks.", max=MAX_INTERVAL)
+            if kind is Frequency.weekly
+            else _("Meetings repeat every 1 to %(max)s months.", max=MAX_INTERVAL))
 
     # weekdays
     weekdays = tuple(spec.weekdays)
     if kind in (Frequency.weekly, Frequency.monthly_weekday):
         if not weekdays:
-            add("weekdays", "Choose at least one day of the week.")
+            add("weekdays", _("Choose at least one day of the week."))
         elif any(isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 6 for d in weekdays):
-            add("weekdays", "Days of the week are numbered 0 (Monday) to 6 (Sunday).")
+            add("weekdays", _("Days of the week are numbered 0 (Monday) to 6 (Sunday)."))
         elif len(set(weekdays)) != len(weekdays):
-            add("weekdays", "Choose each day of the week only once.")
+            add("weekdays", _("Choose each day of the week only once."))
     elif weekdays:
-        add("weekdays", "Days of the week apply only to weekly and monthly-on-a-weekday schedules.")
+        add("weekdays", _("Days of the week apply only to weekly and monthly-on-a-weekday schedules."))
 
     # positions
     positions = tuple(spec.positions)
     if kind is Frequency.monthly_weekday:
         if not positions:
-            add("positions", "Choose which week of the month (1st, 2nd, 3rd, 4th or last).")
+            add("positions", _("Choose which week of the month (1st, 2nd, 3rd, 4th or last)."))
         elif any(isinstance(p, bool) or p not in POSITIONS for p in positions):
-            add("positions", "Choose the 1st, 2nd, 3rd, 4th or last week of the month.")
+            add("positions", _("Choose the 1st, 2nd, 3rd, 4th or last week of the month."))
         elif len(set(positions)) != len(positions):
-            add("positions", "Choose each week of the month only once.")
+            add("positions", _("Choose each week of the month only once."))
     elif positions:
-        add("positions", "Weeks of the month apply only to monthly-on-a-weekday schedules.")
+        add("positions", _("Weeks of the month apply only to monthly-on-a-weekday schedules."))
 
     # month day
     md = spec.month_day
     if kind is Frequency.monthly_date:
         if md is None:
-            add("month_day", "Choose the day of the month.")
+            add("month_day", _("Choose the day of the month."))
         elif isinstance(md, bool) or not isinstance(md, int) or not (1 <= md <= 31 or md == -1):
-            add("month_day", "Choose a day of the month from 1 to 28, or the last day.")
+            add("month_day", _("Choose a day of the month from 1 to 28, or the last day."))
         elif strict and md >= 29:
             add(
                 "month_day",
-                f"Not every month has a day {md}, and those months would have no meeting. "
-                "Choose a day from 1 to 28, or the last day of the month.",
+                _("Not every month has a day %(day)s, and those months would have no meeting. "
+                  "Choose a day from 1 to 28, or the last day of the month.", day=md),
             )
     elif md is not None:
-        add("month_day", "A day of the month applies only to monthly-on-a-date schedules.")
+        add("month_day", _("A day of the month applies only to monthly-on-a-date schedules."))
 
     return errors
 
@@ -265,7 +267,7 @@ def validate(spec: RecurrenceSpec) -> dict[str, list[str]]:
     """
     errors = _field_errors(spec)
     if not errors and _anchor(spec) is None:
-        errors["last_date"] = ["There is no meeting between the first date and the last date."]
+        errors["last_date"] = [_("There is no meeting between the first date and the last date.")]
     return errors
 
 
