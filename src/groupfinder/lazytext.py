@@ -93,28 +93,6 @@ def N_(message: str) -> str:  # noqa: N802
     return message
 
 
-def language_kw(fn: Any, code: str) -> dict[str, str]:
-    """``{"language": code}`` for a word formatter that takes one (``schedules.words``,
-    ``geo.locale``), else ``{}`` (English): callers pass it with ``**`` and need not know."""
-    return {"language": code} if _takes_language(fn) else {}
-
-
-_TAKES: dict[Any, bool] = {}
-
-
-def _takes_language(fn: Any) -> bool:
-    known = _TAKES.get(fn)
-    if known is None:
-        import inspect
-
-        try:
-            known = "language" in inspect.signature(fn).parameters
-        except (TypeError, ValueError):
-            known = False
-        _TAKES[fn] = known
-    return known
-
-
 def text(message: str, /, **variables: Any) -> str:
     """``message`` in the current language now, as a plain ``str``: for messages kept as text
     (a CSV import's problems, read by the person who ran the import, or logged by a job)."""

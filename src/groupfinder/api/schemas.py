@@ -15,7 +15,6 @@ from ..groups.models import Group
 from ..groups.public import PublicGroup, public_groups
 from ..groups.public import schedule_texts as public_schedule_texts
 from ..groups.queries import SearchHit, next_meeting
-from ..lazytext import language_kw
 from ..localization import current_language
 from ..readcache import cache, current_token
 from ..schedules.recurrence import Meeting
@@ -59,14 +58,15 @@ def dump_location(group: Group) -> dict[str, Any] | None:
 
 
 def schedule_texts(group: Group | PublicGroup) -> list[str]:
-    """Each schedule in words, in the request's language (the read model caches English ones)."""
+    """Each schedule in words, in the request's language (the read model caches them per language)."""
     clock = current_app.config["CLOCK"]
-    words = language_kw(describe_current, current_language())
-    if isinstance(group, PublicGroup) and words.get("language", "en") == "en":
-        return list(public_schedule_texts(group, clock))
+    language = current_language()
+    if isinstance(group, PublicGroup):
+        return list(public_schedule_texts(group, clock, language))
     zone = group.venue.timezone if group.venue else "UTC"
     today = dt.datetime.now(ZoneInfo(zone)).date()
-    return [describe_current(s.spec(zone), today, clock=clock, **words) for s in group.schedules]
+    return [describe_current(s.spec(zone), today, clock=clock, language=language)
+            for s in group.schedules]
 
 
 def dump_organisation_ref(org: Any) -> dict[str, Any] | None:

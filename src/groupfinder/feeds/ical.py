@@ -47,7 +47,7 @@ from icalendar import (
 )
 
 from .. import i18n
-from ..lazytext import N_, language_kw
+from ..lazytext import N_
 from ..schedules.recurrence import (
     Frequency,
     Meeting,
@@ -202,8 +202,7 @@ def series_components(series: Series) -> list[Event]:
         moved_meeting = Meeting(original_start=exc.original_start.replace(tzinfo=None),
                                 starts_at=new_start, ends_at=new_start + new_duration,
                                 status="moved", note=exc.note or "", location=exc.new_location)
-        lines = [describe_move(moved_meeting, clock=series.clock,
-                               **language_kw(describe_move, series.language))]
+        lines = [describe_move(moved_meeting, clock=series.clock, language=series.language)]
         if exc.note:
             lines.append(i18n.gettext(series.language, N_("Organiser's note: %(note)s"), note=exc.note))
         override["DESCRIPTION"] = "\n".join(lines + ([series.description] if series.description else []))

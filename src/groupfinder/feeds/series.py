@@ -12,7 +12,7 @@ from flask import current_app
 from .. import i18n, lazytext, privacy
 from ..groups.freshness import confirmed_note
 from ..groups.models import Group
-from ..lazytext import N_, language_kw
+from ..lazytext import N_
 from ..localization import current_language
 from ..schedules.models import Schedule
 from ..schedules.words import describe, format_time, format_time_range
@@ -36,14 +36,13 @@ def group_series(group: Group, keep: Callable[[Schedule], bool] | None = None) -
     geo = None if location.approximate else (location.latitude, location.longitude)
     host = uid_host()
     language = current_language()
-    words = language_kw(describe, language)
     out = []
     for schedule in group.schedules:
         if keep is not None and not keep(schedule):
             continue
         spec = schedule.spec(zone)
-        text = [describe(spec, clock=clock, **words), "", group.description.strip(), "",
-                 confirmed_note(group, **language_kw(confirmed_note, language)), url]
+        text = [describe(spec, clock=clock, language=language), "", group.description.strip(), "",
+                 confirmed_note(group, language), url]
         stamps = [group.updated_at, group.confirmed_at, schedule.updated_at]
         stamps += [c.created_at for c in schedule.cancellations]
         stamps += [c.created_at for c in schedule.changes]
@@ -139,14 +138,13 @@ def search_feed_name(*, place: str, conditions: Sequence[str] = (), days: Sequen
         plural = [i18n.gettext(code, _DAYS_PLURAL[d]) for d in sorted(set(days))]
         parts.append(_(code, N_("on %(days)s"), days=_join(plural, "or", code)))
     if starts_after and starts_before:
-        times = format_time_range(starts_after, starts_before, clock,
-                                  **language_kw(format_time_range, code))
+        times = format_time_range(starts_after, starts_before, clock, language=code)
         parts.append(_(code, N_("starting %(times)s"), times=times))
     elif starts_after:
-        time = format_time(starts_after, clock, **language_kw(format_time, code))
+        time = format_time(starts_after, clock, language=code)
         parts.append(_(code, N_("starting from %(time)s"), time=time))
     elif starts_before:
-        time = format_time(starts_before, clock, **language_kw(format_time, code))
+        time = format_time(starts_before, clock, language=code)
         parts.append(_(code, N_("starting by %(time)s"), time=time))
     parts.append(_(code, N_("near %(place)s"), place=place))
     if len(parts) <= 3:

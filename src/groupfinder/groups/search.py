@@ -24,7 +24,6 @@ from ..geo.locale import (
     radius_words,
     searched_place,
 )
-from ..lazytext import language_kw
 from ..localization import current_language
 from ..schedules.words import format_time_range
 from .criteria import PageRequest, SearchRequest, parse_page_args, parse_search_args
@@ -271,10 +270,10 @@ def _when(r: Result, now: dt.datetime, locale: PlaceLocale, clock: str) -> tuple
     today = now.astimezone(start.tzinfo).date()
     language = current_language()
     times = format_time_range(start.time(), end.time(), clock,  # type: ignore[arg-type]
-                              **language_kw(format_time_range, language))
-    day = format_day(start.date(), locale, today=today, **language_kw(format_day, language))
+                              language=language)
+    day = format_day(start.date(), locale, today=today, language=language)
     when = _("%(day)s, %(times)s %(zone)s", day=day, times=times, zone=start.tzname())
-    return time_label(m, now, **language_kw(time_label, language)), when
+    return time_label(m, now, language), when
 
 
 def _contact(group: Any) -> tuple[str, ...]:
