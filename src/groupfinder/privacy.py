@@ -131,6 +131,11 @@ def _as_places(places: Any) -> list[Any]:
     return [places]
 
 
+def N_(message: str) -> str:
+    """Marks ``message`` for the catalogues; forms translate it where it is shown."""
+    return message
+
+
 def public_text_problems(text: str, places: Any) -> list[str]:
     """Why public text would locate a private place (a field error, never a silent strip): a
     venue's name, its street, its full postcode, or a point within 500 m of it. ``places`` is
@@ -156,15 +161,15 @@ def public_text_problems(text: str, places: Any) -> list[str]:
     for venue in venues:
         name = " ".join((venue.name or "").lower().split())
         if name and len(name) >= 3 and name in lowered:
-            add("Don't name the venue: the public sees only the area.")
+            add(N_("Don't name the venue: the public sees only the area."))
         street = " ".join(_HOUSE_NUMBER.sub("", venue.address or "").strip(" ,").lower().split())
         if street and len(street) >= 4 and street in lowered:
-            add("Don't give the street: the organiser shares the address privately.")
+            add(N_("Don't give the street: the organiser shares the address privately."))
         postcode = (venue.postcode or "").replace(" ", "").lower()
         if venue.country == "GB" and len(postcode) >= 5 and postcode in squashed:
-            add("Don't give the full postcode: the public sees only the area.")
+            add(N_("Don't give the full postcode: the public sees only the area."))
         if any(haversine_km(lat, lng, venue.latitude, venue.longitude) < 0.5 for lat, lng in points):
-            add("Don't give coordinates near the venue.")
+            add(N_("Don't give coordinates near the venue."))
     return problems
 
 

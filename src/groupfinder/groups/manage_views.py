@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..exceptions import ConflictError, InvalidInput, NotFound
 from ..extensions import db
-from ..organizer import Errors, bp, form_errors, now, save
+from ..organizer import Errors, bp, form_errors, now, save, translated
 from ..permissions import organizer_required
 from ..schedules.forms import MeetingForm, ScheduleForm
 from ..schedules.models import Schedule
@@ -81,7 +81,7 @@ def group_new() -> Any:
                 group = create_group(form.listing_data(), by=current_user,
                                      accept_public_venue=bool(form.accept_public_venue.data))
             except InvalidInput as exc:
-                errors = exc.field_errors
+                errors = translated(exc.field_errors)
             else:
                 flash(_("Group saved as a draft. Add when it meets, then submit it for review."), "success")
                 return redirect(url_for(".group_edit", group_id=group.id))
@@ -124,10 +124,10 @@ def group_edit(group_id: int) -> Any:
     except (ConflictError, StaleDataError) as exc:
         db.session.expire_all()
         form.version.data = group.version  # saving again now overwrites, knowingly
-        message = exc.detail if isinstance(exc, ConflictError) else ConflictError.title
+        message = exc.detail if isinstance(exc, ConflictError) else _(ConflictError.title)
         return _render_group(group, form, conflict=message, status=409)
     except InvalidInput as exc:
-        return _render_group(group, form, errors=exc.field_errors, status=422)
+        return _render_group(group, form, errors=translated(exc.field_errors), status=422)
     if group.is_sensitive and not was_sensitive:
         flash(_("The exact location is now hidden from the public. Addresses published before may "
               "already have been copied elsewhere."), "warning")
@@ -148,7 +148,7 @@ def group_submit(group_id: int) -> Any:
         try:
             submit_for_review(group, by=current_user)
         except InvalidInput as exc:
-            for messages in exc.field_errors.values():
+            for messages in translated(exc.field_errors).values():
                 for message in messages:
                     flash(message, "error")
         else:
@@ -178,7 +178,7 @@ def co_organizer(group_id: int) -> Any:
         form = GroupForm(formdata=None).load_choices(current_user, group)
         form.fill(ListingData.of(group))
         form.version.data = group.version
-        return _render_group(group, form, co_form=co_form, co_errors=exc.field_errors, status=422)
+        return _render_group(group, form, co_form=co_form, co_errors=translated(exc.field_errors), status=422)
     flash(str(CO_ORGANIZER_SENT), "success")
     return redirect(url_for(".group_edit", group_id=group.id))
 
@@ -206,7 +206,7 @@ def _schedule_page(group: Group, form: ScheduleForm, schedule: Schedule | None) 
             try:
                 spec = validate_schedule(form.schedule_data(), zone)
             except InvalidInput as exc:
-                errors = exc.field_errors
+                errors = translated(exc.field_errors)
             else:
                 preview = {"text": describe(spec, clock=current_app.config["CLOCK"]),
                            "meetings": next_meetings(spec, now(), 5)}
@@ -295,7 +295,7 @@ def meetings(group_id: int) -> Any:
                 db.session.expire_all()
                 errors, status = {"meeting": [exc.detail]}, 409
             except (InvalidInput, NotFound) as exc:
-                errors = exc.field_errors or {"meeting": [exc.detail]}
+                errors = translated(exc.field_errors) or {"meeting": [exc.detail]}
             else:
                 return redirect(url_for(".meetings", group_id=group.id))
         failed = {"key": f"{schedule.id}|{original.isoformat()}", "form": form,

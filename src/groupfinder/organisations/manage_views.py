@@ -17,7 +17,7 @@ from flask_login import current_user
 
 from ..exceptions import InvalidInput, PermissionDenied
 from ..formfields import ConfirmForm
-from ..organizer import Errors, bp, form_errors, save
+from ..organizer import Errors, bp, form_errors, save, translated
 from ..permissions import can_manage_organisation, organizer_required
 from . import queries
 from .forms import InviteForm, OrganisationForm, RoleForm
@@ -41,7 +41,7 @@ def organisations() -> Any:
             try:
                 org = create_organisation(form.organisation_data(), by=current_user)
             except InvalidInput as exc:
-                errors = exc.field_errors
+                errors = translated(exc.field_errors)
             else:
                 flash(_("Organisation created. You are its owner: invite your team below."), "success")
                 return redirect(url_for(".organisation", org_id=org.id))
@@ -107,7 +107,7 @@ def organisation_invite(org_id: int) -> Any:
             raise InvalidInput(field_errors=form_errors(form))
         invite(org, form.email.data or "", form.role.data, by=current_user)
     except InvalidInput as exc:
-        return _page(org, invite_form=form, invite_errors=exc.field_errors, status=422)
+        return _page(org, invite_form=form, invite_errors=translated(exc.field_errors), status=422)
     flash(_("If %(email)s can be invited, we've sent an invitation to it. The link works once, "
             "for 14 days.", email=(form.email.data or "").strip()), "success")
     return redirect(url_for(".organisation", org_id=org.id))
