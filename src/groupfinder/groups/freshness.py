@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import i18n
+from ..schedules.words import format_long_date
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ def confirmed_note(listing: Any, language: str = "en") -> str:
     """The sentence pages and feeds show about ``listing.confirmed_at`` (and its flag), in
     ``language``."""
     words = i18n.translations(language)
-    on = f"{listing.confirmed_at:%-d %B %Y}"
+    on = format_long_date(listing.confirmed_at, language=language)
     if listing.out_of_date_since is not None:
         return words.gettext("May be out of date: last confirmed on %(date)s. Check with the group "
                              "before going.") % {"date": on}
