@@ -95,3 +95,22 @@ def term_text(code: str, kind: str, slug: str, english: str, *, field: str = "na
         return name[:1].upper() + name[1:] if name else english
     context = TERM_CONTEXTS.get(kind)
     return translations(code).pgettext(context, english) if context else english
+
+
+class Words:
+    """One language's catalogue for pure code, with the method names ``make messages`` looks
+    for: ``t = Words(language); t.gettext("Starts at %(time)s", time=…)``."""
+
+    __slots__ = ("code",)
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+    def gettext(self, message: str, **variables: Any) -> str:
+        return gettext(self.code, message, **variables)
+
+    def pgettext(self, context: str, message: str, **variables: Any) -> str:
+        return pgettext(self.code, context, message, **variables)
+
+    def ngettext(self, singular: str, plural: str, n: int, **variables: Any) -> str:
+        return ngettext(self.code, singular, plural, n, **variables)

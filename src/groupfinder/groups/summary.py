@@ -2,7 +2,9 @@
 the page's range and what to drop when nothing matches.
 
 Pure; no Flask, no session. Links are built from the request's own (name, value) pairs, so a
-chip's link is the same search with that one value removed and every other value kept.
+chip's link is the same search with that one value removed and every other value kept. Every
+function that words something takes ``language`` (a code of ``i18n.LANGUAGES``); each sentence is
+one catalogue message, so a translation can order its parts as its grammar needs.
 """
 
 from __future__ import annotations
@@ -11,10 +13,44 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from .. import i18n
 from ..schedules.words import format_time
 
 DAY_PLURALS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
 WHEN_WORDS = {"today": "Today", "tomorrow": "Tomorrow", "week": "This week"}
+_VOCABULARIES = ("condition", "audience", "language", "access")
+
+
+def _day_plural(t: i18n.Words, day: int) -> str:
+    return (t.gettext("Mondays"), t.gettext("Tuesdays"), t.gettext("Wednesdays"),
+            t.gettext("Thursdays"), t.gettext("Fridays"), t.gettext("Saturdays"),
+            t.gettext("Sundays"))[day]
+
+
+def _when_words(t: i18n.Words, when: str) -> str:
+    return {"today": t.gettext("Today"), "tomorrow": t.gettext("Tomorrow"),
+            "week": t.gettext("This week")}[when]
+
+
+def _kind_words(t: i18n.Words, kind: str) -> str:
+    return {"condition": t.pgettext("filter", "topic"), "day": t.pgettext("filter", "day"),
+            "when": t.pgettext("filter", "“when”"), "time": t.pgettext("filter", "start time"),
+            "audience": t.pgettext("filter", "“who it's for”"),
+            "language": t.pgettext("filter", "language"),
+            "access": t.pgettext("filter", "accessibility"),
+            "organisation": t.pgettext("filter", "organisation")}[kind]
+
+
+def _listed(labels: Sequence[str], language: str, style: str) -> str:
+    """"a, b and c" / "a or b": English as it always read (no serial comma), else CLDR's."""
+    if language == "en" or len(labels) < 2:
+        joiner = " and " if style == "standard" else " or "
+        if style == "standard" and len(labels) > 2:
+            return ", ".join(labels[:-1]) + joiner + labels[-1]
+        return joiner.join(labels)
+    from babel.lists import format_list
+
+    return format_list(list(labels), style=style, locale=language)  # type: ignore[arg-type]
 # Filter kinds, in the order they are summarised; each names the parameters it is made of.
 KINDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("condition", ("condition",), "topic"),
@@ -100,42 +136,52 @@ def _without_values(pairs: Pairs, name: str, drop: str) -> tuple[tuple[str, str]
     return tuple(out)
 
 
-def time_words(after: dt.time | None, before: dt.time | None, clock: str = "12h") -> str | None:
+def time_words(after: dt.time | None, before: dt.time | None, clock: str = "12h", *,
+               language: str = "en") -> str | None:
+    t = i18n.Words(language)
+
+    def at(value: dt.time) -> str:
+        return format_time(value, clock, language=language)  # type: ignore[arg-type]
+
     if after and before:
         if after == before:
-            return f"Starts at {format_time(after, clock)}"  # type: ignore[arg-type]
-        return f"Starts {format_time(after, clock)}–{format_time(before, clock)}"  # type: ignore[arg-type]
+            return t.gettext("Starts at %(time)s", time=at(after))
+        return t.gettext("Starts %(start)s–%(end)s", start=at(after), end=at(before))
     if after:
-        return f"Starts {format_time(after, clock)} or later"  # type: ignore[arg-type]
+        return t.gettext("Starts %(time)s or later", time=at(after))
     if before:
-        return f"Starts by {format_time(before, clock)}"  # type: ignore[arg-type]
+        return t.gettext("Starts by %(time)s", time=at(before))
     return None
 
 
 def chips(pairs: Pairs, *, conditions: Sequence[str], days: Sequence[int], when: str | None,
           starts_after: dt.time | None, starts_before: dt.time | None, audiences: Sequence[str],
           languages: Sequence[str], access: Sequence[str], names: Mapping[str, Mapping[str, str]],
-          clock: str = "12h", organisations: Sequence[str] = ()) -> list[Chip]:
+          clock: str = "12h", organisations: Sequence[str] = (), language: str = "en") -> list[Chip]:
     """One chip per applied value (one for the start time), in ``KINDS`` order. ``names`` maps
-    a kind ("condition", "audience", "language", "access", "organisation") to {slug: name}."""
+    a kind ("condition", "audience", "language", "access", "organisation") to {slug: name}
+    (English: vocabulary names are translated here, organisations' names are their own)."""
     out: list[Chip] = []
+    t = i18n.Words(language)
 
     def each(kind: str, slugs: Sequence[str]) -> None:
         for slug in slugs:
             label = names.get(kind, {}).get(slug, slug)
+            if kind in _VOCABULARIES:
+                label = i18n.term_text(language, kind, slug, label)
             if kind == "language":
-                label = f"In {label}"
+                label = t.gettext("In %(language)s", language=label)
             elif kind == "organisation":
-                label = f"Run by {label}"
+                label = t.gettext("Run by %(organisation)s", organisation=label)
             out.append(Chip(kind, label, _without_values(pairs, kind, slug)))
 
     each("condition", conditions)
     for d in sorted(set(days)):
         code = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[d]
-        out.append(Chip("day", DAY_PLURALS[d], _without_values(pairs, "day", code)))
+        out.append(Chip("day", _day_plural(t, d), _without_values(pairs, "day", code)))
     if when:
-        out.append(Chip("when", WHEN_WORDS[when], without(pairs, ("when", "this_week"))))
-    words = time_words(starts_after, starts_before, clock)
+        out.append(Chip("when", _when_words(t, when), without(pairs, ("when", "this_week"))))
+    words = time_words(starts_after, starts_before, clock, language=language)
     if words:
         out.append(Chip("time", words, without(pairs, ("starts_after", "starts_before"))))
     each("audience", audiences)
@@ -150,61 +196,82 @@ def clear_all(pairs: Pairs) -> tuple[tuple[str, str], ...]:
     return without(pairs, [p for _, params, _ in KINDS for p in params])
 
 
-def summary_line(chip_list: Sequence[Chip], radius: str, place: str) -> str:
+def summary_line(chip_list: Sequence[Chip], radius: str, place: str, *, language: str = "en") -> str:
     """"Anxiety, Mondays · within 10 miles of M1 1AE" ("All groups · …" without filters)."""
-    what = ", ".join(c.label for c in chip_list) if chip_list else "All groups"
-    return f"{what} · within {radius} of {place}"
+    t = i18n.Words(language)
+    what = ", ".join(c.label for c in chip_list) if chip_list else t.gettext("All groups")
+    return t.gettext("%(filters)s · within %(radius)s of %(place)s", filters=what, radius=radius,
+                     place=place)
 
 
 def count_text(total: int, *, at_least: bool, radius: str, when: str | None, sort: str,
-               sorted_among: int | None = None) -> str:
+               sorted_among: int | None = None, language: str = "en") -> str:
     """"47 groups within 25 km, nearest first"; "100+ groups meeting today within 10 miles,
     soonest first"; "1 group within 5 miles"."""
+    t = i18n.Words(language)
     number = f"{total}+" if at_least else str(total)
-    noun = "group" if total == 1 and not at_least else "groups"
-    meeting = {"today": " meeting today", "tomorrow": " meeting tomorrow",
-               "week": " meeting this week"}.get(when or "", "")
-    text = f"{number} {noun}{meeting} within {radius}"
+    n = 2 if at_least else total  # "100+" reads as a plural
+    if when == "today":
+        text = t.ngettext("%(number)s group meeting today within %(radius)s",
+                          "%(number)s groups meeting today within %(radius)s", n, number=number, radius=radius)
+    elif when == "tomorrow":
+        text = t.ngettext("%(number)s group meeting tomorrow within %(radius)s",
+                          "%(number)s groups meeting tomorrow within %(radius)s", n, number=number,
+                          radius=radius)
+    elif when == "week":
+        text = t.ngettext("%(number)s group meeting this week within %(radius)s",
+                          "%(number)s groups meeting this week within %(radius)s", n, number=number,
+                          radius=radius)
+    else:
+        text = t.ngettext("%(number)s group within %(radius)s", "%(number)s groups within %(radius)s",
+                          n, number=number, radius=radius)
     if total <= 1 and not at_least:
         return text
     if sort == "next":
-        order = "next meeting first"
         if sorted_among:
-            order = f"next meeting first among the nearest {sorted_among}"
-        return f"{text}, {order}"
-    return f"{text}, nearest first"
+            return t.gettext("%(count)s, next meeting first among the nearest %(among)s", count=text,
+                             among=sorted_among)
+        return t.gettext("%(count)s, next meeting first", count=text)
+    return t.gettext("%(count)s, nearest first", count=text)
 
 
-def range_text(offset: int, shown: int, total: int, *, at_least: bool) -> str:
+def range_text(offset: int, shown: int, total: int, *, at_least: bool, language: str = "en") -> str:
     """"21–40 of 47" (en dash); "41 of 41"; "1–20 of 300+"."""
     first, last = offset + 1, offset + shown
     span = str(first) if first == last else f"{first}–{last}"
-    return f"{span} of {total}{'+' if at_least else ''}"
+    return i18n.Words(language).gettext("%(shown)s of %(total)s", shown=span,
+                                        total=f"{total}{'+' if at_least else ''}")
 
 
-def nothing_text(chip_list: Sequence[Chip], radius: str, place: str) -> str:
+def nothing_text(chip_list: Sequence[Chip], radius: str, place: str, *, language: str = "en") -> str:
     """The empty state's headline: "No groups within 5 miles of M1 1AE match Sundays and OCD."."""
+    t = i18n.Words(language)
     if not chip_list:
-        return f"No groups within {radius} of {place}."
-    labels = [c.label for c in chip_list]
-    listed = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
-    return f"No groups within {radius} of {place} match {listed}."
+        return t.gettext("No groups within %(radius)s of %(place)s.", radius=radius, place=place)
+    listed = _listed([c.label for c in chip_list], language, "standard")
+    return t.gettext("No groups within %(radius)s of %(place)s match %(filters)s.", radius=radius,
+                     place=place, filters=listed)
 
 
-def advice_text(advice: Advice) -> str:
+def advice_text(advice: Advice, *, language: str = "en") -> str:
     """"Without the day filter (Mondays) there are 6 groups."."""
+    t = i18n.Words(language)
     number = f"{advice.count}+" if advice.at_least else str(advice.count)
-    what = f"the {advice.label} filter" + (f" ({advice.values})" if advice.values else "")
-    if advice.count == 1 and not advice.at_least:
-        return f"Without {what} there is 1 group."
-    return f"Without {what} there are {number} groups."
+    if advice.values:
+        what = t.gettext("the %(filter)s filter (%(values)s)", filter=advice.label, values=advice.values)
+    else:
+        what = t.gettext("the %(filter)s filter", filter=advice.label)
+    n = 2 if advice.at_least else advice.count
+    return t.ngettext("Without %(what)s there is %(number)s group.",
+                      "Without %(what)s there are %(number)s groups.", n, what=what, number=number)
 
 
-def kind_values(chip_list: Sequence[Chip], kind: str) -> str:
+def kind_values(chip_list: Sequence[Chip], kind: str, *, language: str = "en") -> str:
     """The chips of one kind in words: "Mondays or Tuesdays"; accessibility needs them all."""
     labels = [c.label for c in chip_list if c.kind == kind]
-    joiner = " and " if kind == "access" else " or "
-    return joiner.join(labels)
+    if language == "en":
+        return (" and " if kind == "access" else " or ").join(labels)
+    return _listed(labels, language, "standard" if kind == "access" else "or")
 
 
 def applied_kinds(chip_list: Sequence[Chip]) -> list[str]:
@@ -217,5 +284,7 @@ def kind_params(kind: str) -> tuple[str, ...]:
     return next(params for k, params, _ in KINDS if k == kind)
 
 
-def kind_label(kind: str) -> str:
+def kind_label(kind: str, *, language: str = "en") -> str:
+    if language != "en":
+        return _kind_words(i18n.Words(language), kind)
     return next(label for k, _, label in KINDS if k == kind)
