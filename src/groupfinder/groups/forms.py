@@ -35,6 +35,8 @@ from ..formfields import (
     SingleLine,
     ValidEmail,
 )
+from ..i18n import term_text
+from ..localization import current_language
 from ..organisations.models import Organisation
 from ..organisations.queries import organisations_of
 from ..permissions import team_scope
@@ -78,11 +80,13 @@ class GroupForm(ServiceChecked, FlaskForm):
         """Vocabularies, the venues and facilitators ``user`` and their teams may use (plus the
         group's own), and the organisations ``user`` may put the listing in (admins: all)."""
         self._editor, self._group = user, group  # for ``service_problems``
-        self.conditions.choices = _vocab(Condition)
-        self.audiences.choices = _vocab(Audience)
-        self.languages.choices = _vocab(Language)
-        self.access.choices = [SelectChoice(a.slug, a.name) for a in db.session.scalars(
-            sa.select(AccessFeature).where(AccessFeature.scope == "group").order_by(AccessFeature.name))]
+        self.conditions.choices = _vocab(Condition, "condition")
+        self.audiences.choices = _vocab(Audience, "audience")
+        self.languages.choices = _vocab(Language, "language")
+        language = current_language()
+        self.access.choices = [
+            SelectChoice(a.slug, term_text(language, "access", a.slug, a.name)) for a in db.session.scalars(
+                sa.select(AccessFeature).where(AccessFeature.scope == "group").order_by(AccessFeature.name))]
         venues = _own(Venue, user)
         people = _own(Facilitator, user)
         if group is not None:
@@ -149,8 +153,11 @@ class CoOrganizerForm(FlaskForm):
     add = SubmitField(_l("Add co-organizer"))
 
 
-def _vocab(model: type) -> list[SelectChoice]:
-    return [SelectChoice(v.slug, v.name) for v in db.session.scalars(sa.select(model).order_by(model.name))]
+def _vocab(model: type, kind: str) -> list[SelectChoice]:
+    """A vocabulary's entries, named in the page's language (``i18n.term_text``)."""
+    language = current_language()
+    return [SelectChoice(v.slug, term_text(language, kind, v.slug, v.name))
+            for v in db.session.scalars(sa.select(model).order_by(model.name))]
 
 
 def _own(model: type, user: Any) -> list[Any]:
