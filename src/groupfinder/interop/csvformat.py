@@ -103,6 +103,7 @@ from zoneinfo import available_timezones
 
 from .. import privacy, validation
 from ..geo import regions
+from ..lazytext import N_
 from ..lazytext import text as _
 from ..schedules.recurrence import Frequency, RecurrenceSpec, validate
 
@@ -155,7 +156,6 @@ EMAIL_COLUMNS = ("contact_email", "facilitator_email")
 
 KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,79}")
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-DAY_HINT = "use mon, tue, wed, thu, fri, sat or sun"
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0", ""}
 ORDINALS = {"1": 1, "1st": 1, "first": 1, "2": 2, "2nd": 2, "second": 2, "3": 3, "3rd": 3,
@@ -408,7 +408,7 @@ def _records(text: str, problems: list[Problem]) -> Iterable[tuple[int, list[str
 
 def _suggest(value: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(value, sorted(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    return _("; did you mean '%(close)s'?", close=close[0]) if close else ""
 
 
 def _list(text: str) -> list[str]:
@@ -419,7 +419,8 @@ def _day(token: str) -> int:
     word = token.strip().lower().rstrip(".")
     matches = [i for i, name in enumerate(DAYS) if len(word) >= 2 and name.startswith(word)]
     if len(matches) != 1:
-        raise ValueError(f"'{token}' is not a day; {DAY_HINT}")
+        raise ValueError(_("'%(text)s' is not a day; use mon, tue, wed, thu, fri, sat or sun",
+                           text=token))
     return matches[0]
 
 
@@ -448,8 +449,11 @@ def _month_day(text: str) -> int | None:
 
 
 def _int(text: str, what: str) -> int:
+    """``what``: "minutes" or "weeks or months" (each its own message)."""
     if not re.fullmatch(r"\d{1,5}", text):
-        raise ValueError(f"'{text}' is not a whole number of {what}")
+        if what == "minutes":
+            raise ValueError(_("'%(text)s' is not a whole number of minutes", text=text))
+        raise ValueError(_("'%(text)s' is not a whole number of weeks or months", text=text))
     return int(text)
 
 
@@ -477,9 +481,6 @@ MEETING = r"(\d{4}-\d{2}-\d{2}) (\d{1,2}:\d{2})"
 CANCELLATION_LINE = re.compile(MEETING + r"(?::\s*(.*))?")
 MOVE_LINE = re.compile(MEETING + r"\s*>\s*" + MEETING + r"(?:, (\d{1,5}) min)?"
                        r"(?:, at ([A-Za-z0-9][A-Za-z0-9._:-]{0,79}))?(?::\s*(.*))?")
-CANCELLATION_HINT = "write one cancelled meeting per line, as 2026-03-05 19:00: reason"
-MOVE_HINT = ("write one moved meeting per line, as 2026-03-05 19:00 > 2026-03-06 18:30: note "
-             "(optionally ', 90 min' and ', at venue_key' before the colon)")
 
 
 def _at(day: str, time: str) -> dt.datetime:
@@ -487,11 +488,15 @@ def _at(day: str, time: str) -> dt.datetime:
 
 
 def _meeting_text(text: str, what: str) -> str:
+    """``what``: "the reason" (a cancellation's) or "the note" (a move's)."""
+    reason = what == "the reason"
     if problem := validation.single_line_problem(text):
-        raise ValueError(f"{what}: {problem}")
+        raise ValueError(_("the reason: %(problem)s", problem=problem) if reason
+                         else _("the note: %(problem)s", problem=problem))
     text = " ".join(text.split())
     if len(text) > 200:
-        raise ValueError(f"{what}: keep it under 200 characters")
+        raise ValueError(_("the reason: keep it under 200 characters") if reason
+                         else _("the note: keep it under 200 characters"))
     return text
 
 
@@ -502,11 +507,13 @@ def _cancellations(text: str) -> tuple[CancellationRecord, ...]:
             continue
         m = CANCELLATION_LINE.fullmatch(part)
         if m is None:
-            raise ValueError(f"'{_short(part)}' is not a cancelled meeting; {CANCELLATION_HINT}")
+            raise ValueError(_("'%(text)s' is not a cancelled meeting; write one cancelled meeting "
+                               "per line, as 2026-03-05 19:00: reason", text=_short(part)))
         reason = _meeting_text(m.group(3) or "", "the reason")
         if not reason:
-            raise ValueError(f"give the reason the meeting of {m.group(1)} {m.group(2)} is cancelled; "
-                             f"{CANCELLATION_HINT}")
+            when = m.group(1) + " " + m.group(2)
+            raise ValueError(_("give the reason the meeting of %(when)s is cancelled; write one "
+                               "cancelled meeting per line, as 2026-03-05 19:00: reason", when=when))
         out.append(CancellationRecord(_at(m.group(1), m.group(2)), reason))
     return tuple(out)
 
@@ -518,7 +525,10 @@ def _moves(text: str) -> tuple[MoveRecord, ...]:
             continue
         m = MOVE_LINE.fullmatch(part)
         if m is None:
-            raise ValueError(f"'{_short(part)}' is not a moved meeting; {MOVE_HINT}")
+            raise ValueError(_("'%(text)s' is not a moved meeting; write one moved meeting per "
+                               "line, as 2026-03-05 19:00 > 2026-03-06 18:30: note (optionally "
+                               "', 90 min' and ', at venue_key' before the colon)",
+                               text=_short(part)))
         minutes = int(m.group(5)) if m.group(5) else None
         if minutes is not None and not 1 <= minutes <= 1440:
             raise ValueError(_("a moved meeting lasts 1 to 1440 minutes"))
@@ -545,7 +555,11 @@ def _coordinate(text: str, low: float, high: float, what: str) -> float | None:
         raise ValueError(_("'%(text)s' is not a number; use decimal degrees like 53.48",
                            text=text)) from None
     if value != value or not low <= value <= high:  # NaN fails both sides
-        raise ValueError(f"{what} is between {low:g} and {high:g}")
+        if what == "Latitude":
+            raise ValueError(_("Latitude is between %(low)s and %(high)s", low=format(low, "g"),
+                               high=format(high, "g")))
+        raise ValueError(_("Longitude is between %(low)s and %(high)s", low=format(low, "g"),
+                           high=format(high, "g")))
     return value
 
 
@@ -679,6 +693,16 @@ def _schedule(row: _Row) -> ScheduleRecord | None:
     return None if row.bad & set(SCHEDULE_COLUMNS) else record
 
 
+_DIFFERS = {
+    "group": N_("'%(value)s' differs from '%(first)s' on line %(line)s for group '%(key)s'; its "
+                "rows must agree (or leave it empty)"),
+    "venue": N_("'%(value)s' differs from '%(first)s' on line %(line)s for venue '%(key)s'; its "
+                "rows must agree (or leave it empty)"),
+    "facilitator": N_("'%(value)s' differs from '%(first)s' on line %(line)s for facilitator "
+                      "'%(key)s'; its rows must agree (or leave it empty)"),
+}
+
+
 def _merge(rows: list[_Row], columns: Sequence[str], what: str, key: str,
            problems: list[Problem]) -> tuple[dict[str, str], dict[str, int]]:
     """One value per column over ``rows``: the non-empty ones must agree."""
@@ -692,9 +716,9 @@ def _merge(rows: list[_Row], columns: Sequence[str], what: str, key: str,
             if column not in values:
                 values[column], lines[column] = value, row.line
             elif _norm(column, value) != _norm(column, values[column]):
-                problems.append(Problem(row.line, column, (
-                    f"'{_short(value)}' differs from '{_short(values[column])}' on line "
-                    f"{lines[column]} for {what} '{key}'; its rows must agree (or leave it empty)")))
+                problems.append(Problem(row.line, column, _(
+                    _DIFFERS[what], value=_short(value), first=_short(values[column]),
+                    line=lines[column], key=key)))
     return values, lines
 
 
@@ -725,13 +749,28 @@ def _slugs(text: str, allowed: frozenset[str] | None, column: str, noun: str, li
         if slug in allowed:
             continue
         if other is not None and slug in other:
-            problems.append(Problem(line, column, f"'{slug}' is {other_noun}; put it in "
-                                                  f"{other_column}"))
+            problems.append(Problem(line, column, _(_ELSEWHERE[other_noun], slug=slug,
+                                                    column=other_column)))
         else:
-            problems.append(Problem(line, column, f"'{slug}' is not {noun} we know"
-                                                  + (_suggest(slug, allowed) or
-                                                     f"; see /api/v1/{_VOCAB_URL[column]}")))
+            hint = _suggest(slug, allowed) or _("; see /api/v1/%(path)s", path=_VOCAB_URL[column])
+            problems.append(Problem(line, column, _(_NOT_KNOWN[noun], slug=slug, hint=hint)))
     return slugs
+
+
+# One whole message per vocabulary (``noun`` and ``other_noun`` name them in the code).
+_NOT_KNOWN = {
+    "a condition": N_("'%(slug)s' is not a condition we know%(hint)s"),
+    "an audience": N_("'%(slug)s' is not an audience we know%(hint)s"),
+    "a language": N_("'%(slug)s' is not a language we know%(hint)s"),
+    "a group feature": N_("'%(slug)s' is not a group feature we know%(hint)s"),
+    "a venue feature": N_("'%(slug)s' is not a venue feature we know%(hint)s"),
+}
+_ELSEWHERE = {
+    "a feature of the venue, not the group": N_("'%(slug)s' is a feature of the venue, not the "
+                                                "group; put it in %(column)s"),
+    "a feature of the group, not the venue": N_("'%(slug)s' is a feature of the group, not the "
+                                                "venue; put it in %(column)s"),
+}
 
 
 def parse(data: bytes | str, vocab: Vocabulary | None = None) -> ParsedFile:
@@ -944,9 +983,9 @@ def _venue(key: str, rows: list[_Row], vocab: Vocabulary | None,
                                 _("Give both latitude and longitude, or neither.")))
     zone = values.get("timezone", "")
     if zone and zone not in _zones():
-        problems.append(Problem(lines["timezone"], "timezone", f"'{zone}' is not a time zone we "
-                                                               "know; use a name like "
-                                                               "Europe/London, or leave it empty"))
+        problems.append(Problem(lines["timezone"], "timezone", _(
+            "'%(zone)s' is not a time zone we know; use a name like Europe/London, or leave it "
+            "empty", zone=zone)))
     access = _slugs(values.get("venue_access", ""), vocab and vocab.venue_access, "venue_access",
                     "a venue feature", lines.get("venue_access", first), problems,
                     other=vocab and vocab.group_access, other_column="access",
