@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
 from .. import mail, validation
@@ -101,23 +102,29 @@ def find_user_by_email(email: str) -> User | None:
 
 def _hours(purpose: Purpose) -> str:
     hours = MAX_AGE[purpose] // 3600
-    return "1 hour" if hours == 1 else f"{hours} hours"
+    return ngettext("%(num)d hour", "%(num)d hours", hours)
 
 
 def _greeting(user: User | None) -> str:
-    return f"Hello {user.display_name}," if user is not None and user.display_name else "Hello,"
+    if user is not None and user.display_name:
+        return _("Hello %(name)s,", name=user.display_name)
+    return _("Hello,")
 
+
+# The mails are in the language of the page that caused them (the person reads it there).
 
 def _send_confirmation(user: User) -> None:
     link = absolute_url("accounts.confirm_email", token=make_token(user, Purpose.confirm_email))
-    mail.send(user.email, "Confirm your email address for groupfinder", (
+    mail.send(user.email, _("Confirm your email address for groupfinder"), (
         f"{_greeting(user)}\n\n"
-        "Please confirm your email address to finish setting up your groupfinder account:\n\n"
-        f"{link}\n\n"
-        f"The link works for {_hours(Purpose.confirm_email)}. If it has expired, sign in and we "
-        "will send you a new one.\n\n"
-        "If you didn't create an account, you can ignore this email: nothing happens without "
-        "the link.\n"))
+        + _("Please confirm your email address to finish setting up your groupfinder account:")
+        + f"\n\n{link}\n\n"
+        + _("The link works for %(duration)s. If it has expired, sign in and we will send you a "
+            "new one.", duration=_hours(Purpose.confirm_email))
+        + "\n\n"
+        + _("If you didn't create an account, you can ignore this email: nothing happens without "
+            "the link.")
+        + "\n"))
 
 
 def _send_already_registered(user: User) -> None:
@@ -126,50 +133,59 @@ def _send_already_registered(user: User) -> None:
     if user.email_confirmed_at is None:
         confirm = absolute_url("accounts.confirm_email",
                                token=make_token(user, Purpose.confirm_email))
-        extra = ("Your account is not confirmed yet. To confirm it, open this link:\n\n"
-                 f"{confirm}\n\n"
-                 "Then sign in with the password you chose the first time, or set a new one "
-                 f"here:\n\n{reset}\n")
+        extra = (_("Your account is not confirmed yet. To confirm it, open this link:")
+                 + f"\n\n{confirm}\n\n"
+                 + _("Then sign in with the password you chose the first time, or set a new one "
+                     "here:")
+                 + f"\n\n{reset}\n")
     else:
-        extra = (f"If it was you, you can sign in here:\n\n{login}\n\n"
-                 f"or, if you don't remember your password, set a new one here:\n\n{reset}\n")
-    mail.send(user.email, "Someone tried to register with your address on groupfinder", (
+        extra = (_("If it was you, you can sign in here:") + f"\n\n{login}\n\n"
+                 + _("or, if you don't remember your password, set a new one here:")
+                 + f"\n\n{reset}\n")
+    mail.send(user.email, _("Someone tried to register with your address on groupfinder"), (
         f"{_greeting(user)}\n\n"
-        "Someone tried to create a groupfinder account with this email address, but there "
-        "already is an account with it.\n\n"
-        f"{extra}\n"
-        "If it wasn't you, you don't need to do anything: your account has not changed.\n"))
+        + _("Someone tried to create a groupfinder account with this email address, but there "
+            "already is an account with it.")
+        + f"\n\n{extra}\n"
+        + _("If it wasn't you, you don't need to do anything: your account has not changed.")
+        + "\n"))
 
 
 def _send_reset(user: User) -> None:
     link = absolute_url("accounts.reset_password", token=make_token(user, Purpose.reset_password))
-    mail.send(user.email, "Set a new password for groupfinder", (
+    mail.send(user.email, _("Set a new password for groupfinder"), (
         f"{_greeting(user)}\n\n"
-        "Someone (we hope you) asked to set a new password for your groupfinder account. "
-        "Open this link to choose one:\n\n"
-        f"{link}\n\n"
-        f"The link works once, for {_hours(Purpose.reset_password)}.\n\n"
-        "If you didn't ask, you can ignore this email: your password has not changed.\n"))
+        + _("Someone (we hope you) asked to set a new password for your groupfinder account. "
+            "Open this link to choose one:")
+        + f"\n\n{link}\n\n"
+        + _("The link works once, for %(duration)s.", duration=_hours(Purpose.reset_password))
+        + "\n\n"
+        + _("If you didn't ask, you can ignore this email: your password has not changed.")
+        + "\n"))
 
 
 def _send_no_account(email: str) -> None:
     register = absolute_url("accounts.register")
-    mail.send(email, "About your groupfinder password request", (
-        "Hello,\n\n"
-        "Someone (we hope you) asked to set a new password for a groupfinder account with this "
-        "email address, but there is no account with it.\n\n"
-        "If it was you, perhaps you registered with another address. You can also create an "
-        f"account here:\n\n{register}\n\n"
-        "If you didn't ask, you can ignore this email.\n"))
+    mail.send(email, _("About your groupfinder password request"), (
+        _("Hello,") + "\n\n"
+        + _("Someone (we hope you) asked to set a new password for a groupfinder account with "
+            "this email address, but there is no account with it.")
+        + "\n\n"
+        + _("If it was you, perhaps you registered with another address. You can also create an "
+            "account here:")
+        + f"\n\n{register}\n\n"
+        + _("If you didn't ask, you can ignore this email.")
+        + "\n"))
 
 
 def _notify_password_changed(user: User) -> None:
-    mail.send(user.email, "Your groupfinder password was changed", (
+    mail.send(user.email, _("Your groupfinder password was changed"), (
         f"{_greeting(user)}\n\n"
-        "The password of your groupfinder account was just changed, and every device that "
-        "was signed in has been signed out.\n\n"
-        "If this wasn't you, set a new password straight away:\n\n"
-        f"{absolute_url('accounts.reset_request')}\n"))
+        + _("The password of your groupfinder account was just changed, and every device that "
+            "was signed in has been signed out.")
+        + "\n\n"
+        + _("If this wasn't you, set a new password straight away:")
+        + f"\n\n{absolute_url('accounts.reset_request')}\n"))
 
 
 # --- services -------------------------------------------------------------------------------
