@@ -844,7 +844,8 @@ def parse(data: bytes | str, vocab: Vocabulary | None = None) -> ParsedFile:
     for key in extra_people:
         if key not in by_group:
             for row in extra_people[key]:
-                row.error("group_key", f"Group '{key}' has no schedule or group row in this file.")
+                row.error("group_key", _("Group '%(key)s' has no schedule or group row in this "
+                                         "file.", key=key))
     pending: list[tuple[str, dict[str, str], dict[str, int], list[_Row], bool]] = []
     for key, group_rows in by_group.items():
         count = len(problems)
@@ -855,23 +856,23 @@ def parse(data: bytes | str, vocab: Vocabulary | None = None) -> ParsedFile:
             if KEY.fullmatch(venue_key):
                 venue_rows.setdefault(venue_key, []).extend(group_rows)
             else:
-                problems.append(Problem(lines["venue_key"], "venue_key",
-                                        f"'{_short(venue_key)}' is not a key; use 1 to 80 letters, "
-                                        "digits, '.', '_', ':' or '-'"))
+                problems.append(Problem(lines["venue_key"], "venue_key", _(
+                    "'%(key)s' is not a key; use 1 to 80 letters, digits, '.', '_', ':' or '-'",
+                    key=_short(venue_key))))
         fac_key = values.get("facilitator_key", "")
         if fac_key:
             if KEY.fullmatch(fac_key):
                 facilitator_rows.setdefault(fac_key, []).extend(group_rows)
             else:
-                problems.append(Problem(lines["facilitator_key"], "facilitator_key",
-                                        f"'{_short(fac_key)}' is not a key; use 1 to 80 letters, "
-                                        "digits, '.', '_', ':' or '-'"))
+                problems.append(Problem(lines["facilitator_key"], "facilitator_key", _(
+                    "'%(key)s' is not a key; use 1 to 80 letters, digits, '.', '_', ':' or '-'",
+                    key=_short(fac_key))))
         else:
             for row in group_rows:
                 for column in FACILITATOR_COLUMNS[1:]:
                     if row.get(column):
-                        row.error(column, "Give facilitator_key too (your stable id for the "
-                                          "facilitator).")
+                        row.error(column, _("Give facilitator_key too (your stable id for "
+                                            "the facilitator)."))
 
     for key, vrows in venue_rows.items():
         venue = _venue(key, vrows, vocab, problems)
@@ -903,15 +904,18 @@ def _record_row(row: _Row, kind: str, extra_people: dict[str, list[_Row]],
     allowed = set(own) | {RECORD_COLUMN} | ({"group_key"} if kind == "facilitator" else set())
     for column, value in row.cells.items():
         if value and column not in allowed:
-            row.error(column, f"A {kind} row gives only {', '.join(sorted(allowed - {RECORD_COLUMN}))}; "
-                              "leave this empty.")
+            columns = ", ".join(sorted(allowed - {RECORD_COLUMN}))
+            row.error(column, _("A facilitator row gives only %(columns)s; leave this empty.",
+                                columns=columns) if kind == "facilitator" else
+                      _("A venue row gives only %(columns)s; leave this empty.", columns=columns))
     key = row.get(own[0])
     if not key:
-        row.error(own[0], f"Give the {own[0].replace('_', ' ')} on a {kind} row.")
+        row.error(own[0], _("Give the facilitator key on a facilitator row.")
+                  if kind == "facilitator" else _("Give the venue key on a venue row."))
         return
     if not KEY.fullmatch(key):
-        row.error(own[0], f"'{_short(key)}' is not a key; use 1 to 80 letters, digits, '.', '_', "
-                          "':' or '-'")
+        row.error(own[0], _("'%(key)s' is not a key; use 1 to 80 letters, digits, '.', '_', ':' "
+                            "or '-'", key=_short(key)))
         return
     if row.failed:
         return
@@ -921,7 +925,7 @@ def _record_row(row: _Row, kind: str, extra_people: dict[str, list[_Row]],
         if KEY.fullmatch(group):
             extra_people.setdefault(group, []).append(row)
         else:
-            row.error("group_key", f"'{_short(group)}' is not a key")
+            row.error("group_key", _("'%(key)s' is not a key", key=_short(group)))
 
 
 def _check_header(header: list[str], line: int, problems: list[Problem]) -> bool:
@@ -929,15 +933,16 @@ def _check_header(header: list[str], line: int, problems: list[Problem]) -> bool
     seen: set[str] = set()
     for name in header:
         if not name:
-            problems.append(Problem(line, None, "A column has no name; remove the empty column "
-                                                "or name it."))
+            problems.append(Problem(line, None, _("A column has no name; remove the empty column "
+                                                  "or name it.")))
             ok = False
         elif name in seen:
             problems.append(Problem(line, name, _("This column appears twice.")))
             ok = False
         elif name not in COLUMNS:
-            problems.append(Problem(line, name, "Unknown column" + (
-                _suggest(name, COLUMNS) or "; remove it, or see the list of columns in the README")))
+            hint = _suggest(name, COLUMNS) or _("; remove it, or see the list of columns in the "
+                                                "README")
+            problems.append(Problem(line, name, _("Unknown column%(hint)s", hint=hint)))
             ok = False
         seen.add(name)
     missing = [c for c in REQUIRED_COLUMNS if c not in seen]
@@ -948,6 +953,14 @@ def _check_header(header: list[str], line: int, problems: list[Problem]) -> bool
     return ok
 
 
+_VENUE_NEEDS = {
+    "venue_name": N_("Give the venue name of venue '%(key)s' (on at least one of its rows)."),
+    "address": N_("Give the address of venue '%(key)s' (on at least one of its rows)."),
+    "town": N_("Give the town of venue '%(key)s' (on at least one of its rows)."),
+    "country": N_("Give the country of venue '%(key)s' (on at least one of its rows)."),
+}
+
+
 def _venue(key: str, rows: list[_Row], vocab: Vocabulary | None,
            problems: list[Problem]) -> VenueRecord | None:
     count = len(problems)
@@ -955,8 +968,7 @@ def _venue(key: str, rows: list[_Row], vocab: Vocabulary | None,
     first = rows[0].line
     for column in ("venue_name", "address", "town", "country"):
         if not values.get(column):
-            problems.append(Problem(first, column, f"Give the {column.replace('_', ' ')} of venue "
-                                                   f"'{key}' (on at least one of its rows)."))
+            problems.append(Problem(first, column, _(_VENUE_NEEDS[column], key=key)))
 
     def parse(column: str, parser, *args):  # type: ignore[no-untyped-def]
         try:
@@ -967,8 +979,8 @@ def _venue(key: str, rows: list[_Row], vocab: Vocabulary | None,
 
     country = values.get("country", "").upper()
     if country and country not in ("GB", "US"):
-        problems.append(Problem(lines["country"], "country", f"'{values['country']}' is not a "
-                                                             "country we cover; use GB or US"))
+        problems.append(Problem(lines["country"], "country", _(
+            "'%(country)s' is not a country we cover; use GB or US", country=values["country"])))
     region = None
     if country in ("GB", "US"):
         try:
@@ -1016,7 +1028,8 @@ def _facilitator(key: str, rows: list[_Row], problems: list[Problem]) -> Facilit
     values, lines = _merge(rows, FACILITATOR_COLUMNS[1:], "facilitator", key, problems)
     if not values.get("facilitator_name"):
         problems.append(Problem(rows[0].line, "facilitator_name",
-                                f"Give the name of facilitator '{key}' (a first name is enough)."))
+                                _("Give the name of facilitator '%(key)s' (a first name is "
+                                  "enough).", key=key)))
     shows: dict[str, bool | None] = {}
     for column in ("facilitator_show_email", "facilitator_show_phone"):
         try:
@@ -1044,11 +1057,14 @@ def _group(key: str, values: dict[str, str], lines: dict[str, int], rows: list[_
     row is wrong (those are reported), so the app's rules can still check the rest of it."""
     count = len(problems)
     first = rows[0].line
-    for column, message in (("name", "Give the group a name"),
-                            ("conditions", "Choose at least one condition the group supports"),
-                            ("venue_key", "Give the key of the venue where the group meets")):
+    for column, message in (
+            ("name", N_("Give the group a name (on at least one row of group '%(key)s').")),
+            ("conditions", N_("Choose at least one condition the group supports (on at least one "
+                              "row of group '%(key)s').")),
+            ("venue_key", N_("Give the key of the venue where the group meets (on at least one "
+                             "row of group '%(key)s')."))):
         if not values.get(column):
-            problems.append(Problem(first, column, f"{message} (on at least one row of group '{key}')."))
+            problems.append(Problem(first, column, _(message, key=key)))
     usable = len(problems) == count
     at = lines.get
     conditions = _slugs(values.get("conditions", ""), vocab and vocab.conditions, "conditions",
@@ -1069,16 +1085,16 @@ def _group(key: str, values: dict[str, str], lines: dict[str, int], rows: list[_
     area = values.get("area_name") or None
     if area and not sensitive:
         problems.append(Problem(at("area_name", first), "area_name",
-                                "area_name is used only for sensitive groups; it is ignored here",
-                                "warning"))
+                                _("area_name is used only for sensitive groups; it is ignored "
+                                  "here"), "warning"))
     schedules: list[ScheduleRecord] = []
     seen: dict[ScheduleRecord, int] = {}
     for row in rows:
         if row.get(RECORD_COLUMN).lower() == "group":  # the group's values without a schedule
             for column in SCHEDULE_COLUMNS:
                 if row.get(column):
-                    row.error(column, "A group row has no schedule; leave this empty, or make "
-                                      "the row a schedule row.")
+                    row.error(column, _("A group row has no schedule; leave this empty, or "
+                                        "make the row a schedule row."))
             continue
         schedule = _schedule(row)
         if schedule is None:
@@ -1147,5 +1163,6 @@ def sensitive_text_problems(group: GroupRecord, venue: VenueRecord,
             continue
         for message in privacy.public_text_problems(person.bio, place):
             out.append(Problem(person.line_of("facilitator_bio"), "facilitator_bio",
-                               f"{message} (facilitator of sensitive group '{group.key}')"))
+                               _("%(problem)s (facilitator of sensitive group '%(key)s')",
+                                 problem=message, key=group.key)))
     return out
