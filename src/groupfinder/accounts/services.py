@@ -48,7 +48,7 @@ class SignInFailed(InvalidInput):
     """Unknown address, wrong password, or a disabled account with a wrong password."""
 
     type_slug = "sign-in-failed"
-    title = "Sign-in failed"
+    title = _l("Sign-in failed")
 
     def __init__(self, detail: str | None = None, **kw: Any) -> None:
         super().__init__(detail or str(SIGN_IN_FAILED), **kw)
@@ -65,7 +65,7 @@ class AccountDisabled(SignInFailed):
 class InvalidToken(GroupfinderError):
     status = 400
     type_slug = "invalid-link"
-    title = "This link doesn't work any more"
+    title = _l("This link doesn't work any more")
 
 
 # --- helpers --------------------------------------------------------------------------------

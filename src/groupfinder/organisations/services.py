@@ -261,7 +261,7 @@ def invite(org: Organisation, email: str, role: MemberRole | str, *, by: Any) ->
 class InvitationUnusable(InvalidInput):
     """The link is unknown, used or expired (one answer for the three: a guess learns nothing)."""
 
-    title = "This invitation link can't be used"
+    title = _l("This invitation link can't be used")
 
 
 INVITATION_UNUSABLE = _l("This invitation link has expired or has already been used. Ask the "
@@ -278,7 +278,7 @@ def find_invitation(token: str) -> Invitation:
 
 
 class WrongAccount(InvalidInput):
-    title = "This invitation is for another email address"
+    title = _l("This invitation is for another email address")
 
 
 WRONG_ACCOUNT = _l("This invitation was sent to another email address. Sign in with the "
