@@ -39,7 +39,7 @@ from ..exceptions import GroupfinderError, NotFound
 from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..geo.distance import to_unit
-from ..geo.locale import place_locale
+from ..geo.locale import place_locale, radius_words
 from ..groups.criteria import SEARCH_PARAMS, SearchRequest, parse_search_args
 from ..groups.models import Audience, Condition, Language
 from ..groups.organisation_queries import get_public_organisation, list_organisation_groups
@@ -270,8 +270,11 @@ def _build_search_feed(question: tuple) -> tuple[bytes, dt.datetime, str]:
     # The searched place's country chooses the unit, as on the results page (DISTANCE_UNIT may
     # force one).
     unit = place_locale(outcome.origin.country, current_app.config["DISTANCE_UNIT"]).unit
-    amount = f"{round(to_unit(req.radius_km, unit), 1):g}"
-    radius = _("%(amount)s miles", amount=amount) if unit == "mi" else _("%(amount)s km", amount=amount)
+    language = current_language()
+    if language == "en":  # as it always read ("1 miles" too)
+        radius = f"{round(to_unit(req.radius_km, unit), 1):g} {'miles' if unit == 'mi' else 'km'}"
+    else:
+        radius = radius_words(req.radius_km, unit, language=language)
     name = search_feed_title(req, outcome.origin.label)
     zones = sorted({s.spec.timezone for s in series})
     # From the parsed question, not the URL: URLs that share a cached body share its calendar id.
@@ -282,7 +285,7 @@ def _build_search_feed(question: tuple) -> tuple[bytes, dt.datetime, str]:
                     uid=f"feed-search-{digest}@{uid_host()}",
                     timezone=zones[0] if len(zones) == 1 else None,
                     empty_reason=_("No meetings match this search right now."),
-                    language=current_language())
+                    language=language)
     return build_calendar(info, series, year=_year()), last_modified(series), "search.ics"
 
 
