@@ -2,13 +2,18 @@
 
 Every database test runs on both backends through the ``backend`` parameter. Two databases per
 backend: ``work`` (emptied after each test, reference data kept) and ``demo`` (the demo listings,
-read-only). Under CI (``CI=true``) the run fails when the PostgreSQL tests were skipped.
+read-only). Under pytest-xdist each is prepared once per run and copied to every worker that
+needs it (seeding the demo takes seconds, a copy a fraction of one). Under CI (``CI=true``) the
+run fails when the PostgreSQL tests were skipped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import os
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,25 +44,28 @@ def _pg_admin() -> tuple[sa.Engine, sa.URL]:
     return sa.create_engine(url, isolation_level="AUTOCOMMIT"), url
 
 
-def _pg_database(name: str) -> str:
+def _pg_database(name: str, *, template: str | None = None, keep: bool = False) -> str:
     """A fresh database beside GROUPFINDER_TEST_DATABASE_URL's, for one role of this run
-    (named per process, so concurrent runs on one server don't drop each other's)."""
+    (named per process, so concurrent runs on one server don't drop each other's), empty or a
+    copy of ``template``; dropped at the end of this process's session unless ``keep``."""
     admin, url = _pg_admin()
-    target = f"{url.database}_gf_{os.getpid()}_{name}"
+    target = name if keep else f"{url.database}_gf_{os.getpid()}_{name}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
-        conn.exec_driver_sql(f'CREATE DATABASE "{target}"')
+        conn.exec_driver_sql(f'CREATE DATABASE "{target}"{copy}')
     admin.dispose()
-    _created_pg.append(target)
+    if not keep:
+        _created_pg.append(target)
     return url.set(database=target).render_as_string(hide_password=False)
 
 
-def _drop_pg_databases() -> None:
-    if not _created_pg:
+def _drop_pg_databases(names: list[str]) -> None:
+    if not names:
         return
     admin, _ = _pg_admin()
     with admin.connect() as conn:
-        for target in _created_pg:
+        for target in names:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
     admin.dispose()
 
@@ -126,12 +134,64 @@ def _apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[str, 
             db.engine.dispose()
 
 
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Held by one process at a time (an advisory lock on ``path``)."""
+    with open(path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _prepared_copy(config: pytest.Config, backend: str, name: str, shared: Path, tmp: Path) -> str:
+    """The URL of a copy of this run's prepared database ``name``: the first worker to need it
+    prepares it in ``shared`` (the folder every worker of the run shares), the others copy it.
+    The copies are only read (demo) or emptied back to that state after each test (work)."""
+    if backend == "postgres" and not PG_URL:
+        pytest.skip("GROUPFINDER_TEST_DATABASE_URL is not set")
+    with _locked(shared / f"{backend}-{name}.lock"):
+        if backend == "sqlite":
+            template, ready = shared / f"{name}-template.sqlite3", shared / f"sqlite-{name}.ready"
+            if not ready.exists():  # (a template left half-built by a crash is rebuilt)
+                _prepare_template(f"sqlite:///{template}", demo=name == "demo")
+                ready.touch()
+            target = tmp / f"{name}.sqlite3"
+            with contextlib.closing(sqlite3.connect(template)) as source, \
+                    contextlib.closing(sqlite3.connect(target)) as copy:
+                source.backup(copy)
+            return f"sqlite:///{target}"
+        marker = shared / f"{name}.{PG_TEMPLATE_SUFFIX}"
+        if not marker.exists():
+            run = config.workerinput["testrunuid"][:12]  # type: ignore[attr-defined]
+            template = f"{make_url(PG_URL).database}_gf_{run}_{name}_template"
+            _prepare_template(_pg_database(template, keep=True), demo=name == "demo")
+            marker.write_text(template)  # (the controller drops it at the end of the run)
+        return _pg_database(name, template=marker.read_text())
+
+
+PG_TEMPLATE_SUFFIX = "pg-template"
+
+
+def _prepare_template(url: str, *, demo: bool) -> None:
+    app = make_app(url)
+    _prepare(app, demo=demo)
+    with app.app_context():
+        db.engine.dispose()  # nobody may be connected to a database PostgreSQL copies
+
+
 def _app_for(request: pytest.FixtureRequest, cache: dict, backend: str, name: str) -> Flask:
     key = (backend, name)
     if key not in cache:
-        tmp = request.getfixturevalue("tmp_path_factory").mktemp(f"{backend}-{name}")
-        app = make_app(database_url(backend, name, tmp))
-        _prepare(app, demo=name == "demo")
+        factory = request.getfixturevalue("tmp_path_factory")
+        tmp = factory.mktemp(f"{backend}-{name}")
+        if hasattr(request.config, "workerinput"):  # a pytest-xdist worker
+            app = make_app(_prepared_copy(request.config, backend, name,
+                                          factory.getbasetemp().parent, tmp))
+        else:
+            app = make_app(database_url(backend, name, tmp))
+            _prepare(app, demo=name == "demo")
         cache[key] = app
     return cache[key]
 
@@ -222,9 +282,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # ty
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    _drop_pg_databases()
+    _drop_pg_databases(_created_pg)
     if hasattr(session.config, "workerinput"):
         return  # a pytest-xdist worker: the controller sees every report and decides
+    if PG_URL and getattr(session.config.option, "numprocesses", None):
+        # the workers' shared PostgreSQL templates (_prepared_copy), now that all have finished
+        shared = session.config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+        _drop_pg_databases([m.read_text() for m in shared.glob(f"*.{PG_TEMPLATE_SUFFIX}")])
     ran = session.testscollected or any(_pg_outcomes.values())
     if os.environ.get("CI", "").lower() in ("1", "true") and ran:
         if _pg_outcomes["skipped"] or not _pg_outcomes["passed"]:
