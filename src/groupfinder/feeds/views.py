@@ -119,8 +119,9 @@ def _cached_feed(build: Callable[[], tuple[bytes, dt.datetime, str]], what: tupl
     """
     (token, since), year = _token_and_since(), _year()
     route = (request.endpoint, tuple(sorted((request.view_args or {}).items())))
-    key = ("feed", route, current_language(), what, year, current_app.config["BASE_URL"],
-           current_app.config["CLOCK"])
+    # The script root too: behind a /es/ prefix the feed's links keep it (``url_for``).
+    key = ("feed", route, current_language(), request.script_root, what, year,
+           current_app.config["BASE_URL"], current_app.config["CLOCK"])
     etag = hashlib.sha256(repr((token, key)).encode()).hexdigest()[:32]
     matched = _matching_etag(etag)
     if matched:
