@@ -727,7 +727,11 @@ def openapi_document() -> dict[str, Any]:
             "description": "Read-only, no authentication. Every answer is JSON; every error is "
                            "`application/problem+json` (RFC 9457) with a message per parameter "
                            "in `errors`. Groups whose members' privacy needs it show only an "
-                           "approximate area, never a venue or address.",
+                           "approximate area, never a venue or address. Text meant for people "
+                           "(a problem's `title`, `detail` and `errors`, schedules in words, "
+                           "vocabulary names) is in the language of `?lang=` (`en`, `es`, `cy`), "
+                           "else of `Accept-Language` (the answer then varies by it); field "
+                           "names, slugs and enum values are always the same.",
         },
         "servers": [{"url": base, "description": "This installation"}],
         "tags": [
