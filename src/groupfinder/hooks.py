@@ -87,13 +87,13 @@ def init_request_hooks(app: Flask) -> None:
             present.add("cache-control")
         if response.status_code == 429:
             retry_after(response)
+        compress(response, present)
         spoken = g.get("_flask_babel")  # only a response with words chose a language
         if spoken is not None and getattr(spoken, "babel_locale", None) is not None:
             if "content-language" not in present:
                 raw.append(("Content-Language", spoken.babel_locale.language))
             if g.get("language_negotiated"):  # the words followed the browser's Accept-Language
-                response.vary.add("Accept-Language")
-        compress(response, present)
+                response.vary.add("Accept-Language")  # one Vary header, with compression's
         if log.isEnabledFor(_INFO):
             elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
             # makeRecord + handle: log.info would also walk the stack to find its caller.

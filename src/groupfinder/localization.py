@@ -53,7 +53,7 @@ def _language_links() -> list[dict[str, Any]]:
     path = request.path
     query = request.query_string.decode("latin-1")
     if query:
-        query = "&".join(p for p in query.split("&") if not p.startswith("lang="))
+        query = "&".join(p for p in query.split("&") if _kept_in_other_languages(p))
     root = request.environ.get("groupfinder.script_root", "")
     links = []
     for code in enabled_languages():
@@ -63,6 +63,20 @@ def _language_links() -> list[dict[str, Any]]:
         links.append({"code": code, "name": i18n.NATIVE_NAMES.get(code, code), "href": href,
                       "current": code == here})
     return links
+
+
+def _kept_in_other_languages(pair: str) -> bool:
+    """The page's own parameters follow it into each language, except ``lang`` (the link says
+    it) and a return link the page itself refused (it must not reappear in ours)."""
+    if pair.startswith("lang="):
+        return False
+    if pair.startswith("back="):
+        from urllib.parse import unquote_plus
+
+        from .groups.return_link import safe_back
+
+        return safe_back(unquote_plus(pair[5:])) is not None
+    return True
 
 
 def _unprefixed_path() -> str:
