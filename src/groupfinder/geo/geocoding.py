@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from ..db import now_utc, reading, writing
 from ..exceptions import AmbiguousPlace, GeocodingUnavailable, InvalidInput, PlaceNotFound
 from ..lazytext import lazy as _l
+from ..lazytext import text as _
 from . import gazetteer
 from .gazetteer import GazetteerRow
 from .models import GeocodeCache
@@ -472,7 +473,7 @@ class GeocodingService:
                 raise InvalidInput(exc.message, field_errors={exc.field: [exc.message]}) from None
             return self._from_point(latitude, longitude)
         if text is None or not str(text).strip():
-            raise InvalidInput(MSG_EMPTY, field_errors={"where": [MSG_EMPTY]})
+            raise InvalidInput(str(MSG_EMPTY), field_errors={"where": [str(MSG_EMPTY)]})
         try:
             parsed = classify(str(text), self.countries)
         except ParseError as exc:
@@ -534,10 +535,10 @@ class GeocodingService:
                     return Origin(gazetteer.label_of(row), row.lat, row.lng, row.kind, row.country,
                                   code=row.code)
         if parsed.kind == Kind.us_zip:
-            message = _l("We couldn't find the ZIP code %(code)s. Check it, or try your town.",
+            message = _("We couldn't find the ZIP code %(code)s. Check it, or try your town.",
                          code=parsed.code)
         else:
-            message = _l("We couldn't find the postcode %(code)s. Check it, or try your town.",
+            message = _("We couldn't find the postcode %(code)s. Check it, or try your town.",
                          code=parsed.code)
         raise PlaceNotFound(message, field_errors={"where": [message]})
 
@@ -565,7 +566,7 @@ class GeocodingService:
                 found = self._online(parsed.text)
             except GeocodingUnavailable:
                 if fallback_origin is not None:
-                    return _with_notice(fallback_origin, MSG_UNAVAILABLE)
+                    return _with_notice(fallback_origin, str(MSG_UNAVAILABLE))
                 raise
             if found is not None:
                 with self.session_factory() as session:
@@ -578,10 +579,10 @@ class GeocodingService:
             suggestions = gazetteer.suggest(
                 session, parsed.places[0].name if parsed.places else parsed.text, self.countries)
         if suggestions:
-            message = _l("We couldn't find '%(place)s'. Did you mean: %(suggestions)s?",
+            message = _("We couldn't find '%(place)s'. Did you mean: %(suggestions)s?",
                          place=parsed.text, suggestions=", ".join(suggestions))
         else:
-            message = _l("We couldn't find '%(place)s'. Check the spelling, or try a postcode or "
+            message = _("We couldn't find '%(place)s'. Check the spelling, or try a postcode or "
                          "town.", place=parsed.text)
         raise PlaceNotFound(message, field_errors={"where": [message]}, extra={"suggestions": suggestions})
 
@@ -602,7 +603,7 @@ class GeocodingService:
             return Origin(_qualified_label(row, same_name), row.lat, row.lng, "place", row.country,
                           alternatives=alternatives)
         candidates = _candidates(session, rows[:MAX_CANDIDATES], same_name)
-        message = _l("Several places are called '%(name)s'. Which one did you mean?",
+        message = _("Several places are called '%(name)s'. Which one did you mean?",
                      name=match.candidate.name)
         raise AmbiguousPlace(message, candidates=[c.as_dict() for c in candidates],
                              field_errors={"where": [message]})
@@ -613,7 +614,7 @@ class GeocodingService:
         with self._lock:
             blocked = time.monotonic() < self._blocked_until
         if blocked:
-            raise GeocodingUnavailable(MSG_UNAVAILABLE, field_errors={"where": [MSG_UNAVAILABLE]})
+            raise _unavailable()
         kwargs: dict[str, Any] = {}
         if self._online_accepts_countries:
             kwargs["country_codes"] = [c.lower() for c in self.countries]
@@ -626,17 +627,17 @@ class GeocodingService:
             with self._lock:
                 self._blocked_until = time.monotonic() + float(retry or self.breaker_seconds)
             log.warning("online geocoder rate-limited: %s", type(exc).__name__)
-            error = GeocodingUnavailable(MSG_UNAVAILABLE, field_errors={"where": [MSG_UNAVAILABLE]})
+            error = _unavailable()
             if retry:
                 error.retry_after = int(retry)
             raise error from None
         except (geopy_exc.GeocoderAuthenticationFailure, geopy_exc.GeocoderInsufficientPrivileges,
                 geopy_exc.ConfigurationError) as exc:
             log.error("online geocoder is misconfigured: %s", type(exc).__name__)
-            raise GeocodingUnavailable(MSG_UNAVAILABLE, field_errors={"where": [MSG_UNAVAILABLE]}) from None
+            raise _unavailable() from None
         except geopy_exc.GeopyError as exc:  # timed out, unavailable, parse and service errors
             log.warning("online geocoder failed: %s", type(exc).__name__)
-            raise GeocodingUnavailable(MSG_UNAVAILABLE, field_errors={"where": [MSG_UNAVAILABLE]}) from None
+            raise _unavailable() from None
         if isinstance(found, list):
             found = found[0] if found else None
         return found
@@ -650,6 +651,11 @@ class GeocodingService:
         parts = [p.strip() for p in (found.address or "").split(",") if p.strip()]
         label = ", ".join(parts[:3]) or near.label
         return Origin(label, lat, lng, "address", near.row.country)
+
+
+def _unavailable() -> GeocodingUnavailable:
+    message = str(MSG_UNAVAILABLE)  # in the language of the search
+    return GeocodingUnavailable(message, field_errors={"where": [message]})
 
 
 def _with_notice(origin: Origin, notice: str) -> Origin:
@@ -666,7 +672,7 @@ def state_conflict(parsed: Query, row: GazetteerRow) -> str | None:
     found = US_STATE_CODES.get(row.admin1)
     if found is None or found == parsed.state:
         return None
-    return _l("ZIP %(zip)s is in %(found)s (US-%(found_code)s), not %(state)s (US-%(state_code)s). "
+    return _("ZIP %(zip)s is in %(found)s (US-%(found_code)s), not %(state)s (US-%(state_code)s). "
               "Check the ZIP code and the state.", zip=parsed.code, found=row.admin1,
               found_code=found, state=US_STATES[parsed.state], state_code=parsed.state)
 

@@ -15,11 +15,11 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 from .. import i18n
 from ..lazytext import N_, LazyText
 from ..lazytext import lazy as _l
+from ..lazytext import text as _
 
 MAX_LENGTH = 200
 
@@ -62,6 +62,7 @@ class ParseError(ValueError):
     """The input can't be used at all; ``field`` is the form field the message belongs to."""
 
     def __init__(self, message: str, *, field: str = "where") -> None:
+        message = str(message)  # a lazy constant, in the language of the search
         super().__init__(message)
         self.message = message
         self.field = field
@@ -157,9 +158,9 @@ def code_key(code: str) -> str:
     return " ".join(code.upper().split())
 
 
-def covered_phrase(countries: Sequence[str]) -> Any:
-    """"We only list groups in the UK and the US at the moment." (lazy)."""
-    return _Covered(tuple(countries))
+def covered_phrase(countries: Sequence[str]) -> str:
+    """"We only list groups in the UK and the US at the moment." in the current language."""
+    return str(_Covered(tuple(countries)))
 
 
 class _Covered(LazyText):
@@ -229,7 +230,7 @@ def _uk_full(outward: str, inward: str) -> tuple[str, tuple[tuple[str, str], ...
 
 
 def _malformed_message(shown: str, outward: str) -> str:
-    return _l("'%(shown)s' isn't a complete UK postcode. Try the full one (like SW1A 1AA) "
+    return _("'%(shown)s' isn't a complete UK postcode. Try the full one (like SW1A 1AA) "
               "or just the first part (%(outward)s).", shown=shown, outward=outward)
 
 
@@ -269,7 +270,7 @@ def _trailing_code(text: str, countries: Sequence[str]) -> Query | None:
     """A postcode or ZIP at the end of an address: "10 Downing St, London SW1A 2AA", also with
     the country after it ("2841 Walnut Street, Atlanta, GA 30303, USA")."""
     body = text
-    head, _, tail = text.rpartition(",")
+    head, _sep, tail = text.rpartition(",")
     if head.strip() and any(fold(tail) in _COUNTRY_ALIASES.get(c, ()) for c in countries):
         body = head.strip()
     last = body.rsplit(",", 1)[-1].strip().upper()

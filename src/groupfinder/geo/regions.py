@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..lazytext import lazy as _l
+from ..lazytext import text as _
 from .parsing import COUNTRY_NAMES, US_STATES, fold
 
 GB_NATIONS = {"ENG": "England", "NIR": "Northern Ireland", "SCT": "Scotland", "WLS": "Wales"}
@@ -59,7 +60,7 @@ def regions_of(country: str) -> list[Region]:
 
 def from_code(code: str | None) -> Region | None:
     """The stored code's region, or None for "" or a code we don't know."""
-    country, _, short = (code or "").partition("-")
+    country, _sep, short = (code or "").partition("-")
     if short and short in SUBDIVISIONS.get(country, {}):
         return Region(country, code or "")
     return None
@@ -74,12 +75,12 @@ def parse_region(text: str | None, country: str) -> Region | None:
     names = SUBDIVISIONS.get(country, {})
     upper = typed.upper()
     if "-" in upper and len(upper) <= 6:
-        prefix, _, short = upper.partition("-")
+        prefix, _sep, short = upper.partition("-")
         if prefix == country and short in names:
             return Region(country, f"{country}-{short}")
         other = from_code(upper)
         if other is not None:
-            raise RegionError(_l("%(region)s is not in %(country)s.", region=other.label,
+            raise RegionError(_("%(region)s is not in %(country)s.", region=other.label,
                                  country=_country_name(country)))
     if upper in names:
         return Region(country, f"{country}-{upper}")
@@ -90,17 +91,17 @@ def parse_region(text: str | None, country: str) -> Region | None:
     if key in _ALIASES.get(country, {}):
         return Region(country, f"{country}-{_ALIASES[country][key]}")
     if not names:
-        raise RegionError(_l("We have no regions for %(country)s; leave it empty.",
+        raise RegionError(_("We have no regions for %(country)s; leave it empty.",
                              country=_country_name(country)))
     if country == "GB":
-        raise RegionError(_l("'%(typed)s' is not a nation of %(country)s; use a name or code such "
+        raise RegionError(_("'%(typed)s' is not a nation of %(country)s; use a name or code such "
                              "as %(example)s.", typed=typed, country=_country_name(country),
                              example=_example(country)))
     if country == "US":
-        raise RegionError(_l("'%(typed)s' is not a state of %(country)s; use a name or code such "
+        raise RegionError(_("'%(typed)s' is not a state of %(country)s; use a name or code such "
                              "as %(example)s.", typed=typed, country=_country_name(country),
                              example=_example(country)))
-    raise RegionError(_l("'%(typed)s' is not a region of %(country)s; use a name or code such "
+    raise RegionError(_("'%(typed)s' is not a region of %(country)s; use a name or code such "
                          "as %(example)s.", typed=typed, country=_country_name(country),
                          example=_example(country)))
 

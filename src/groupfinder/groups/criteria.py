@@ -1,6 +1,7 @@
 """Parse and validate search parameters, the same way for the search page, the API and feeds.
 
-Pure; no request, no session (messages are lazy: they take the language of whoever shows them). Every problem becomes a per-field message (``InvalidInput``), so the
+Pure; no request, no session. Messages are in the language of the search being parsed
+(``lazytext.text``). Every problem becomes a per-field message (``InvalidInput``), so the
 page can re-render the form with the person's input and the API can answer problem+json.
 """
 
@@ -14,8 +15,7 @@ from dataclasses import dataclass, fields
 
 from ..exceptions import InvalidInput
 from ..geo.distance import KM_PER_MILE
-from ..lazytext import LazyText
-from ..lazytext import lazy as _l
+from ..lazytext import text as _
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_LIMIT = 100
@@ -102,29 +102,29 @@ def parse_search_args(
 
     where = _one(args, "where")
     if where and len(where) > 200:
-        err("where", _l("Keep it under 200 characters: a postcode, town or address."))
+        err("where", _("Keep it under 200 characters: a postcode, town or address."))
     lat_text, lng_text = _one(args, "lat"), _one(args, "lng")
     lat = lng = None
     if lat_text is not None or lng_text is not None:
         if lat_text is None:
-            err("lat", _l("Give a latitude with the longitude."))
+            err("lat", _("Give a latitude with the longitude."))
         if lng_text is None:
-            err("lng", _l("Give a longitude with the latitude."))
+            err("lng", _("Give a longitude with the latitude."))
         if lat_text is not None:
             lat = _float(lat_text)
             if lat is None or not -90 <= lat <= 90:
-                err("lat", _l("Latitude must be a number between -90 and 90."))
+                err("lat", _("Latitude must be a number between -90 and 90."))
                 lat = None
         if lng_text is not None:
             lng = _float(lng_text)
             if lng is None or not -180 <= lng <= 180:
-                err("lng", _l("Longitude must be a number between -180 and 180."))
+                err("lng", _("Longitude must be a number between -180 and 180."))
                 lng = None
         # ~110 m: enough to find groups, too coarse to pin a person's home.
         lat = round(lat, 3) if lat is not None else None
         lng = round(lng, 3) if lng is not None else None
     if require_place and not where and lat_text is None and lng_text is None:
-        err("where", _l("Enter a postcode, town or address — or use your location."))
+        err("where", _("Enter a postcode, town or address — or use your location."))
     if where:  # a typed place wins over a location shared earlier in the same form
         lat = lng = None
         errors.pop("lat", None)
@@ -138,7 +138,7 @@ def parse_search_args(
         lo, hi = MIN_RADIUS_KM / scale, MAX_RADIUS_KM / scale
         if value is None or not lo - 1e-9 <= value <= hi + 1e-9:
             low, high = format(lo, "g"), format(hi, ".0f")
-            err(radius_param, _l("Radius must be between %(lo)s and %(hi)s %(unit)s.",
+            err(radius_param, _("Radius must be between %(lo)s and %(hi)s %(unit)s.",
                                  lo=low, hi=high, unit=unit))
         else:
             radius_km = value * scale
@@ -162,7 +162,7 @@ def parse_search_args(
         if key in DAYS and d.lower() in (key, _FULL_DAYS[DAYS.index(key)]):
             days.append(DAYS.index(key))
         else:
-            err("day", _l("Unknown day %(day)s: use mon, tue, wed, thu, fri, sat or sun.", day=repr(d)))
+            err("day", _("Unknown day %(day)s: use mon, tue, wed, thu, fri, sat or sun.", day=repr(d)))
 
     def time_of(name: str) -> dt.time | None:
         text = _one(args, name)
@@ -170,20 +170,20 @@ def parse_search_args(
             return None
         m = _TIME.match(text)
         if not m:
-            err(name, _l("Use the 24-hour form HH:MM, for example 18:30."))
+            err(name, _("Use the 24-hour form HH:MM, for example 18:30."))
             return None
         return dt.time(int(m.group(1)), int(m.group(2)))
 
     starts_after, starts_before = time_of("starts_after"), time_of("starts_before")
     if starts_after and starts_before and starts_after > starts_before:
-        err("starts_before", _l("The latest start must not be earlier than the earliest start."))
+        err("starts_before", _("The latest start must not be earlier than the earliest start."))
 
     limit = default_limit
     limit_text = _one(args, "limit")
     if limit_text is not None:
         # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
         if not _DIGITS.fullmatch(limit_text) or not 1 <= int(limit_text) <= MAX_LIMIT:
-            err("limit", _l("Limit must be a whole number from 1 to %(max)s.", max=MAX_LIMIT))
+            err("limit", _("Limit must be a whole number from 1 to %(max)s.", max=MAX_LIMIT))
         else:
             limit = int(limit_text)
 
@@ -193,10 +193,10 @@ def parse_search_args(
         if flag.lower() in _TRUE:
             this_week = True
         elif flag.lower() not in _FALSE:
-            err("this_week", _l("Use true or false."))
+            err("this_week", _("Use true or false."))
 
     if errors:
-        raise InvalidInput(_l("Some search parameters are not valid."), field_errors=errors)
+        raise InvalidInput(_("Some search parameters are not valid."), field_errors=errors)
     return SearchRequest(
         where=where, latitude=lat, longitude=lng, radius_km=radius_km, conditions=conditions,
         days=tuple(sorted(set(days))), starts_after=starts_after, starts_before=starts_before,
@@ -231,38 +231,38 @@ def parse_page_args(args: Mapping[str, Sequence[str]]) -> PageRequest:
         if when in ("any", "anytime", "any-day"):
             when = None
         elif when not in WHEN_VALUES:
-            errors["when"] = [_l("Choose any day, today, tomorrow or this week.")]
+            errors["when"] = [_("Choose any day, today, tomorrow or this week.")]
             when = None
     if when is None and "when" not in errors and (_one(args, "this_week") or "").lower() in _TRUE:
         when = "week"
     sort = (_one(args, "sort") or "nearest").lower()
     if sort not in SORT_VALUES:
-        errors["sort"] = [_l("Sort by nearest or by next meeting.")]
+        errors["sort"] = [_("Sort by nearest or by next meeting.")]
     page_text = _one(args, "page")
     page = 1
     if page_text is not None:
         if not _DIGITS.fullmatch(page_text) or not 1 <= int(page_text) <= MAX_PAGE:
-            errors["page"] = [_l("The page must be a whole number from 1 to %(max)s.", max=MAX_PAGE)]
+            errors["page"] = [_("The page must be a whole number from 1 to %(max)s.", max=MAX_PAGE)]
         else:
             page = int(page_text)
     if errors:
-        raise InvalidInput(_l("Some search parameters are not valid."), field_errors=errors)
+        raise InvalidInput(_("Some search parameters are not valid."), field_errors=errors)
     return PageRequest(when=when, sort=sort, page=page)
 
 
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
-def _unknown(kind: str, values: str) -> LazyText:
+def _unknown(kind: str, values: str) -> str:
     """"Unknown condition: x. Choose from the list." as one message per vocabulary."""
     if kind == "condition":
-        return _l("Unknown condition: %(values)s. Choose from the list.", values=values)
+        return _("Unknown condition: %(values)s. Choose from the list.", values=values)
     if kind == "audience":
-        return _l("Unknown audience: %(values)s. Choose from the list.", values=values)
+        return _("Unknown audience: %(values)s. Choose from the list.", values=values)
     if kind == "language":
-        return _l("Unknown language: %(values)s. Choose from the list.", values=values)
+        return _("Unknown language: %(values)s. Choose from the list.", values=values)
     if kind == "access":
-        return _l("Unknown accessibility feature: %(values)s. Choose from the list.", values=values)
-    return _l("Unknown organisation: %(values)s. Choose from the list.", values=values)
+        return _("Unknown accessibility feature: %(values)s. Choose from the list.", values=values)
+    return _("Unknown organisation: %(values)s. Choose from the list.", values=values)
 
 
 _FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
