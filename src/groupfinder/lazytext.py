@@ -1,11 +1,18 @@
-"""Messages written where no one is being answered yet (a CSV parser, search criteria, a geocoder)
-and read later, in the language of whoever reads them.
+"""Messages made in pure code (a CSV parser, search criteria, a geocoder), in the language of
+whoever they are for, without that code knowing Flask.
 
-``lazy("Line %(line)s: …", line=3)`` keeps the English message and its values; ``str()`` of it
-is the message in the current language: the request's (Flask-Babel's choice, or a
-``force_locale``), else ``DEFAULT_LANGUAGE`` (CLI, background jobs), else English. Unlike
-Flask-Babel's ``LazyString`` it has no ``__html__``: values may be what someone typed, so Jinja
-escapes it like any other text. Extraction finds it with ``-k lazy`` (``babel.cfg`` keywords).
+The current language is the request's (Flask-Babel's choice, or a ``force_locale``), else
+``DEFAULT_LANGUAGE`` (CLI, background jobs), else English (no application loaded).
+
+- ``text("Line %(line)s: …", line=3)`` (imported as ``_``): a plain ``str`` in the current
+  language, made now. Most messages: they are made while answering the person who reads them,
+  and every consumer (joins, stored reports, JSON) gets a ``str``.
+- ``lazy(…)`` (imported as ``_l``): for module constants, made before any language is known;
+  ``str()`` of it reads it in the current language. Unlike Flask-Babel's ``LazyString`` it has
+  no ``__html__``: values may be what someone typed, so Jinja escapes it like any other text.
+- ``N_(…)`` marks a message translated later with ``i18n.gettext(code, …)``.
+
+Extraction finds them as ``_``, ``_l`` and ``N_`` (the Makefile's keywords).
 """
 
 from __future__ import annotations
