@@ -6,10 +6,13 @@ Chosen by ``GROUPFINDER_MAIL_BACKEND``.
 
 Each message goes to one recipient, so no one ever sees another person's address.
 
-Language: a mail speaks the language of the request that caused it (Flask-Babel's choice for
-that request); one sent from a background job or the CLI speaks ``DEFAULT_LANGUAGE``. Code that
-writes a mail outside a request does so inside ``speaking()``, so ``gettext`` has a language;
-``send`` reads lazy subjects and bodies in it too.
+Language: a mail speaks its recipient's language. A mail to the person making the request
+speaks the request's language (Flask-Babel's choice for it). A mail that someone else's action
+or a background job sends to an account holder speaks ``language_of(user)``: the language they
+last registered, signed in or reset their password in (``User.language``), else
+``DEFAULT_LANGUAGE``. Such mail is written inside ``speaking(code)``, one recipient at a time,
+so ``gettext`` speaks it in a request or outside one; ``send`` reads lazy subjects and bodies in
+the current language too.
 """
 
 from __future__ import annotations
@@ -86,6 +89,17 @@ def language() -> str:
         from .localization import current_language
 
         return current_language()
+    return str(current_app.config["DEFAULT_LANGUAGE"])
+
+
+def language_of(user: Any) -> str:
+    """The language mail to ``user`` speaks: the one they last used the site in, if the site
+    still offers it, else ``DEFAULT_LANGUAGE`` (``None``: no account, the default too)."""
+    from .localization import enabled_languages
+
+    code = getattr(user, "language", None)
+    if code and code in enabled_languages():
+        return str(code)
     return str(current_app.config["DEFAULT_LANGUAGE"])
 
 

@@ -34,6 +34,9 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(
         sa.String(64), default=lambda: secrets.token_urlsafe(32))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # The language last used to register, sign in or reset the password: mails that someone
+    # else's action or a background job sends this person speak it (``mail.language_of``).
+    language: Mapped[str | None] = mapped_column(sa.String(8))
 
     @property
     def is_admin(self) -> bool:

@@ -10,6 +10,9 @@ Rules (decided here, nowhere else):
   normal form, lower-cased), so ``Ann@Example.org`` and ``ann@example.org`` are one account.
 - Resetting or changing a password, and signing out, rotate ``User.session_token``, which ends
   every session and remember-me cookie of the account (Flask-Login's id embeds the token).
+- The language of the page someone registers, signs in or resets their password on becomes
+  ``User.language``: mail that others' actions or background jobs send them speaks it
+  (``mail.language_of``). A failed sign-in or someone else's registration attempt changes nothing.
 - Every public service is one transaction; on a domain error nothing was written. Mail is
   queued in the outbox in the same transaction as the change it tells of (``mail.send``), so it
   goes out if and only if that change commits, and a mail server that is down only delays it.
@@ -21,12 +24,13 @@ import logging
 from typing import Any
 
 import sqlalchemy as sa
+from flask import has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
-from .. import mail, validation
+from .. import localization, mail, validation
 from ..db import now_utc
 from ..exceptions import GroupfinderError, InvalidInput
 from ..extensions import db
@@ -98,6 +102,11 @@ def find_user_by_email(email: str) -> User | None:
     except validation.InvalidEmail:
         return None
     return db.session.scalar(sa.select(User).where(User.email == address))
+
+
+def _page_language() -> str | None:
+    """The language of the page in use; ``None`` outside a request (the CLI records none)."""
+    return localization.current_language() if has_request_context() else None
 
 
 def _hours(purpose: Purpose) -> str:
@@ -221,7 +230,7 @@ def register_user(email: str, password: str, display_name: str = "") -> None:
             existing = find_user_by_email(email)
             if existing is None:
                 user = User(email=email, display_name=display_name, role=Role.organizer,
-                            password_hash=password_hash)
+                            password_hash=password_hash, language=_page_language())
                 db.session.add(user)
                 db.session.flush()
                 _send_confirmation(user)
@@ -261,7 +270,8 @@ def authenticate(email: str, password: str) -> User:
     Raises ``SignInFailed`` with one message for an unknown address or a wrong password (a dummy
     hash is verified for unknown addresses, so both take as long). Only when the password is
     right: ``EmailNotConfirmed`` (a new confirmation link is mailed) or ``AccountDisabled``.
-    A hash made with older Argon2 parameters is replaced (one short transaction).
+    A hash made with older Argon2 parameters is replaced, and the page's language becomes the
+    account's (one short transaction, only when either changes).
     """
     user = find_user_by_email(email)
     if not verify_password(user.password_hash if user is not None else None, password or ""):
@@ -277,10 +287,14 @@ def authenticate(email: str, password: str) -> User:
         _send_confirmation(user)  # queued in its own short transaction
         raise EmailNotConfirmed(_("Please confirm your email address first. We have sent you "
                                   "a new link; open it, then sign in."))
-    if check_needs_rehash(user.password_hash):
-        new_hash = hash_password(password)
+    new_hash = hash_password(password) if check_needs_rehash(user.password_hash) else None
+    language = _page_language()
+    if new_hash is not None or (language is not None and user.language != language):
         with transaction():
-            user.password_hash = new_hash
+            if new_hash is not None:
+                user.password_hash = new_hash
+            if language is not None:
+                user.language = language
     log.info("auth.login.success user=%s", user.id)
     return user
 
@@ -328,6 +342,7 @@ def reset_password(token: str, new_password: str) -> User:
         if user.email_confirmed_at is None:
             user.email_confirmed_at = now_utc()
         user.rotate_session_token()
+        user.language = _page_language() or user.language
         _notify_password_changed(user)
     log.info("account.password_reset user=%s", user.id)
     return user
