@@ -9,6 +9,7 @@ import contextlib
 import datetime as dt
 import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,7 +41,7 @@ def N_(message: str) -> str:
     return message
 
 
-# English here (the admins' mail quotes it); forms and pages translate the words.
+# Marked, not translated here: forms, pages and each reader's mail translate the words.
 REPORT_KINDS = {
     "did_not_happen": N_("A meeting didn't happen"),
     "details_wrong": N_("The details are wrong"),
@@ -60,10 +61,49 @@ def _reason(text: str, *, required: bool) -> str:
     return reason
 
 
-def _tell_organizers(group: Group, subject: str, body: str) -> None:
-    """Queued in the decision's transaction: sent if and only if the decision commits."""
+def _tell_organizers(group: Group, write: Callable[[], tuple[str, str]]) -> None:
+    """Queued in the decision's transaction: sent if and only if the decision commits. Each
+    organizer reads it in their own language: ``write`` makes the subject and body in it."""
     for organizer in group.organizers:
+        with mail.speaking(mail.language_of(organizer)):
+            subject, body = write()
         mail.send(organizer.email, subject, body)
+
+
+def _approved_mail(group: Group, what: str, note: str) -> tuple[str, str]:
+    if what == "listing":
+        news = _('Your listing "%(name)s" is now public.', name=group.name)
+    else:
+        news = _('Your changes to "%(name)s" are now public.', name=group.name)
+    body = f"{news}\n\n{absolute_url('groups.detail', group_id=group.id, slug=group.slug)}\n"
+    if note:
+        body += "\n" + _("Note from the reviewer: %(note)s", note=note) + "\n"
+    return _("Approved: %(name)s", name=group.name), body
+
+
+def _rejected_mail(group: Group, what: str, note: str) -> tuple[str, str]:
+    if what == "listing":
+        news = _('An admin could not approve your listing "%(name)s".', name=group.name)
+    else:
+        news = _('An admin could not approve your changes to "%(name)s".', name=group.name)
+    body = (f"{news}\n\n" + _("Reason: %(reason)s", reason=note) + "\n\n"
+            + _("You can edit and submit again from your dashboard: %(url)s",
+                url=absolute_url("manage.dashboard"))
+            + "\n")
+    return _("Changes needed: %(name)s", name=group.name), body
+
+
+def _problem_mail(group: Group, kind: str, text: str, missed: Meeting | None,
+                  language: str) -> tuple[str, str]:
+    when = ""
+    if missed is not None:
+        meeting = describe_meeting(missed, clock=current_app.config["CLOCK"], language=language)
+        when = "\n" + _("Meeting: %(meeting)s", meeting=meeting) + "\n"
+    body = (_('Someone reported a problem with "%(name)s": %(problem)s.', name=group.name,
+              problem=_(REPORT_KINDS[kind]))
+            + f"\n{when}\n{text}\n\n"
+            + f"{absolute_url('groups.detail', group_id=group.id, slug=group.slug)}\n")
+    return _("Problem reported: %(name)s", name=group.name), body
 
 
 def _transaction(fn: Any) -> Any:
@@ -113,11 +153,7 @@ def approve(group: Group, *, by: User, reason: str = "", expected_version: int |
         else:
             raise InvalidInput(_("There is nothing waiting for review on this listing."))
         audit(f"review.approved_{what}", by=by, group=group, reason=note)
-    _tell_organizers(group, f"Approved: {group.name}",
-                     f"Your {'listing' if what == 'listing' else 'changes to'} \"{group.name}\" "
-                     f"{'is now public' if what == 'listing' else 'are now public'}.\n\n"
-                     f"{absolute_url('groups.detail', group_id=group.id, slug=group.slug)}\n"
-                     + (f"\nNote from the reviewer: {note}\n" if note else ""))
+    _tell_organizers(group, lambda: _approved_mail(group, what, note))
     return what
 
 
@@ -140,10 +176,7 @@ def reject(group: Group, reason: str, *, by: User, expected_version: int | None 
             raise InvalidInput(_("There is nothing waiting for review on this listing."))
         group.review_reason = note
         audit(f"review.rejected_{what}", by=by, group=group, reason=note)
-    _tell_organizers(group, f"Changes needed: {group.name}",
-                     f"An admin could not approve {'your listing' if what == 'listing' else 'your changes to'} "
-                     f"\"{group.name}\".\n\nReason: {note}\n\nYou can edit and submit again from your "
-                     f"dashboard: {absolute_url('manage.dashboard')}\n")
+    _tell_organizers(group, lambda: _rejected_mail(group, what, note))
     return what
 
 
@@ -217,18 +250,18 @@ def report_problem(group: Group, kind: str, message: str, meeting: str = "", *,
         missed = recent.get(meeting)
     if errors:
         raise InvalidInput(_("Please correct the marked fields."), field_errors=errors)
-    clock = current_app.config["CLOCK"]
-    when = f"\nMeeting: {describe_meeting(missed, clock=clock)}\n" if missed else ""
-    body = (f"Someone reported a problem with \"{group.name}\": {REPORT_KINDS[kind]}.\n{when}\n"
-            f"{text}\n\n{absolute_url('groups.detail', group_id=group.id, slug=group.slug)}\n")
     with transaction():
         report = ProblemReport(group=group, kind=kind, message=text, created_at=now,
                                meeting_on=missed.starts_at.date() if missed else None)
         db.session.add(report)
-        recipients = {u.email for u in group.organizers if u.is_enabled} | set(db.session.scalars(
-            sa.select(User.email).where(User.role == Role.admin, User.is_enabled)))
+        # One mail per address, each in its reader's language.
+        recipients = {u.email: u for u in db.session.scalars(
+            sa.select(User).where(User.role == Role.admin, User.is_enabled))}
+        recipients.update((u.email, u) for u in group.organizers if u.is_enabled)
         for address in sorted(recipients):
-            mail.send(address, f"Problem reported: {group.name}", body)
+            with mail.speaking(mail.language_of(recipients[address])) as language:
+                subject, body = _problem_mail(group, kind, text, missed, language)
+            mail.send(address, subject, body)
         if kind == "did_not_happen" and _no_show_days(group) >= NO_SHOW_REPORTS:
             request_confirmation(group, now)
     return report
