@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .. import mail
@@ -28,6 +29,7 @@ from ..audit import audit
 from ..db import now_utc
 from ..exceptions import GroupfinderError
 from ..extensions import db
+from ..schedules.words import format_long_date
 from ..transactions import transaction
 from ..urls import absolute_url
 from .freshness import Facts, Policy, Step, next_step
@@ -137,34 +139,47 @@ def _recipients(group: Group) -> list[User]:
     return sorted((u for u in group.organizers if u.is_enabled), key=lambda u: u.id)
 
 
-def _when(value: dt.datetime) -> str:
-    return f"{value:%-d %B %Y}"
+def _days(n: int) -> str:
+    return ngettext("%(num)d day", "%(num)d days", n)
 
 
-def _reminder_mail(group: Group, user: User, second: bool) -> tuple[str, str]:
+# Written inside ``mail.speaking(language)``: ``_`` speaks the organizer's language.
+
+def _reminder_mail(group: Group, user: User, second: bool, language: str) -> tuple[str, str]:
     link = absolute_url("confirm.confirm", token=make_confirm_token(group, user))
     edit = absolute_url("manage.group_edit", group_id=group.id)
     p = policy()
-    lead = ("We asked a couple of weeks ago and haven't heard back. " if second else "")
-    after = (f"If nobody confirms within {p.gap.days} days, the listing will say it may be out "
-             f"of date, and {p.grace.days} days later it will leave search results (its page "
-             "stays, and it comes back as soon as you confirm)." if second else
-             "People plan their week around listings like yours: a quick check keeps them "
-             "from arriving at an empty room.")
-    subject = f"{'Reminder: ' if second else ''}Is \"{group.name}\" still correct?"
-    body = (f"Hello,\n\n{lead}Is the listing for \"{group.name}\" still correct? It was last "
-            f"confirmed on {_when(group.confirmed_at)}.\n\n"
-            f"If nothing has changed, one click confirms it (no sign-in needed):\n{link}\n\n"
-            f"If something changed (time, place, contact), edit it here:\n{edit}\n\n{after}\n")
+    lead = (_("We asked a couple of weeks ago and haven't heard back.") + " " if second else "")
+    question = _('Is the listing for "%(name)s" still correct? It was last confirmed on '
+                 '%(date)s.', name=group.name,
+                 date=format_long_date(group.confirmed_at.date(), language=language))
+    if second:
+        after = _("If nobody confirms within %(gap)s, the listing will say it may be out of date, "
+                  "and %(grace)s later it will leave search results (its page stays, and it "
+                  "comes back as soon as you confirm).",
+                  gap=_days(p.gap.days), grace=_days(p.grace.days))
+        subject = _('Reminder: Is "%(name)s" still correct?', name=group.name)
+    else:
+        after = _("People plan their week around listings like yours: a quick check keeps them "
+                  "from arriving at an empty room.")
+        subject = _('Is "%(name)s" still correct?', name=group.name)
+    body = (_("Hello,") + f"\n\n{lead}{question}\n\n"
+            + _("If nothing has changed, one click confirms it (no sign-in needed):")
+            + f"\n{link}\n\n"
+            + _("If something changed (time, place, contact), edit it here:")
+            + f"\n{edit}\n\n{after}\n")
     return subject, body
 
 
-def _hidden_mail(group: Group) -> tuple[str, str]:
-    subject = f"\"{group.name}\" no longer appears in search results"
-    body = (f"Hello,\n\nNobody has confirmed the listing for \"{group.name}\" since "
-            f"{_when(group.confirmed_at)}, so it no longer appears in search results. Its page "
-            "stays, saying it may be out of date.\n\nTo bring it back, sign in and confirm or "
-            f"edit it:\n{absolute_url('manage.group_edit', group_id=group.id)}\n")
+def _hidden_mail(group: Group, language: str) -> tuple[str, str]:
+    subject = _('"%(name)s" no longer appears in search results', name=group.name)
+    body = (_("Hello,") + "\n\n"
+            + _('Nobody has confirmed the listing for "%(name)s" since %(date)s, so it no longer '
+                'appears in search results. Its page stays, saying it may be out of date.',
+                name=group.name,
+                date=format_long_date(group.confirmed_at.date(), language=language))
+            + "\n\n" + _("To bring it back, sign in and confirm or edit it:")
+            + f"\n{absolute_url('manage.group_edit', group_id=group.id)}\n")
     return subject, body
 
 
@@ -178,7 +193,9 @@ def _apply_step(group: Group, reminder: ListingReminder | None, step: Step,
         reminder.last_sent_at = now
         if group.external_key is None:  # an imported listing is confirmed by its refresh
             for user in _recipients(group):
-                subject, body = _reminder_mail(group, user, step == Step.second_reminder)
+                with mail.speaking(mail.language_of(user)) as language:
+                    subject, body = _reminder_mail(group, user, step == Step.second_reminder,
+                                                   language)
                 mail.send(user.email, subject, body)
     elif step == Step.mark_out_of_date:
         group.out_of_date_since = now
@@ -187,7 +204,8 @@ def _apply_step(group: Group, reminder: ListingReminder | None, step: Step,
         group.hidden_since = now
         audit("group.hidden_unconfirmed", by=None, group=group)
         for user in _recipients(group):
-            subject, body = _hidden_mail(group)
+            with mail.speaking(mail.language_of(user)) as language:
+                subject, body = _hidden_mail(group, language)
             mail.send(user.email, subject, body)
 
 
