@@ -27,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from .. import validation
 from ..audit import audit
@@ -214,20 +215,55 @@ def join_url(token: str) -> str:
     return f"{current_app.config['BASE_URL']}/organisations/join?token={token}"
 
 
+def _invited_sentence(org: Organisation, role: MemberRole, by: Any) -> str:
+    """Who invited, as what: six whole sentences, so each language words its own."""
+    name = (getattr(by, "display_name", "") or "").strip()
+    values = {"name": name, "organisation": org.name}
+    if role == MemberRole.owner:
+        if by is None:
+            return _('The site\'s team invited you to join the team of "%(organisation)s" on '
+                     'groupfinder as an owner (who also manages the team): the team manages the '
+                     'organisation\'s support group listings together.', **values)
+        if not name:
+            return _('An owner invited you to join the team of "%(organisation)s" on groupfinder '
+                     'as an owner (who also manages the team): the team manages the '
+                     'organisation\'s support group listings together.', **values)
+        return _('%(name)s invited you to join the team of "%(organisation)s" on groupfinder as '
+                 'an owner (who also manages the team): the team manages the organisation\'s '
+                 'support group listings together.', **values)
+    if by is None:
+        return _('The site\'s team invited you to join the team of "%(organisation)s" on '
+                 'groupfinder as a member: the team manages the organisation\'s support group '
+                 'listings together.', **values)
+    if not name:
+        return _('An owner invited you to join the team of "%(organisation)s" on groupfinder as '
+                 'a member: the team manages the organisation\'s support group listings '
+                 'together.', **values)
+    return _('%(name)s invited you to join the team of "%(organisation)s" on groupfinder as a '
+             'member: the team manages the organisation\'s support group listings together.',
+             **values)
+
+
 def _send_invitation(org: Organisation, address: str, role: MemberRole, token: str,
                      by: Any) -> None:
+    """In the language of the invitee's account if the address has one (no one learns which),
+    else in the language of the page the invitation was made on."""
     from .. import mail
+    from ..accounts.models import User
 
-    who = ((by.display_name or "").strip() or "An owner") if by is not None else "The site's team"
-    what = "an owner (who also manages the team)" if role == MemberRole.owner else "a member"
-    mail.send(address, f"Join {org.name} on groupfinder", (
-        "Hello,\n\n"
-        f"{who} invited you to join the team of \"{org.name}\" on groupfinder as {what}: "
-        "the team manages the organisation's support group listings together.\n\n"
-        f"To accept, open this link and sign in (or register first):\n\n"
-        f"{join_url(token)}\n\n"
-        f"The link works once, for {INVITATION_DAYS} days.\n\n"
-        "If you don't want to join, ignore this email: nothing happens without the link.\n"))
+    invitee = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == address))
+    with mail.speaking(mail.language_of(invitee) if invitee is not None else mail.language()):
+        subject = _("Join %(organisation)s on groupfinder", organisation=org.name)
+        body = (_("Hello,") + "\n\n" + _invited_sentence(org, role, by) + "\n\n"
+                + _("To accept, open this link and sign in (or register first):")
+                + f"\n\n{join_url(token)}\n\n"
+                + _("The link works once, for %(duration)s.",
+                    duration=ngettext("%(num)d day", "%(num)d days", INVITATION_DAYS))
+                + "\n\n"
+                + _("If you don't want to join, ignore this email: nothing happens without the "
+                    "link.")
+                + "\n")
+    mail.send(address, subject, body)
 
 
 def invite(org: Organisation, email: str, role: MemberRole | str, *, by: Any) -> str | None:
