@@ -18,6 +18,8 @@ from typing import Any, Protocol
 
 import h3
 
+from .lazytext import text as _
+
 H3_RESOLUTION = 7
 EXACT_DECIMALS = 5
 CELL_DECIMALS = 4
@@ -83,7 +85,7 @@ class PublicLocation:
     def one_line(self) -> str:
         """Text for LOCATION in feeds and calendar links."""
         if self.approximate:
-            return f"{self.area} (approximate area)"
+            return _("%(area)s (approximate area)", area=self.area)
         if self.country == "US" and self.region:  # "…, Atlanta, GA 30303": findable by a map app
             return ", ".join(p for p in (self.venue_name, self.address, self.town_line) if p)
         parts = [self.venue_name, self.address, self.town, self.postcode]
@@ -234,7 +236,7 @@ def moved_location(venue: Any) -> str | None:
     if venue is None:
         return None
     if is_hidden(is_sensitive=False, venue=venue):
-        return f"{default_area_name(venue)} (approximate area)"
+        return _("%(area)s (approximate area)", area=default_area_name(venue))
     return venue.name
 
 
