@@ -245,6 +245,33 @@ def demo_client(demo_app: Flask):  # type: ignore[no-untyped-def]
     return demo_app.test_client()
 
 
+# --- xdist: the longest files first -----------------------------------------------------------
+
+# What one test marked ``slow`` (a browser, a server, a wheel) counts for, in tests of the usual
+# kind, when files are handed out longest first.
+SLOW_WEIGHT = 30
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # --dist loadfile hands out files with the most tests first (xdist's "loadscope reorder"),
+    # which kept the files of a few long tests (the browser ones above all) for the end, one
+    # worker running them while the others idled. The order below is used instead.
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, files in order of their estimated length, longest first (each
+    file's tests keep their order); a single process keeps the collection order."""
+    if not hasattr(config, "workerinput"):
+        return
+    weight: dict[Path, int] = {}
+    for item in items:
+        weight[item.path] = weight.get(item.path, 0) + (
+            SLOW_WEIGHT if item.get_closest_marker("slow") else 1)
+    items.sort(key=lambda item: -weight[item.path])  # (stable: files stay whole)
+
+
 # --- CI guard: the PostgreSQL tests must have run --------------------------------------------
 
 _pg_outcomes = {"passed": 0, "skipped": 0, "failed": 0}
