@@ -40,7 +40,6 @@ from .queries import (
     vocabulary_slugs,
 )
 from .summary import (
-    WHEN_WORDS,
     Advice,
     Chip,
     advice_text,
@@ -55,6 +54,7 @@ from .summary import (
     range_text,
     replaced,
     summary_line,
+    when_words,
     without,
 )
 from .timing import time_label
@@ -150,7 +150,7 @@ def page_locale(country: str | None) -> PlaceLocale:
     """The wording and units for a searched country (the first configured one before a search)."""
     if country is None:
         country = _countries()[0]
-    return place_locale(country, str(current_app.config["DISTANCE_UNIT"]))
+    return place_locale(country, str(current_app.config["DISTANCE_UNIT"]), language=current_language())
 
 
 def _countries() -> tuple[str, ...]:
@@ -211,17 +211,18 @@ def run_results_page(args: Mapping[str, Sequence[str]], *,
                           sort=options.sort, now=now)
 
     clock = str(config["CLOCK"])
+    language = current_language()
     place = searched_place(req.where, origin.label, origin.precision, _countries())
-    radius = radius_words(req.radius_km, locale.unit)
+    radius = radius_words(req.radius_km, locale.unit, language=language)
     names = vocabulary_names()
     chip_list = chips(pairs, conditions=req.conditions, days=req.days, when=options.when,
                       starts_after=req.starts_after, starts_before=req.starts_before,
                       audiences=req.audiences, languages=req.languages, access=req.access,
-                      names=names, clock=clock, organisations=req.organisations)
+                      names=names, clock=clock, organisations=req.organisations, language=language)
     cards = [ResultCard(r, *_when(r, now, locale, clock), contact=_contact(r.group))
              for r in page.results]
     shown = len(page.results)
-    range_ = (range_text(page.offset, shown, page.total, at_least=page.at_least)
+    range_ = (range_text(page.offset, shown, page.total, at_least=page.at_least, language=language)
               if shown else None)
     has_more = page.offset + shown < page.total
     previous_page = next_page = None
@@ -234,22 +235,23 @@ def run_results_page(args: Mapping[str, Sequence[str]], *,
     nothing = None
     advice: list[tuple[Advice, str]] = []
     if page.total == 0:
-        nothing = nothing_text(chip_list, radius, place)
+        nothing = nothing_text(chip_list, radius, place, language=language)
         for kind in applied_kinds(chip_list):
             fewer = _without_kind(criteria, kind)
             count, at_least = count_matching(fewer, now, limit=ADVICE_SCAN)
-            label, values = kind_label(kind), kind_values(chip_list, kind)
+            label = kind_label(kind, language=language)
+            values = kind_values(chip_list, kind, language=language)
             if kind == "when" and options.when:
-                label, values = f"“{WHEN_WORDS[options.when]}”", ""
+                label, values = _("“%(when)s”", when=when_words(options.when, language=language)), ""
             tip = Advice(kind, label, count, at_least, without(pairs, kind_params(kind)), values)
             if count:
-                advice.append((tip, advice_text(tip)))
+                advice.append((tip, advice_text(tip, language=language)))
     return ResultsOutcome(
         request=req, options=options, origin=origin, locale=locale, place=place, radius=radius,
         page=page, cards=cards, chips=chip_list, clear_all=clear_all(pairs),
-        summary=summary_line(chip_list, radius, place),
+        summary=summary_line(chip_list, radius, place, language=language),
         count=count_text(page.total, at_least=page.at_least, radius=radius, when=options.when,
-                         sort=options.sort, sorted_among=page.sorted_among),
+                         sort=options.sort, sorted_among=page.sorted_among, language=language),
         range=range_, previous_page=previous_page, next_page=next_page, nothing=nothing,
         advice=advice, pairs=pairs, located=origin.precision == "coordinates")
 

@@ -41,6 +41,11 @@ def _kind_words(t: i18n.Words, kind: str) -> str:
             "organisation": t.pgettext("filter", "organisation")}[kind]
 
 
+def when_words(when: str, *, language: str = "en") -> str:
+    """"Today", "Tomorrow", "This week"."""
+    return _when_words(i18n.Words(language), when)
+
+
 def _listed(labels: Sequence[str], language: str, style: str) -> str:
     """"a, b and c" / "a or b": English as it always read (no serial comma), else CLDR's."""
     if language == "en" or len(labels) < 2:
