@@ -122,6 +122,7 @@ class _Text(HTMLParser):
 
 
 def _leftovers(text: str, english: set[str], data_words: set[str]) -> list[str]:
+    text = re.sub(r"(?:https?|webcal|mailto|tel):\S+", " ", text)  # addresses aren't words
     found = [w for w in _WORD.findall(text) if w.lower() in english and w.lower() not in data_words]
     return found + _ORDINAL.findall(text)
 
@@ -148,9 +149,9 @@ def listings(app: Flask) -> dict[str, str]:
         dict(kind=Frequency.monthly_weekday, weekdays="1", positions="2"),
         dict(kind=Frequency.monthly_weekday, weekdays="5", positions="1,3,-1"),
         dict(kind=Frequency.monthly_weekday, interval=2, weekdays="6", positions="-1"),
-        dict(kind=Frequency.monthly_date, month_day=15),
-        dict(kind=Frequency.monthly_date, interval=3, month_day=-1),
-        dict(kind=Frequency.once, first_date=today + dt.timedelta(days=9)),
+        dict(kind=Frequency.monthly_date, weekdays="", month_day=15),
+        dict(kind=Frequency.monthly_date, weekdays="", interval=3, month_day=-1),
+        dict(kind=Frequency.once, weekdays="", first_date=today + dt.timedelta(days=9)),
         dict(kind=Frequency.weekly, weekdays="2", paused_until=today + dt.timedelta(days=20),
              last_date=today + dt.timedelta(days=300), start_time=dt.time(11, 30),
              duration_minutes=120),
@@ -215,7 +216,9 @@ def _crawl(client, code: str, budget: int = 160) -> Iterator[tuple[str, str, byt
     while queue and len(seen) < budget:
         url = queue.pop(0)
         path = url.split("?", 1)[0]
-        if url in seen or per_path.get(path, 0) >= 2:
+        if "/meetings/" in path:  # one meeting's calendar file: a few of them say it all
+            path = "meeting.ics"
+        if url in seen or per_path.get(path, 0) >= (4 if path == "meeting.ics" else 2):
             continue
         seen.add(url)
         per_path[path] = per_path.get(path, 0) + 1

@@ -25,6 +25,7 @@ from ..exceptions import InvalidInput, NotFound
 from ..extensions import db
 from ..facilitators.models import Facilitator
 from ..geo.distance import bounding_box, haversine_sql
+from ..lazytext import text as _
 from ..organisations.models import Organisation
 from ..schedules.models import MeetingChange, Schedule
 from ..schedules.recurrence import Meeting, meetings, next_meetings
@@ -179,7 +180,7 @@ def _filters(shape: tuple[Any, ...]) -> list[sa.ColumnElement[bool]]:
     for part in shape:
         kind = part[0] if isinstance(part, tuple) else part
         if kind == "conditions":
-            _, mask, beyond = part
+            _kind, mask, beyond = part
             either = []
             if mask:
                 either.append(g.search_conditions.op("&")(p("cmask", type_=sa.BigInteger)) != 0)
@@ -638,7 +639,7 @@ def _nearest_outside(c: SearchCriteria, today: dt.date, now: dt.datetime) -> flo
         found = nearest_group_ids(wider, today, start_radius_km=c.radius_km)
         return found[0][1] if found else None
     after = None
-    for _ in range(OUTSIDE_SCAN_BATCHES):
+    for _batch in range(OUTSIDE_SCAN_BATCHES):
         batch = nearest_group_ids(replace(wider, limit=MEETS_BATCH - 1, after=after), today,
                                   start_radius_km=c.radius_km)
         groups = public_groups([gid for gid, _ in batch])
@@ -655,7 +656,7 @@ def get_public_group(group_id: int) -> Group:
     """A published group with everything its page shows; ``NotFound`` otherwise."""
     group = _load_groups([group_id]).get(group_id)
     if group is None or group.status != ListingStatus.published:
-        raise NotFound("We couldn't find that group. It may no longer be listed.")
+        raise NotFound(_("We couldn't find that group. It may no longer be listed."))
     return group
 
 
@@ -663,7 +664,7 @@ def get_public_view(group_id: int) -> PublicGroup:
     """A published group's public read model (cached per data version); ``NotFound`` otherwise."""
     view = public_groups([group_id]).get(group_id)
     if view is None:
-        raise NotFound("We couldn't find that group. It may no longer be listed.")
+        raise NotFound(_("We couldn't find that group. It may no longer be listed."))
     return view
 
 

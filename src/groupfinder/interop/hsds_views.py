@@ -22,6 +22,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 
 from ..errors import InvalidInput, NotFound
+from ..lazytext import text as _
 from ..permissions import public_blueprint
 from ..readcache import current_token
 from ..urls import absolute_url
@@ -100,8 +101,10 @@ def _int(name: str, value: str, low: int, high: int) -> int:
     except ValueError:
         number = None
     if number is None or not low <= number <= high:
-        raise BadParameter(f"{name} must be a whole number from {low} to {high}.",
-                           field_errors={name: [f"Give a whole number from {low} to {high}."]})
+        raise BadParameter(_("%(name)s must be a whole number from %(low)s to %(high)s.", name=name, low=low,
+                             high=high),
+                           field_errors={name: [_("Give a whole number from %(low)s to %(high)s.", low=low,
+                                                  high=high)]})
     return number
 
 
@@ -110,16 +113,17 @@ def _bool(name: str, value: str) -> bool:
         return True
     if value.lower() in ("false", "0"):
         return False
-    raise BadParameter(f"{name} must be true or false.", field_errors={name: ["Give true or false."]})
+    raise BadParameter(_("%(name)s must be true or false.", name=name),
+                       field_errors={name: [_("Give true or false.")]})
 
 
 def _instant(name: str, value: str) -> dt.datetime:
     try:
         when = dt.datetime.fromisoformat(value.strip())
     except ValueError:
-        raise BadParameter(f"{name} must be an ISO 8601 date or date-time.",
-                           field_errors={name: ["Give a date like 2026-12-01 or a date-time like "
-                                                "2026-12-01T09:00:00Z."]}) from None
+        raise BadParameter(_("%(name)s must be an ISO 8601 date or date-time.", name=name),
+                           field_errors={name: [_("Give a date like 2026-12-01 or a date-time like "
+                                                  "2026-12-01T09:00:00Z.")]}) from None
     return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
 
 
@@ -128,16 +132,16 @@ def _params(collection: str) -> dict[str, str]:
     errors: dict[str, list[str]] = {}
     for name, values in request.args.lists():
         if name in UNSUPPORTED:
-            errors[name] = ["This API does not offer this HSDS parameter."]
+            errors[name] = [_("This API does not offer this HSDS parameter.")]
         elif name not in allowed:
-            errors[name] = ["Unknown parameter here."]
+            errors[name] = [_("Unknown parameter here.")]
         elif len(values) > 1:
-            errors[name] = ["Give this parameter once."]
+            errors[name] = [_("Give this parameter once.")]
     if errors:
-        raise BadParameter("Some query parameters are not accepted here.", field_errors=errors)
+        raise BadParameter(_("Some query parameters are not accepted here."), field_errors=errors)
     params = request.args.to_dict()
     if params.get("format", "json") != "json":
-        raise BadParameter("Only format=json is offered.", field_errors={"format": ["Use json."]})
+        raise BadParameter(_("Only format=json is offered."), field_errors={"format": [_("Use json.")]})
     return params
 
 
@@ -191,11 +195,12 @@ def _list(collection: str) -> Any:
 
 def _one(collection: str, hsds_id: str) -> Any:
     if request.args:
-        raise BadParameter("This endpoint takes no query parameters.",
-                           field_errors={k: ["Unknown parameter here."] for k in request.args})
+        raise BadParameter(_("This endpoint takes no query parameters."),
+                           field_errors={k: [_("Unknown parameter here.")] for k in request.args})
     entry = _index()[collection].get(hsds_id.lower())
     if entry is None:
-        raise NotFound(f"We couldn't find that {NAMES[collection]}. It may no longer be listed.")
+        raise NotFound(_("We couldn't find that %(kind)s. It may no longer be listed.",
+                         kind=NAMES[collection]))
     return _respond(lambda: entry.full)
 
 
