@@ -50,8 +50,10 @@ def _language_links() -> list[dict[str, Any]]:
     """This page in each language: its code, its own name, its URL path and whether it is the
     one shown (the switcher and ``<link rel=alternate hreflang>``)."""
     here = current_language()
-    path = request.path
-    query = request.query_string.decode("latin-1")
+    if request.routing_exception is not None:  # no such page: each language's home, never
+        path, query = "/", ""                  # an echo of whatever was asked for
+    else:
+        path, query = request.path, request.query_string.decode("latin-1")
     if query:
         query = "&".join(p for p in query.split("&") if _kept_in_other_languages(p))
     root = request.environ.get("groupfinder.script_root", "")
@@ -82,7 +84,7 @@ def _kept_in_other_languages(pair: str) -> bool:
 def _unprefixed_path() -> str:
     """This page's path with no language (the ``x-default`` alternate: the browser chooses)."""
     root = request.environ.get("groupfinder.script_root", "")
-    return root + request.path
+    return root + ("/" if request.routing_exception is not None else request.path)
 
 
 def catalogue() -> Any:
