@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from groupfinder import i18n, mail
 from groupfinder.accounts import passwords
 from groupfinder.accounts.models import Role, User
+from groupfinder.accounts.tokens import Purpose, make_token
 from groupfinder.extensions import db
 from groupfinder.groups.confirmation import run_reminders
 from groupfinder.groups.models import ListingStatus
@@ -121,6 +122,19 @@ def test_registering_and_signing_in_record_the_pages_language(app, client):
     assert language_of("ana@example.org") == "es"  # a failed sign-in changes nothing
     sign_in_at(other, "", "ana@example.org")
     assert language_of("ana@example.org") == "en"
+
+
+def test_a_password_reset_records_the_pages_language(app, client):
+    user = account("ana@example.org", language="es")
+    token = make_token(user, Purpose.reset_password)
+    db.session.rollback()
+    landing = client.get(f"/cy/accounts/new-password?token={token}")
+    assert landing.status_code == 303
+    page = landing.location
+    r = client.post(page, data={"password": "marmalade wombat quietly sings",
+                                "csrf_token": csrf(client, page)})
+    assert r.status_code == 302
+    assert language_of("ana@example.org") == "cy"
 
 
 def test_a_review_decision_speaks_each_organizers_language(app, client, spoken):
