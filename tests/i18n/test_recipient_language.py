@@ -24,7 +24,7 @@ from groupfinder.extensions import db
 from groupfinder.groups.confirmation import run_reminders
 from groupfinder.groups.models import ListingStatus
 from groupfinder.organisations.services import OrganisationData, create_organisation
-from groupfinder.review.services import approve, reject
+from groupfinder.review.services import approve, reject, report_problem
 from groupfinder.schedules.words import format_long_date
 
 from ..factories import make_group, make_user, sign_in
@@ -266,3 +266,24 @@ def test_an_account_with_no_recorded_language_reads_the_default(app):
     user.language = "xx"
     assert mail.language_of(user) == app.config["DEFAULT_LANGUAGE"]
     assert mail.language_of(None) == app.config["DEFAULT_LANGUAGE"]
+
+
+def test_a_problem_report_speaks_each_readers_language(app, spoken):
+    account("ana@example.org", language="es")
+    make_user("root@example.org", Role.admin)  # never signed in: English
+    group = make_group(name="Grupo del martes")
+    group.organizers = [db.session.scalar(db.select(User).where(User.email == "ana@example.org"))]
+    db.session.commit()
+    with app.test_request_context("/?lang=cy"):  # the reporter reads Welsh
+        report_problem(group, "details_wrong", "La hora cambió")
+    assert spoken == ["es", "en"]  # by address
+    [es] = mails_to("ana@example.org")
+    assert es.subject == i18n.gettext("es", "Problem reported: %(name)s", name="Grupo del martes")
+    assert es.body.startswith(i18n.gettext(
+        "es", 'Someone reported a problem with "%(name)s": %(problem)s.', name="Grupo del martes",
+        problem=i18n.gettext("es", "The details are wrong")))
+    [en] = mails_to("root@example.org")
+    assert en.subject == "Problem reported: Grupo del martes"
+    assert en.body == ('Someone reported a problem with "Grupo del martes": The details are wrong.'
+                       "\n\nLa hora cambió\n\n"
+                       f"https://groups.example.test/groups/{group.id}/{group.slug}\n")
