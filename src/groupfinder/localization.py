@@ -50,8 +50,8 @@ def _language_links() -> list[dict[str, Any]]:
     """This page in each language: its code, its own name, its URL path and whether it is the
     one shown (the switcher and ``<link rel=alternate hreflang>``)."""
     here = current_language()
-    if request.routing_exception is not None:  # no such page: each language's home, never
-        path, query = "/", ""                  # an echo of whatever was asked for
+    if _no_such_page():  # each language's home, never an echo of whatever was asked for
+        path, query = "/", ""
     else:
         path, query = request.path, request.query_string.decode("latin-1")
     if query:
@@ -65,6 +65,13 @@ def _language_links() -> list[dict[str, Any]]:
         links.append({"code": code, "name": i18n.NATIVE_NAMES.get(code, code), "href": href,
                       "current": code == here})
     return links
+
+
+def _no_such_page() -> bool:
+    """No route matched, or a static file that isn't there: a page that doesn't exist."""
+    endpoint = request.endpoint or ""
+    return (request.routing_exception is not None or endpoint == "static"
+            or endpoint.endswith(".static"))
 
 
 def _kept_in_other_languages(pair: str) -> bool:
@@ -84,7 +91,7 @@ def _kept_in_other_languages(pair: str) -> bool:
 def _unprefixed_path() -> str:
     """This page's path with no language (the ``x-default`` alternate: the browser chooses)."""
     root = request.environ.get("groupfinder.script_root", "")
-    return root + ("/" if request.routing_exception is not None else request.path)
+    return root + ("/" if _no_such_page() else request.path)
 
 
 def catalogue() -> Any:
