@@ -258,7 +258,7 @@ def test_a_group_summary_cached_on_another_local_day_is_rebuilt(app, client, fre
     db.session.commit()
     first = client.get("/api/v1/groups", query_string=HERE).get_json()["results"]
     assert [r["id"] for r in first] == [group.id]
-    key = ("group-summary", group.id)
+    key = ("group-summary", group.id, "en")  # one summary per language
     token = readcache.current_token()
     summary, upcoming, day = fresh_cache.get(key, token)
     fresh_cache.put(key, token, ({**summary, "schedules": ["STALE"]}, upcoming, day))
