@@ -287,3 +287,13 @@ def test_a_problem_report_speaks_each_readers_language(app, spoken):
     assert en.body == ('Someone reported a problem with "Grupo del martes": The details are wrong.'
                        "\n\nLa hora cambió\n\n"
                        f"https://groups.example.test/groups/{group.id}/{group.slug}\n")
+
+
+def test_someone_elses_registration_attempt_speaks_the_account_holders_language(app, client, spoken):
+    account("ana@example.org", language="cy")
+    path = "/es/accounts/register"
+    r = client.post(path, data={"email": "ana@example.org", "password": GOOD,
+                                "csrf_token": csrf(client, path)})
+    assert r.status_code == 302
+    assert len(mails_to("ana@example.org")) == 1
+    assert spoken == ["cy"]

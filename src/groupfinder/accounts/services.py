@@ -137,6 +137,12 @@ def _send_confirmation(user: User) -> None:
 
 
 def _send_already_registered(user: User) -> None:
+    # Someone else's attempt: in the account holder's language, not the stranger's page's.
+    with mail.speaking(mail.language_of(user)):
+        _write_already_registered(user)
+
+
+def _write_already_registered(user: User) -> None:
     login = absolute_url("accounts.login")
     reset = absolute_url("accounts.reset_request")
     if user.email_confirmed_at is None:
