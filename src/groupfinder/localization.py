@@ -8,6 +8,7 @@ carries ``Vary: Accept-Language`` (``hooks``).
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
@@ -131,6 +132,22 @@ def _term(item: Any, kind: str, field: str = "name") -> str:
     return i18n.term_text(current_language(), kind, getattr(item, "slug", ""), english, field=field)
 
 
+def _terms_sorted(items: Any, kind: str) -> list[Any]:
+    """Vocabulary entries in the order of their names in the page's language ("Ansiedad" before
+    "Depresión"); English keeps the order given (the database's, by name)."""
+    code = current_language()
+    items = list(items)
+    if code == "en":
+        return items
+
+    def key(item: Any) -> str:
+        name = i18n.term_text(code, kind, getattr(item, "slug", ""), getattr(item, "name", "") or "")
+        return "".join(c for c in unicodedata.normalize("NFD", name.casefold())
+                       if not unicodedata.combining(c))
+
+    return sorted(items, key=key)
+
+
 def init_localization(app: Flask) -> None:
     wanted = tuple(c.strip() for c in str(app.config["LANGUAGES"]).split(",") if c.strip())
     app.extensions["groupfinder.languages"] = wanted
@@ -141,6 +158,7 @@ def init_localization(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         _gettext, _ngettext, newstyle=True, pgettext=_pgettext, npgettext=_npgettext)
     app.jinja_env.filters["term"] = _term
+    app.jinja_env.filters["terms_sorted"] = _terms_sorted
     app.jinja_env.globals.update(current_language=current_language, language_links=_language_links,
                                  unprefixed_path=_unprefixed_path)
 
