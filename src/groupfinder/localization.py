@@ -9,6 +9,7 @@ carries ``Vary: Accept-Language`` (``hooks``).
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
@@ -41,7 +42,8 @@ def select_language() -> str:
 def current_language() -> str:
     """The request's language code ("en", "es", "cy"); the default outside a request."""
     try:
-        locale = get_locale()
+        chosen = g.get("_flask_babel")  # once chosen, read where Flask-Babel keeps it (a page
+        locale = getattr(chosen, "babel_locale", None) or get_locale()  # asks ~100 times)
     except RuntimeError:
         locale = None
     return locale.language if locale is not None else current_app.config["DEFAULT_LANGUAGE"]
@@ -140,12 +142,14 @@ def _terms_sorted(items: Any, kind: str) -> list[Any]:
     if code == "en":
         return items
 
-    def key(item: Any) -> str:
-        name = i18n.term_text(code, kind, getattr(item, "slug", ""), getattr(item, "name", "") or "")
-        return "".join(c for c in unicodedata.normalize("NFD", name.casefold())
-                       if not unicodedata.combining(c))
+    return sorted(items, key=lambda item: _sort_key(code, kind, getattr(item, "slug", ""),
+                                                     getattr(item, "name", "") or ""))
 
-    return sorted(items, key=key)
+
+@lru_cache(maxsize=1024)
+def _sort_key(code: str, kind: str, slug: str, english: str) -> str:
+    name = i18n.term_text(code, kind, slug, english)
+    return "".join(c for c in unicodedata.normalize("NFD", name.casefold()) if not unicodedata.combining(c))
 
 
 def init_localization(app: Flask) -> None:

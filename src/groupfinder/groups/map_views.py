@@ -20,11 +20,10 @@ import xstatic.pkg.leaflet as _leaflet
 import xstatic.pkg.leaflet_markercluster as _markercluster
 from flask import Blueprint, abort, current_app, send_from_directory, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from markupsafe import Markup, escape
 
 from .. import privacy
-from ..localization import current_language
+from ..localization import catalogue, current_language
 from ..permissions import public_blueprint
 from .directions import DirectionsLink, directions_links
 from .mapdata import MapItem, feature_collection
@@ -153,15 +152,18 @@ def map_words(most: int) -> dict[str, Any]:
     """What map.js writes, in the page's language: ``{}`` stands for a value, and a count's
     words are listed for every count up to ``most`` (no plural rules in the browser)."""
     counts = range(1, most + 1)
+    words = catalogue()  # once: Flask-Babel's ngettext formats each number with Babel too
     return {
         "next": _("Next meeting: %(when)s", when="{}"),
         "distance": _("Distance: %(distance)s", distance="{}"),
         "area": _("Approximate area"),
-        "groups": {n: ngettext("%(num)d group", "%(num)d groups", n) for n in counts},
-        "in_area": {n: ngettext("%(num)d group in this approximate area",
-                                "%(num)d groups in this approximate area", n) for n in counts},
-        "here": {n: ngettext("%(num)d group here; zoom in", "%(num)d groups here; zoom in", n)
-                 for n in counts},
+        "groups": {n: words.ngettext("%(num)d group", "%(num)d groups", n) % {"num": n}
+                   for n in counts},
+        "in_area": {n: words.ngettext("%(num)d group in this approximate area",
+                                      "%(num)d groups in this approximate area", n) % {"num": n}
+                    for n in counts},
+        "here": {n: words.ngettext("%(num)d group here; zoom in", "%(num)d groups here; zoom in",
+                                   n) % {"num": n} for n in counts},
     }
 
 
