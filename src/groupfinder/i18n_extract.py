@@ -24,3 +24,17 @@ def extract_vocabularies(fileobj: BinaryIO, keywords: Any, comment_tags: Any,
         for column in ("name", "description"):
             if row.get(column):
                 yield line, "pgettext", (context, row[column]), [f"{column} of {row['slug']}"]
+
+
+def extract_regions(fileobj: BinaryIO, keywords: Any, comment_tags: Any,
+                    options: Any) -> Iterator[tuple[int, str, Any, list[str]]]:
+    """``geo/regions.py`` as Python, plus every state's and nation's name (context "region"):
+    the names live in data tables, which the Python extractor can't read as messages."""
+    from babel.messages.extract import extract_python
+
+    yield from extract_python(fileobj, keywords, comment_tags, options)
+    from groupfinder.geo.regions import SUBDIVISIONS
+
+    for country, names in SUBDIVISIONS.items():
+        for code, name in names.items():
+            yield 0, "pgettext", ("region", name), [f"ISO 3166-2 {country}-{code}"]

@@ -123,7 +123,8 @@ class _Text(HTMLParser):
 
 def _leftovers(text: str, english: set[str], data_words: set[str]) -> list[str]:
     text = re.sub(r"(?:https?|webcal|mailto|tel):\S+", " ", text)  # addresses aren't words
-    found = [w for w in _WORD.findall(text) if w.lower() in english and w.lower() not in data_words]
+    found = [w for w in _WORD.findall(text) if w.lower() in english and w.lower() not in data_words
+             and not (w.isupper() and len(w) <= 3)]  # codes: "OR" (Oregon), "ID", "GMT"
     return found + _ORDINAL.findall(text)
 
 
@@ -205,12 +206,14 @@ def _local(href: str, base: str) -> str | None:
     return href.split("#", 1)[0]
 
 
-def _crawl(client, code: str, budget: int = 160) -> Iterator[tuple[str, str, bytes]]:  # type: ignore[no-untyped-def]
+def _crawl(client, code: str, budget: int = 160, start: list[str] | None = None,  # type: ignore[no-untyped-def]
+           signed_in: bool = False) -> Iterator[tuple[str, str, bytes]]:
     base = client.application.config["BASE_URL"]
-    queue = [f"/{code}/", f"/{code}/search?where=M1+1AE", f"/{code}/search?where=Qzxqvw+Plin",
-             f"/{code}/search?where=M1+1AE&condition=eating-disorders", f"/{code}/about",
-             f"/{code}/privacy", f"/{code}/accounts/login", f"/{code}/accounts/register",
-             f"/{code}/accounts/reset", f"/{code}/no-such-page", f"/{code}/groups/999999"]
+    queue = start or [
+        f"/{code}/", f"/{code}/search?where=M1+1AE", f"/{code}/search?where=Qzxqvw+Plin",
+        f"/{code}/search?where=M1+1AE&condition=eating-disorders", f"/{code}/about",
+        f"/{code}/privacy", f"/{code}/accounts/login", f"/{code}/accounts/register",
+        f"/{code}/accounts/reset", f"/{code}/no-such-page", f"/{code}/groups/999999"]
     seen: set[str] = set()
     per_path: dict[str, int] = {}
     while queue and len(seen) < budget:
@@ -232,8 +235,12 @@ def _crawl(client, code: str, budget: int = 160) -> Iterator[tuple[str, str, byt
             parser.feed(response.get_data(as_text=True))
             for href in parser.links:
                 local = _local(href, base)
-                if local and (local.startswith(f"/{code}/") or local.endswith(".ics")) \
-                        and "/static/" not in local and "/manage" not in local:
+                if not local or "/static/" in local or local.endswith((".csv", ".json")):
+                    continue
+                private = "/manage" in local or "/review" in local
+                if private != signed_in or "logout" in local:
+                    continue
+                if local.startswith(f"/{code}/") or (local.endswith(".ics") and not signed_in):
                     queue.append(local)
 
 
@@ -336,3 +343,33 @@ def test_catalogue_is_complete(code: str, backend: str) -> None:
     fuzzy = [key[1] for key, m in have.items() if m.fuzzy]
     assert not untranslated, f"{len(untranslated)} untranslated in {code}: {untranslated[:10]}"
     assert not fuzzy, f"{len(fuzzy)} fuzzy in {code}: {fuzzy[:10]}"
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_no_english_on_organizer_and_admin_pages(app: Flask, client, listings, code: str) -> None:  # type: ignore[no-untyped-def]
+    """The organizer's and the admin's pages too: every page reachable from their dashboards."""
+    from groupfinder.accounts.models import Role
+    from groupfinder.groups.models import Group
+
+    admin = factories.make_user("zintar@example.org", role=Role.admin)
+    organizer = factories.make_user("qorvel@example.org")
+    for group in db.session.scalars(db.select(Group)):
+        group.organizers.append(organizer)
+    db.session.commit()
+    english = english_words(code)
+    data_words = _data_words() | {"zintar", "qorvel"}
+    problems: list[str] = []
+    pages = 0
+    for user, start in ((organizer, f"/{code}/manage/"), (admin, f"/{code}/review/")):
+        factories.sign_in(client, user)
+        for url, kind, body in _crawl(client, code, budget=60, start=[start], signed_in=True):
+            if kind != "text/html":
+                continue
+            pages += 1
+            parser = _Text()
+            parser.feed(body.decode("utf-8"))
+            left = _leftovers("\n".join(parser.parts), english, data_words)
+            if left:
+                problems.append(f"{url}: {sorted(set(left))[:25]}")
+    assert pages >= 15, pages
+    assert not problems, "English words in " + code + ":\n" + "\n".join(problems[:40])

@@ -42,6 +42,13 @@ class Region:
     def name(self) -> str:
         return SUBDIVISIONS[self.country][self.short]
 
+    def name_in(self, language: str) -> str:
+        """The name in ``language`` ("Gales", "Cymru", "Nuevo México"): the catalogues hold
+        every region's name under the context "region" (``i18n_extract.extract_regions``)."""
+        from .. import i18n
+
+        return i18n.pgettext(language, "region", self.name)
+
     @property
     def label(self) -> str:
         """"Texas (US-TX)": how messages name it."""

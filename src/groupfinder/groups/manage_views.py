@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..exceptions import ConflictError, InvalidInput, NotFound
 from ..extensions import db
+from ..localization import current_language
 from ..organizer import Errors, bp, form_errors, now, save, translated
 from ..permissions import organizer_required
 from ..schedules.forms import MeetingForm, ScheduleForm
@@ -100,7 +101,8 @@ def _render_group(group: Group, form: GroupForm, *, errors: Errors | None = None
         co_form=co_form or CoOrganizerForm(formdata=None), co_errors=co_errors or {},
         confirm_form=ConfirmForm(formdata=None), pending=pending, conflict=conflict,
         current=ListingData.of(group) if conflict else None, sensitive_hint=SENSITIVE_HINT,
-        schedules=[(s, describe(s.spec(group_timezone(group)), clock=current_app.config["CLOCK"]))
+        schedules=[(s, describe(s.spec(group_timezone(group)), clock=current_app.config["CLOCK"],
+                                  language=current_language()))
                    for s in group.schedules]), status
 
 
@@ -208,7 +210,7 @@ def _schedule_page(group: Group, form: ScheduleForm, schedule: Schedule | None) 
             except InvalidInput as exc:
                 errors = translated(exc.field_errors)
             else:
-                preview = {"text": describe(spec, clock=current_app.config["CLOCK"]),
+                preview = {"text": describe(spec, clock=current_app.config["CLOCK"], language=current_language()),
                            "meetings": next_meetings(spec, now(), 5)}
         else:
             saved, errors, conflict = save(
@@ -224,7 +226,7 @@ def _schedule_page(group: Group, form: ScheduleForm, schedule: Schedule | None) 
             status = 422
     current = None
     if schedule is not None and conflict:
-        current = describe(schedule.spec(zone), clock=current_app.config["CLOCK"])
+        current = describe(schedule.spec(zone), clock=current_app.config["CLOCK"], language=current_language())
     return render_template("manage/schedule_form.html", group=group, form=form, schedule=schedule,
                            errors=errors, preview=preview, conflict=conflict, current=current,
                            zone=zone, confirm_form=ConfirmForm(formdata=None)), status

@@ -127,6 +127,8 @@ def region_choices(country: str, current: str) -> dict[str, list[SelectChoice]]:
     if current and current not in known:
         first.append(SelectChoice(current, current))
     out: dict[str, list[SelectChoice]] = {"": first}
+    language = current_language()
     for code, name in sorted(COUNTRIES, key=lambda c: c[0] != country):
-        out[str(name)] = [SelectChoice(r.code, f"{r.name} ({r.short})") for r in regions.regions_of(code)]
+        out[str(name)] = [SelectChoice(r.code, f"{r.name_in(language)} ({r.short})")
+                          for r in regions.regions_of(code)]
     return out
