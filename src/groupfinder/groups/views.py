@@ -53,7 +53,9 @@ def search() -> Any:
         context["suggestions"] = exc.extra.get("suggestions", [])
         status = 503 if isinstance(exc, GeocodingUnavailable) else 422
     else:
-        context.update(unit=outcome.locale.unit, locale=outcome.locale)
+        # The searched place's country names its crisis lines (the footer, _crisis.html).
+        context.update(unit=outcome.locale.unit, locale=outcome.locale,
+                       crisis_country=outcome.origin.country)
         if outcome.located:  # "Use my location": the box shows the place that was found
             context["where_value"] = outcome.origin.label
         if outcome.request.where:
@@ -105,6 +107,7 @@ def detail(group_id: int, slug: str | None = None) -> Any:
                         current_app.config["DISTANCE_UNIT"]).unit
     return render_template("groups/detail.html", group=group, meetings=meetings,
                            next_up=next_up, now=now, json_ld=json_ld, unit=unit,
+                           crisis_country=group.venue.country if group.venue is not None else None,
                            back=back, distance_km=distance_km,
                            confirmed=confirmed_note(group, current_language()),
                            out_of_date=group.out_of_date_since is not None,
