@@ -7,6 +7,8 @@ import datetime as dt
 import itertools
 from typing import Any
 
+from flask.testing import FlaskClient
+
 from groupfinder.accounts.models import Role, User
 from groupfinder.db import now_utc
 from groupfinder.extensions import db
@@ -85,3 +87,13 @@ def move_second_meeting(group: Group, note: str) -> dt.datetime:
     schedule.changes.append(MeetingChange(original_start=nxt.original_start, new_start=new_start,
                                           note=note))
     return new_start
+
+
+class BrowserClient(FlaskClient):
+    """Each request in an app context of its own, as in production: the fixtures keep one app
+    context pushed for the whole test, and without this every client would share its ``g``
+    (Flask-Login's current user, Flask-WTF's CSRF token) and its database session."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            return super().open(*args, **kwargs)

@@ -27,6 +27,7 @@ from groupfinder.organisations.services import OrganisationData, create_organisa
 from groupfinder.review.services import approve, reject, report_problem
 from groupfinder.schedules.words import format_long_date
 
+from ..factories import BrowserClient as _Browser
 from ..factories import make_group, make_user, sign_in
 
 GOOD = "tangerine lighthouse parable"
@@ -36,14 +37,6 @@ T0 = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
 @pytest.fixture(autouse=True)
 def _cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(passwords, "HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
-
-
-class _Browser(FlaskClient):
-    """Each request in an app context of its own, as in production (see test_accounts)."""
-
-    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
 
 
 @pytest.fixture

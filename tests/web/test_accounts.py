@@ -22,6 +22,8 @@ from groupfinder.accounts.services import SIGN_IN_FAILED
 from groupfinder.extensions import db
 from groupfinder.permissions import access_of
 
+from ..factories import BrowserClient as _Browser
+
 GOOD = "tangerine lighthouse parable"
 OTHER = "marmalade wombat quietly sings"
 BASE = "https://groups.example.test"
@@ -30,16 +32,6 @@ BASE = "https://groups.example.test"
 @pytest.fixture(autouse=True)
 def _cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(passwords, "HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
-
-
-class _Browser(FlaskClient):
-    """Each request in an app context of its own, as in production: the fixtures keep one app
-    context pushed for the whole test, and without this every client would share its ``g``
-    (Flask-Login's current user, Flask-WTF's CSRF token) and its database session."""
-
-    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
 
 
 @pytest.fixture
