@@ -18,7 +18,6 @@ weekday after an ordinal offered apart (Welsh mutates it: "ail ddydd Mawrth").
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from .. import i18n
@@ -40,21 +39,7 @@ _WELSH_SUFFIXES = {1: "af", 2: "il", 3: "ydd", 4: "ydd", 5: "ed", 6: "ed", 11: "
                    14: "eg", 16: "eg", 17: "eg", 19: "eg"}
 
 
-@dataclass(frozen=True)
-class _Words:
-    """The catalogue of one language, with the names extraction looks for (``t.pgettext(…)``:
-    ``make messages`` finds the literal context and message of each call)."""
-
-    code: str
-
-    def gettext(self, message: str, **variables: Any) -> str:
-        return i18n.gettext(self.code, message, **variables)
-
-    def pgettext(self, context: str, message: str, **variables: Any) -> str:
-        return i18n.pgettext(self.code, context, message, **variables)
-
-    def ngettext(self, singular: str, plural: str, n: int, **variables: Any) -> str:
-        return i18n.ngettext(self.code, singular, plural, n, **variables)
+_Words = i18n.Words  # the catalogue of one language, for pure code
 
 
 def ordinal(n: int, *, language: str = "en") -> str:
