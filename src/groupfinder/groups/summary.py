@@ -205,6 +205,7 @@ def summary_line(chip_list: Sequence[Chip], radius: str, place: str, *, language
     """"Anxiety, Mondays · within 10 miles of M1 1AE" ("All groups · …" without filters)."""
     t = i18n.Words(language)
     what = ", ".join(c.label for c in chip_list) if chip_list else t.gettext("All groups")
+    what = what[:1].upper() + what[1:]  # "Los lunes · …": a chip may start in lower case
     return t.gettext("%(filters)s · within %(radius)s of %(place)s", filters=what, radius=radius,
                      place=place)
 
