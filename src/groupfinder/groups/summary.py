@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .. import i18n
-from ..schedules.words import format_time
+from ..schedules.words import format_time, join_list
 
 DAY_PLURALS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
 WHEN_WORDS = {"today": "Today", "tomorrow": "Tomorrow", "week": "This week"}
@@ -46,16 +46,6 @@ def when_words(when: str, *, language: str = "en") -> str:
     return _when_words(i18n.Words(language), when)
 
 
-def _listed(labels: Sequence[str], language: str, style: str) -> str:
-    """"a, b and c" / "a or b": English as it always read (no serial comma), else CLDR's."""
-    if language == "en" or len(labels) < 2:
-        joiner = " and " if style == "standard" else " or "
-        if style == "standard" and len(labels) > 2:
-            return ", ".join(labels[:-1]) + joiner + labels[-1]
-        return joiner.join(labels)
-    from babel.lists import format_list
-
-    return format_list(list(labels), style=style, locale=language)  # type: ignore[arg-type]
 # Filter kinds, in the order they are summarised; each names the parameters it is made of.
 KINDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("condition", ("condition",), "topic"),
@@ -254,7 +244,7 @@ def nothing_text(chip_list: Sequence[Chip], radius: str, place: str, *, language
     t = i18n.Words(language)
     if not chip_list:
         return t.gettext("No groups within %(radius)s of %(place)s.", radius=radius, place=place)
-    listed = _listed([c.label for c in chip_list], language, "standard")
+    listed = join_list([c.label for c in chip_list], language=language)
     return t.gettext("No groups within %(radius)s of %(place)s match %(filters)s.", radius=radius,
                      place=place, filters=listed)
 
@@ -277,7 +267,7 @@ def kind_values(chip_list: Sequence[Chip], kind: str, *, language: str = "en") -
     labels = [c.label for c in chip_list if c.kind == kind]
     if language == "en":
         return (" and " if kind == "access" else " or ").join(labels)
-    return _listed(labels, language, "standard" if kind == "access" else "or")
+    return join_list(labels, language=language, style="standard" if kind == "access" else "or")
 
 
 def applied_kinds(chip_list: Sequence[Chip]) -> list[str]:

@@ -56,20 +56,27 @@ def ordinal(n: int, *, language: str = "en") -> str:
     return f"{n}{suffix}"
 
 
-def _join(words: list[str], language: str = "en") -> str:
-    """["a"] -> "a"; ["a", "b"] -> "a and b"; ["a", "b", "c"] -> "a, b and c" (English without
-    the serial comma, as always); other languages by Babel ("a, b y c")."""
+def join_list(words: list[str], *, language: str = "en", style: str = "standard") -> str:
+    """["a", "b", "c"] -> "a, b and c" (``style="or"``: "a or b or c"), English as it always
+    read (no serial comma); other languages by Babel ("a, b y c", "a o b"), with Welsh's
+    "a"/"ac" chosen by the next word's first letter."""
     if len(words) <= 1:
         return "".join(words)
     if language == "en":
+        if style == "or":
+            return " or ".join(words)
         return ", ".join(words[:-1]) + " and " + words[-1]
     from babel.lists import format_list
 
-    text = format_list(words, locale=language)
+    text = format_list(list(words), style=style, locale=language)  # type: ignore[arg-type]
     if "a(c) " in text:  # Welsh CLDR: "ac" before a vowel, "a" before a consonant
         head, _, tail = text.rpartition("a(c) ")
         text = head + ("ac " if tail[:1].lower() in "aeiouwyâêîôûŵŷ" else "a ") + tail
     return text
+
+
+def _join(words: list[str], language: str = "en") -> str:
+    return join_list(words, language=language)
 
 
 def day_name(weekday: int, *, language: str = "en") -> str:
