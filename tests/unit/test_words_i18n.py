@@ -185,3 +185,23 @@ def test_sentences_and_mutated_weekdays_come_from_the_catalogue(monkeypatch: pyt
     assert describe(spec(weekdays=(TUE,)), language="cy") == f"Bob dydd Mawrth, {times}"
     assert describe(spec(weekdays=(MON,), interval=3), language="cy").startswith("Bob 3 wythnos ar dydd Llun")
     assert describe(monthly) == "2nd Tuesday of the month, 7:00–8:30 pm"
+
+
+def test_welsh_says_yr_before_an_ordinal_said_with_a_vowel():
+    import pytest
+
+    from groupfinder import i18n
+    from groupfinder.schedules.recurrence import Frequency, RecurrenceSpec
+    from groupfinder.schedules.words import describe
+
+    if i18n.translations("cy").gettext("Monthly on the %(day)s") == "Monthly on the %(day)s":
+        pytest.skip("no compiled Welsh catalogue")
+
+    def monthly(day: int) -> str:
+        spec = RecurrenceSpec(kind=Frequency.monthly_date, month_day=day, start_time=dt.time(19),
+                              duration_minutes=60, first_date=dt.date(2026, 1, 1),
+                              timezone="Europe/London")
+        return describe(spec, language="cy")
+
+    assert " yr 2il" in monthly(2) and " yr 8fed" in monthly(8)
+    assert " y 15fed" in monthly(15) and " yr " not in monthly(15)

@@ -220,6 +220,11 @@ def _which(t: _Words, spec: RecurrenceSpec) -> str:
     return t.pgettext("weeks of the month", "%(positions)s %(days)s", positions=positions, days=days)
 
 
+# Days of the month whose Welsh ordinal is said with a vowel (ail, wythfed, unfed ar ddeg,
+# ugeinfed…): the article before them is "yr", not "y".
+_WELSH_VOWEL_ORDINALS = frozenset({2, 8, 11, 16, 17, 20, 21, 22, 28, 31})
+
+
 def _day_of_month(n: int, language: str) -> str:
     """The day in "Monthly on the 15th": Spanish says "el día 15", with the number alone."""
     return str(n) if language == "es" else ordinal(n, language=language)
@@ -258,11 +263,15 @@ def _pattern(spec: RecurrenceSpec, t: _Words) -> str:
                           "Every %(num)s months on the last day", interval)
     day = _day_of_month(spec.month_day or 0, lang)
     if interval == 1:
-        return t.gettext("Monthly on the %(day)s", day=day)
-    if interval == 2:
-        return t.gettext("Every other month on the %(day)s", day=day)
-    return t.ngettext("Every %(num)s month on the %(day)s", "Every %(num)s months on the %(day)s",
-                      interval, day=day)
+        text = t.gettext("Monthly on the %(day)s", day=day)
+    elif interval == 2:
+        text = t.gettext("Every other month on the %(day)s", day=day)
+    else:
+        text = t.ngettext("Every %(num)s month on the %(day)s", "Every %(num)s months on the %(day)s",
+                          interval, day=day)
+    if lang == "cy" and spec.month_day in _WELSH_VOWEL_ORDINALS:  # "yr ail", "yr wythfed"
+        text = text.replace(f" y {day}", f" yr {day}")
+    return text
 
 
 def _capitalized(text: str) -> str:
