@@ -100,3 +100,27 @@ def test_language_settings_are_checked_at_start(tmp_path, backend: str) -> None:
     text = str(caught.value)
     assert "GROUPFINDER_LANGUAGES must list some of en, es, cy" in text
     assert "GROUPFINDER_DEFAULT_LANGUAGE must be one of" in text
+
+
+def test_the_search_forms_lists_follow_the_translated_names(client) -> None:  # type: ignore[no-untyped-def]
+    from groupfinder import i18n
+
+    if i18n.translations("es").pgettext("condition", "Anxiety") == "Anxiety":
+        pytest.skip("no compiled Spanish catalogue")
+    labels = re.findall(r'<label for="condition-\d+">([^<]+)</label>', client.get("/es/").get_data(as_text=True))
+    assert len(labels) > 5 and "Ansiedad" in labels
+    keys = [label.casefold().replace("á", "a").replace("é", "e").replace("í", "i").replace("ó", "o")
+            .replace("ú", "u") for label in labels]
+    assert keys == sorted(keys)
+    english = re.findall(r'<label for="condition-\d+">([^<]+)</label>', client.get("/en/").get_data(as_text=True))
+    assert english == sorted(english, key=str.casefold)
+
+
+def test_hsds_parameter_errors_speak_the_language(client) -> None:  # type: ignore[no-untyped-def]
+    english = client.get("/hsds/services?bogus=1").get_json()
+    spanish = client.get("/es/hsds/services?bogus=1").get_json()
+    assert english["status"] == spanish["status"] == 400
+    assert english["detail"] == "Some query parameters are not accepted here."
+    from groupfinder import i18n
+
+    assert spanish["detail"] == i18n.gettext("es", "Some query parameters are not accepted here.")

@@ -343,3 +343,26 @@ def test_four_gunicorn_workers_sharing_redis_enforce_one_limit_exactly(tmp_path)
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
         prefix_db.flushdb()
+
+
+def test_the_limiter_looks_only_at_endpoints_that_have_a_limit(tmp_path, monkeypatch):
+    """Public pages have no limit: Flask-Limiter's per-request check is not run for them."""
+    from flask_limiter import Limiter
+
+    checked: list[str] = []
+    real = Limiter._check_request_limit
+
+    def spy(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        from flask import request
+
+        checked.append(request.path)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Limiter, "_check_request_limit", spy)
+    app = _limited_app(tmp_path)
+    client = app.test_client()
+    with app.app_context():
+        for path in ("/about", "/privacy", "/healthz", "/api/v1/conditions", "/accounts/login"):
+            assert client.get(path).status_code == 200, path
+        db.engine.dispose()
+    assert set(checked) == {"/api/v1/conditions", "/accounts/login"}  # (a decorated view checks again)

@@ -111,3 +111,9 @@ def test_page_arguments():
     with pytest.raises(InvalidInput) as info:
         parse_page_args({"when": ["someday"], "sort": ["alphabetical"], "page": ["0"]})
     assert set(info.value.field_errors) == {"when", "sort", "page"}
+
+
+def test_the_summary_line_starts_with_a_capital_whatever_the_first_chip():
+    from groupfinder.groups.summary import Chip
+
+    assert summary_line([Chip("day", "los lunes", ())], "10 mi", "10001").startswith("Los lunes · ")

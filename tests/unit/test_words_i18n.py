@@ -205,3 +205,13 @@ def test_welsh_says_yr_before_an_ordinal_said_with_a_vowel():
 
     assert " yr 2il" in monthly(2) and " yr 8fed" in monthly(8)
     assert " y 15fed" in monthly(15) and " yr " not in monthly(15)
+
+
+def test_lists_in_welsh_choose_a_or_ac_by_the_next_word():
+    from groupfinder.schedules.words import join_list
+
+    assert join_list(["Dolen sain", "Ystafell dawel"], language="cy").endswith(" ac Ystafell dawel")
+    assert join_list(["Ystafell dawel", "Dolen sain"], language="cy").endswith(" a Dolen sain")
+    assert join_list(["A", "B", "C"]) == "A, B and C"
+    assert join_list(["A", "B", "C"], style="or") == "A or B or C"
+    assert "a(c)" not in join_list(["x", "y"], language="cy")
