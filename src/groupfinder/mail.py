@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context, has_request_context
+from flask import current_app, has_app_context
 from flask_babel import force_locale
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -85,11 +85,9 @@ def outbox() -> list[Mail]:
 
 def language() -> str:
     """The language of a mail written now: the request's, else ``DEFAULT_LANGUAGE``."""
-    if has_request_context():
-        from .localization import current_language
+    from .localization import current_language
 
-        return current_language()
-    return str(current_app.config["DEFAULT_LANGUAGE"])
+    return current_language()
 
 
 def language_of(user: Any) -> str:

@@ -136,8 +136,8 @@ def test_welsh_names_dates_and_clock() -> None:
     assert [ordinal(n, language="cy") for n in (1, 2, 3, 4, 5, 7, 11, 20, 21, 28)] == [
         "1af", "2il", "3ydd", "4ydd", "5ed", "7fed", "11eg", "20fed", "21ain", "28ain"]
     # "a" before a consonant, "ac" before a vowel (CLDR writes "a(c)")
-    assert words._join(["un", "dau", "un"], "cy").endswith(" ac un")
-    assert words._join(["un", "dau"], "cy") == "un a dau"
+    assert words.join_list(["un", "dau", "un"], language="cy").endswith(" ac un")
+    assert words.join_list(["un", "dau"], language="cy") == "un a dau"
 
 
 def test_places_and_distances_in_the_language() -> None:

@@ -64,27 +64,35 @@ def is_over(meeting: Meeting, now: dt.datetime) -> bool:
     return _utc(meeting.ends_at) <= _utc(now)
 
 
+def time_kind(meeting: Meeting, now: dt.datetime) -> str | None:
+    """What the time label says, as a word for its style: "in" (progress), "starting", "today",
+    "tomorrow", or ``None`` (no label)."""
+    if meeting.status == "cancelled" or is_over(meeting, now):
+        return None
+    start, moment = _utc(meeting.starts_at), _utc(now)
+    if start <= moment:
+        return "in"
+    if start - moment <= SOON:
+        return "starting"
+    days = (meeting.starts_at.date() - now.astimezone(meeting.starts_at.tzinfo).date()).days
+    return {0: "today", 1: "tomorrow"}.get(days)
+
+
 def time_label(meeting: Meeting, now: dt.datetime, language: str = "en") -> str | None:
     """"In progress", "Starting now", "Starting in 40 min", "Today", "Tomorrow", or ``None``
     (further off: the date says it), in ``language``. ``None`` too for a cancelled or finished
     meeting."""
-    if meeting.status == "cancelled" or is_over(meeting, now):
+    kind = time_kind(meeting, now)
+    if kind is None:
         return None
     words = i18n.translations(language)
-    start = _utc(meeting.starts_at)
-    moment = _utc(now)
-    if start <= moment:
+    if kind == "in":
         return words.gettext("In progress")
-    if start - moment <= SOON:
-        minutes = -(-(start - moment) // dt.timedelta(minutes=1))  # rounded up
-        if minutes <= 1:
-            return words.gettext("Starting now")
-        return words.ngettext("Starting in %(num)d min", "Starting in %(num)d min",
-                              minutes) % {"num": minutes}
-    local_now = now.astimezone(meeting.starts_at.tzinfo).date()
-    days = (meeting.starts_at.date() - local_now).days
-    if days == 0:
+    if kind == "today":
         return words.gettext("Today")
-    if days == 1:
+    if kind == "tomorrow":
         return words.gettext("Tomorrow")
-    return None
+    minutes = -(-(_utc(meeting.starts_at) - _utc(now)) // dt.timedelta(minutes=1))  # rounded up
+    if minutes <= 1:
+        return words.gettext("Starting now")
+    return words.ngettext("Starting in %(num)d min", "Starting in %(num)d min", minutes) % {"num": minutes}

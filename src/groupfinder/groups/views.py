@@ -30,7 +30,7 @@ from .queries import (
 from .return_link import origin_point, safe_back
 from .search import page_locale, run_results_page
 from .structured_data import group_json_ld
-from .timing import time_label
+from .timing import time_kind
 
 bp = public_blueprint(Blueprint("groups", __name__))
 
@@ -73,10 +73,9 @@ def search() -> Any:
 
 @bp.app_template_global()
 def when_label_class(meeting: Any) -> str:
-    """The CSS modifier of a result's time label ("in", "starting", "today"…): from the English
-    label, so the page's language never changes the style."""
-    label = time_label(meeting, dt.datetime.now(dt.UTC)) if meeting is not None else None
-    return label.split(" ")[0].lower() if label else ""
+    """The CSS modifier of a result's time label ("in", "starting", "today"…): from what the label
+    says, never its words, so the page's language never changes the style."""
+    return (time_kind(meeting, dt.datetime.now(dt.UTC)) or "") if meeting is not None else ""
 
 
 @bp.get("/groups/<int:group_id>")

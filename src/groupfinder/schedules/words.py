@@ -75,10 +75,6 @@ def join_list(words: list[str], *, language: str = "en", style: str = "standard"
     return text
 
 
-def _join(words: list[str], language: str = "en") -> str:
-    return join_list(words, language=language)
-
-
 def day_name(weekday: int, *, language: str = "en") -> str:
     """A weekday (0 = Monday) as it reads inside a sentence: "Tuesday", "martes", "dydd Mawrth"."""
     if language == "en":
@@ -167,7 +163,7 @@ def _end_time(spec: RecurrenceSpec) -> dt.time:
 
 
 def _days(weekdays: tuple[int, ...], language: str) -> str:
-    return _join([day_name(d, language=language) for d in sorted(weekdays)], language)
+    return join_list([day_name(d, language=language) for d in sorted(weekdays)], language=language)
 
 
 def _position_word(t: _Words, p: int) -> str:
@@ -213,10 +209,10 @@ def _which(t: _Words, spec: RecurrenceSpec) -> str:
     """"1st Tuesday", "2nd and last Monday and Friday"."""
     ordered = sorted(spec.positions, key=lambda p: (p < 0, p))
     names = [_day_after_ordinal(t, d) for d in sorted(spec.weekdays)]
-    days = _join(names, t.code)
+    days = join_list(names, language=t.code)
     if len(ordered) == 1:
         return _nth_weekday(t, ordered[0], days)
-    positions = _join([_position_word(t, p) for p in ordered], t.code)
+    positions = join_list([_position_word(t, p) for p in ordered], language=t.code)
     return t.pgettext("weeks of the month", "%(positions)s %(days)s", positions=positions, days=days)
 
 
