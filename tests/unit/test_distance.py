@@ -36,3 +36,10 @@ def test_distances_are_shown_rounded_and_prefixed():
     assert display_distance(0.2) == "under 0.5 km"
     assert display_distance(12.6) == "about 13 km"
     assert display_distance(16.09344, "mi") == "about 10 mi"
+
+
+def test_a_group_just_inside_the_radius_due_east_is_inside_the_box():
+    """Found by the property above: the box's longitude was measured on the ellipsoid."""
+    east = great_circle(kilometers=0.999).destination((0.0, 0.0), 90.0)
+    (west_edge, east_edge), = bounding_box(0.0, 0.0, 1.0).lng_ranges
+    assert west_edge <= east.longitude <= east_edge

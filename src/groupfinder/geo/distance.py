@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from .. import i18n
 
 EARTH_RADIUS_KM = 6371.0088
+KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180  # of a great circle on that sphere
 KM_PER_MILE = 1.609344
 
 
@@ -53,7 +54,10 @@ def bounding_box(lat: float, lng: float, radius_km: float) -> Box:
     dlat = radius_km / 110.574
     south, north = max(-90.0, lat - dlat), min(90.0, lat + dlat)
     cos_lat = math.cos(math.radians(min(abs(lat) + dlat, 89.9)))
-    dlng = radius_km / (111.320 * cos_lat)
+    # A degree of longitude on the equator of the sphere distances are measured on (111.195 km),
+    # not WGS84's 111.320: with the ellipsoid's, a group just inside the radius due east or west
+    # of the place fell outside the box and was never found.
+    dlng = radius_km / (KM_PER_DEGREE * cos_lat)
     if dlng >= 180:
         return Box(south, north, ((-180.0, 180.0),))
     west, east = lng - dlng, lng + dlng
