@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 
 from groupfinder.app import create_app
 from groupfinder.extensions import db
+from groupfinder.readcache import cache as read_cache
 
 PG_URL = os.environ.get("GROUPFINDER_TEST_DATABASE_URL", "")
 REFERENCE_TABLES = {"conditions", "audiences", "languages", "access_features", "gazetteer"}
@@ -218,6 +219,10 @@ def app(request: pytest.FixtureRequest, backend: str, _apps: dict) -> Iterator[F
             for table in reversed(db.metadata.sorted_tables):
                 if table.name not in REFERENCE_TABLES:
                     conn.execute(table.delete())
+        # Emptied behind the session's back: what was read of the data goes too (the next test
+        # may reuse ids, and a visitor's page trusts a data version read < 1 s ago).
+        application.extensions.pop("groupfinder.token_memo", None)
+        read_cache().clear()
         ctx.pop()
 
 

@@ -4,7 +4,9 @@ Kept to what every request needs, since it is paid on all of them (``bench/fixed
 measures it against a bare Flask route): a request id, the start time, the NUL check on form
 posts and, for a request without a session or remember-me cookie, a signed-out visitor without
 asking Flask-Login (which would read the session, hash the client's address and agent, and
-make the answer ``Vary: Cookie``). After: the request id, the security headers precomputed per
+make the answer ``Vary: Cookie``); such a visitor's GET reads the data version the worker read
+less than a second ago (``readcache.current_token``), so a page built from cached pieces runs
+no query at all. After: the request id, the security headers precomputed per
 response class, ``no-store`` for a signed-in account's pages, ``Retry-After`` on a 429,
 compression where it is worth it and safe (``compression``) and one line of request log.
 
@@ -31,6 +33,7 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # (their tokens no longer work): the log keeps the route, not the token.
 _TOKEN_PATH = re.compile(r"^(/accounts/(?:confirm|reset)/)[^/?]+")
 _INFO = logging.INFO
+_READS = frozenset({"GET", "HEAD"})
 
 
 def logged_target(path: str, query: bytes, redact: Callable[[str], str]) -> str:
@@ -47,6 +50,7 @@ def init_request_hooks(app: Flask) -> None:
     from .compression import Compression
     from .extensions import login_manager
     from .privacy import redact_query_string
+    from .readcache import STALE_TOKEN_OK
     from .security import carries_sign_in, retry_after
 
     # Flask-Login's own after-request hook reads the session of every response (and so makes it
@@ -67,6 +71,8 @@ def init_request_hooks(app: Flask) -> None:
         g.started = time.perf_counter()
         if not carries_sign_in(app):
             g._login_user = anonymous()  # what Flask-Login would conclude, without the session
+            if request.method in _READS:  # a visitor's read: a second-old data version will do
+                request.environ[STALE_TOKEN_OK] = True
         # A NUL can't be typed into a form, and PostgreSQL text refuses one: a bad request.
         if request.method == "POST" and any(
                 "\x00" in key or "\x00" in value

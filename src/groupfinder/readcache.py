@@ -252,20 +252,24 @@ def _forget(session: Session) -> None:
 
 
 # How long a worker may trust the token it last read, for callers that accept it (feeds: calendar
-# apps poll every few hours, so a second's delay is invisible and every request saves a query).
-# A commit in this process forgets it at once; one by another worker is seen within this time.
+# apps poll every few hours; a signed-out visitor's page: nobody can tell a second's delay from
+# the time the edit took to save), so that those requests save a query. A commit in this process
+# forgets it at once; one by another worker is seen within this time. A signed-in organizer's
+# requests always read it afresh, so they see their own edit on the next page in any worker.
 TOKEN_TTL_SECONDS = 1.0
+STALE_TOKEN_OK = "groupfinder.stale_token_ok"  # set on the request's environ (hooks._start)
 
 
 def current_token(*, stale_ok: bool = False) -> str:
     """The data version for this request (read once per request; ``g`` would outlive it when an
-    app context spans several requests, as in tests). ``stale_ok``: up to TOKEN_TTL_SECONDS old."""
+    app context spans several requests, as in tests). ``stale_ok``, or a request marked
+    ``STALE_TOKEN_OK``: up to TOKEN_TTL_SECONDS old."""
     environ = request.environ if has_request_context() else {}
     token = environ.get("groupfinder.data_token")
     if token is None:
         memo = current_app.extensions.get("groupfinder.token_memo")
         now = time.monotonic()
-        if stale_ok and memo is not None and memo[1] > now:
+        if (stale_ok or STALE_TOKEN_OK in environ) and memo is not None and memo[1] > now:
             token = memo[0]
         else:
             token = db.session.scalar(

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app
 
 from . import __version__, crisis, i18n, privacy
+from .fragments import FragmentCache
 from .geo.distance import display_distance
 from .geo.locale import PlaceLocale, place_locale
 from .localization import current_language
@@ -88,7 +89,16 @@ def _access_names(group: Any) -> list[str]:
     return [i18n.term_text(language, "access", k, features[k]) for k in sorted(features)]
 
 
+def _public_id(group: Any) -> int | None:
+    """A group's id when it is the public read model (the same for every visitor of this data
+    version, so its markup may be kept: ``fragments``), else None (render afresh)."""
+    from .groups.public import PublicGroup  # late: templating loads first
+
+    return group.id if isinstance(group, PublicGroup) else None
+
+
 def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.add_extension(FragmentCache)
     app.jinja_env.filters["distance"] = _distance
     app.jinja_env.filters["meeting_when"] = _meeting_when
     app.jinja_env.filters["distance_in"] = _distance_in  # issue 10: {{ km|distance_in('mi') }}
@@ -99,6 +109,7 @@ def register_template_helpers(app: Flask) -> None:
         default_locale=_default_locale,  # issue 10: the search form's words and unit
         public_contact=privacy.public_contact,
         schedule_texts=_schedule_texts,
+        public_id=_public_id,
         access_names=_access_names,
         crisis_lines=_crisis_lines,  # issue 14: the footer's urgent-help line
         absolute_url=absolute_url,

@@ -435,6 +435,7 @@ class GeocodingService:
         self._blocked_until = 0.0
         self._lock = threading.Lock()
         self._labels: dict[tuple[float, float], Any] = {}
+        self._places: dict[str, Origin] = {}  # text → what the gazetteer alone answered
         self._labels_version: Any = None
         self._labels_checked = 0.0
 
@@ -474,6 +475,9 @@ class GeocodingService:
             return self._from_point(latitude, longitude)
         if text is None or not str(text).strip():
             raise InvalidInput(str(MSG_EMPTY), field_errors={"where": [str(MSG_EMPTY)]})
+        known = self._known_place(str(text))
+        if known is not None:
+            return known
         try:
             parsed = classify(str(text), self.countries)
         except ParseError as exc:
@@ -485,8 +489,8 @@ class GeocodingService:
             message = parsed.message or covered_phrase(self.countries)
             raise InvalidInput(message, field_errors={"where": [message]})
         if parsed.is_postcode:
-            return self._from_code(parsed)
-        return self._from_place(parsed)
+            return self._remember(str(text), self._from_code(parsed))
+        return self._from_place(parsed, str(text))
 
     # -- coordinates
 
@@ -503,8 +507,25 @@ class GeocodingService:
         with self._lock:
             if version != self._labels_version:
                 self._labels.clear()
+                self._places.clear()
                 self._labels_version = version
             self._labels_checked = now
+
+    # What the gazetteer alone answered for a text (a postcode, or a place found without the
+    # online geocoder) is the same until it is reloaded: kept as the labels are, so that a busy
+    # place's searches skip the lookups. Errors and online answers are never kept (an error is
+    # worded in the searcher's language; an online answer has its own cache).
+    def _known_place(self, text: str) -> Origin | None:
+        self._fresh_labels()
+        with self._lock:
+            return self._places.get(text)
+
+    def _remember(self, text: str, origin: Origin) -> Origin:
+        with self._lock:
+            self._places[text] = origin
+            if len(self._places) > 4096:
+                self._places.pop(next(iter(self._places)))
+        return origin
 
     def _from_point(self, lat: float, lng: float) -> Origin:
         key = (round(lat, 3), round(lng, 3))
@@ -544,7 +565,7 @@ class GeocodingService:
 
     # -- places and free text
 
-    def _from_place(self, parsed: Query) -> Origin:
+    def _from_place(self, parsed: Query, text: str) -> Origin:
         primary = [c for c in parsed.places if not c.fallback]
         later = [c for c in parsed.places if c.fallback]
         fallback_origin: Origin | None = None
@@ -554,7 +575,7 @@ class GeocodingService:
         with self.session_factory() as session:
             match = _match_places(session, primary, self.countries)
             if match is not None:
-                return self._choose(session, match)
+                return self._remember(text, self._choose(session, match))
             fallback = _match_places(session, later, self.countries)
             if fallback is not None:
                 try:

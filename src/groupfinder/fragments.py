@@ -1,0 +1,71 @@
+"""``{% cached 'name', key… %}…{% endcached %}``: a piece of a page rendered once per data version
+and language, then reused by every request that asks for the same key.
+
+Most of a results card, the group page's fixed sections and the search form are the same for
+every visitor until the data changes, yet rendering them was most of those pages' time
+(``bench/page_profile.py``). The block's output is kept in the read cache (``readcache``), so a
+commit that changes public data drops it in every worker and its memory counts against
+``READ_CACHE_MB``; the key adds the page's language and the URL prefix its links carry.
+
+The key must name everything the block reads that isn't public data of the current version:
+what is per request (a distance, a "today" label, a link back to the results, a signed-in
+account) stays outside the block. A key part that is ``None`` renders the block uncached: that is
+how a template says "not this time" (a form with errors, a page built from something other than
+the public read model).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import has_request_context, request
+from jinja2 import nodes
+from jinja2.ext import Extension
+from jinja2.parser import Parser
+from markupsafe import Markup
+
+from .localization import current_language
+from .readcache import cache, current_token
+
+_WHERE = "groupfinder.fragments"
+
+
+def cached_fragment(parts: tuple[Any, ...], render: Callable[[], str]) -> str:
+    """``render()``'s output for ``parts`` and this request's language and prefix, from the read
+    cache when it holds one for the current data version."""
+    if not has_request_context() or any(part is None for part in parts):
+        return render()
+    environ = request.environ
+    where = environ.get(_WHERE)
+    if where is None:  # what every fragment of this request shares, found once
+        where = environ[_WHERE] = (cache(), current_token(), current_language(), request.script_root)
+    store, token, language, prefix = where
+    return store.get_or_build(("fragment", language, prefix, *_frozen(parts)), token,
+                              lambda: Markup(render()))
+
+
+def _frozen(value: Any) -> Any:
+    """A template's lists as tuples, so that a key built in Jinja can be hashed."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(item) for item in value)
+    return value
+
+
+class FragmentCache(Extension):
+    """The ``cached`` tag (Django's ``{% cache %}`` and Flask-Caching's, keyed by data version)."""
+
+    tags = {"cached"}
+
+    def parse(self, parser: Parser) -> nodes.Node:
+        lineno = next(parser.stream).lineno
+        parts = [parser.parse_expression()]
+        while parser.stream.skip_if("comma"):
+            parts.append(parser.parse_expression())
+        body = parser.parse_statements(("name:endcached",), drop_needle=True)
+        call = self.call_method("_render", [nodes.Tuple(parts, "load")])
+        return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
+
+    @staticmethod
+    def _render(parts: tuple[Any, ...], caller: Callable[[], str]) -> str:
+        return cached_fragment(parts, caller)
