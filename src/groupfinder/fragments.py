@@ -1,5 +1,7 @@
 """``{% cached 'name', key… %}…{% endcached %}``: a piece of a page rendered once per data version
-and language, then reused by every request that asks for the same key.
+and language, then reused by every request that asks for the same key. ``{% keep … %}…{% endkeep %}``
+is the same for a piece that shows no data at all (the menu, the footer): kept until the worker
+restarts, and never a query, so error pages (even with the database down) can use it.
 
 Most of a results card, the group page's fixed sections and the search form are the same for
 every visitor until the data changes, yet rendering them was most of those pages' time
@@ -31,18 +33,21 @@ from .readcache import cache, current_token
 _WHERE = "groupfinder.fragments"
 
 
-def cached_fragment(parts: tuple[Any, ...], render: Callable[[], str]) -> str:
+_NO_DATA = "-"  # the "data version" of a piece that shows none
+
+
+def cached_fragment(parts: tuple[Any, ...], render: Callable[[], str], *, data: bool = True) -> str:
     """``render()``'s output for ``parts`` and this request's language and prefix, from the read
-    cache when it holds one for the current data version."""
+    cache when it holds one for the current data version (``data``) or at all (not ``data``)."""
     if not has_request_context() or any(part is None for part in parts):
         return render()
     environ = request.environ
     where = environ.get(_WHERE)
     if where is None:  # what every fragment of this request shares, found once
-        where = environ[_WHERE] = (cache(), current_token(), current_language(), request.script_root)
-    store, token, language, prefix = where
-    return store.get_or_build(("fragment", language, prefix, *_frozen(parts)), token,
-                              lambda: Markup(render()))
+        where = environ[_WHERE] = (cache(), current_language(), request.script_root)
+    store, language, prefix = where
+    return store.get_or_build(("fragment", language, prefix, *_frozen(parts)),
+                              current_token() if data else _NO_DATA, lambda: Markup(render()))
 
 
 def _frozen(value: Any) -> Any:
@@ -53,19 +58,21 @@ def _frozen(value: Any) -> Any:
 
 
 class FragmentCache(Extension):
-    """The ``cached`` tag (Django's ``{% cache %}`` and Flask-Caching's, keyed by data version)."""
+    """The ``cached`` and ``keep`` tags (Django's ``{% cache %}`` and Flask-Caching's, keyed by
+    data version, or by nothing but the key)."""
 
-    tags = {"cached"}
+    tags = {"cached", "keep"}
 
     def parse(self, parser: Parser) -> nodes.Node:
-        lineno = next(parser.stream).lineno
+        tag = next(parser.stream)
         parts = [parser.parse_expression()]
         while parser.stream.skip_if("comma"):
             parts.append(parser.parse_expression())
-        body = parser.parse_statements(("name:endcached",), drop_needle=True)
-        call = self.call_method("_render", [nodes.Tuple(parts, "load")])
-        return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
+        body = parser.parse_statements((f"name:end{tag.value}",), drop_needle=True)
+        call = self.call_method("_render", [nodes.Tuple(parts, "load"),
+                                            nodes.Const(tag.value == "cached")])
+        return nodes.CallBlock(call, [], [], body).set_lineno(tag.lineno)
 
     @staticmethod
-    def _render(parts: tuple[Any, ...], caller: Callable[[], str]) -> str:
-        return cached_fragment(parts, caller)
+    def _render(parts: tuple[Any, ...], data: bool, caller: Callable[[], str]) -> str:
+        return cached_fragment(parts, caller, data=data)

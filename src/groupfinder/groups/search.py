@@ -7,14 +7,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
 
-from .. import privacy
+from .. import i18n, privacy
 from ..exceptions import InvalidInput, PlaceNotFound
-from ..geo.distance import KM_PER_MILE
+from ..geo.distance import KM_PER_MILE, display_distance
 from ..geo.geocoding import Origin
 from ..geo.locale import (
     PlaceLocale,
@@ -27,6 +29,7 @@ from ..geo.locale import (
 from ..localization import current_language
 from ..schedules.words import format_time_range
 from .criteria import PageRequest, SearchRequest, parse_page_args, parse_search_args
+from .public import PublicGroup
 from .queries import (
     Result,
     ResultsPage,
@@ -57,7 +60,7 @@ from .summary import (
     when_words,
     without,
 )
-from .timing import time_label
+from .timing import time_kind, time_label
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,8 @@ class ResultCard:
     result: Result
     label: str | None  # "Today", "Starting in 40 min", "In progress"…
     when: str | None  # "Tuesday 1 December, 7:00–8:30 pm GMT"
+    kind: str = ""  # what the label says, for its style: "in", "starting", "today"… (timing.time_kind)
+    distance_text: str = ""  # "about 2.5 miles": in the searched country's unit
     contact: tuple[str, ...] = ()  # for print: the group's email, a public phone, its website
 
     # What the results map (groups/_map.html) reads, so its popups say what the card says.
@@ -144,6 +149,9 @@ class ResultsOutcome:
     advice: list[tuple[Advice, str]]  # (what dropping one kind of filter gives, in words)
     pairs: tuple[tuple[str, str], ...]  # the question asked, as (name, value) pairs
     located: bool  # searched from a shared location (coordinates)
+    # Everything the list of cards (and its map) shows that isn't the groups' own public data:
+    # the list is kept under it (``fragments``), or rendered afresh when None.
+    list_key: tuple[Any, ...] | None = None
 
 
 def page_locale(country: str | None) -> PlaceLocale:
@@ -219,7 +227,9 @@ def run_results_page(args: Mapping[str, Sequence[str]], *,
                       starts_after=req.starts_after, starts_before=req.starts_before,
                       audiences=req.audiences, languages=req.languages, access=req.access,
                       names=names, clock=clock, organisations=req.organisations, language=language)
-    cards = [ResultCard(r, *_when(r, now, locale, clock), contact=_contact(r.group))
+    cards = [ResultCard(r, *_when(r, now, locale, clock),
+                        distance_text=display_distance(r.distance_km, locale.unit, language=language),
+                        contact=_contact(r.group))
              for r in page.results]
     shown = len(page.results)
     range_ = (range_text(page.offset, shown, page.total, at_least=page.at_least, language=language)
@@ -253,7 +263,20 @@ def run_results_page(args: Mapping[str, Sequence[str]], *,
         count=count_text(page.total, at_least=page.at_least, radius=radius, when=options.when,
                          sort=options.sort, sorted_among=page.sorted_among, language=language),
         range=range_, previous_page=previous_page, next_page=next_page, nothing=nothing,
-        advice=advice, pairs=pairs, located=origin.precision == "coordinates")
+        advice=advice, pairs=pairs, located=origin.precision == "coordinates",
+        list_key=_list_key(cards, page.offset, now))
+
+
+def _list_key(cards: Sequence[ResultCard], offset: int, now: dt.datetime) -> tuple[Any, ...] | None:
+    """What the cards show besides their groups' public data: labels, times and distances, and
+    each venue zone's date (the schedules in words are the day's). None unless every group is
+    the public read model (the same for everyone)."""
+    if not all(isinstance(c.group, PublicGroup) for c in cards):
+        return None
+    zones = sorted({c.group.venue.timezone for c in cards if c.group.venue is not None})
+    return (offset, tuple((c.group.id, c.label, c.when, c.kind, c.distance_text,
+                           c.result.meeting.status if c.result.meeting else None) for c in cards),
+            tuple((zone, now.astimezone(ZoneInfo(zone)).date()) for zone in zones))
 
 
 def _without_kind(c: SearchCriteria, kind: str) -> SearchCriteria:
@@ -264,18 +287,20 @@ def _without_kind(c: SearchCriteria, kind: str) -> SearchCriteria:
     return replace(c, **fields)  # type: ignore[arg-type]
 
 
-def _when(r: Result, now: dt.datetime, locale: PlaceLocale, clock: str) -> tuple[str | None, str | None]:
+def _when(r: Result, now: dt.datetime, locale: PlaceLocale,
+          clock: str) -> tuple[str | None, str | None, str]:
     m = r.meeting
     if m is None:
-        return None, None
+        return None, None, ""
     start, end = m.starts_at, m.ends_at
     today = now.astimezone(start.tzinfo).date()
     language = current_language()
     times = format_time_range(start.time(), end.time(), clock,  # type: ignore[arg-type]
                               language=language)
     day = format_day(start.date(), locale, today=today, language=language)
-    when = _("%(day)s, %(times)s %(zone)s", day=day, times=times, zone=start.tzname())
-    return time_label(m, now, language), when
+    gettext = partial(i18n.gettext, language)  # the catalogue at hand (``make messages`` finds it)
+    when = gettext("%(day)s, %(times)s %(zone)s", day=day, times=times, zone=start.tzname())
+    return time_label(m, now, language), when, time_kind(m, now) or ""
 
 
 def _contact(group: Any) -> tuple[str, ...]:

@@ -30,7 +30,6 @@ from .queries import (
 from .return_link import origin_point, safe_back
 from .search import page_locale, run_results_page
 from .structured_data import group_json_ld
-from .timing import time_kind
 
 bp = public_blueprint(Blueprint("groups", __name__))
 
@@ -69,13 +68,6 @@ def search() -> Any:
             context["feed_url"] = absolute_url("feeds.search") + "?" + urlencode(params)
     headers = {"Retry-After": str(GeocodingUnavailable.retry_after)} if status == 503 else {}
     return render_template("groups/search.html", **context), status, headers
-
-
-@bp.app_template_global()
-def when_label_class(meeting: Any) -> str:
-    """The CSS modifier of a result's time label ("in", "starting", "today"…): from what the label
-    says, never its words, so the page's language never changes the style."""
-    return (time_kind(meeting, dt.datetime.now(dt.UTC)) or "") if meeting is not None else ""
 
 
 @bp.get("/groups/<int:group_id>")
