@@ -106,7 +106,7 @@ def _engine_options(url: str) -> dict[str, Any]:
 def _register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (complete metadata before anything reflects on it)
     from .accounts.models import User
-    from .extensions import csrf, db, login_manager, migrate
+    from .extensions import LazyMigrate, csrf, db, login_manager
 
     db.init_app(app)
     with app.app_context():
@@ -121,8 +121,8 @@ def _register_extensions(app: Flask) -> None:
     app.extensions["groupfinder.geocoding"] = GeocodingService.from_config(
         app.config, sessionmaker(bind=engine),
         adapter_factory=app.config.get("GEOCODER_ADAPTER_FACTORY"))
-    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent / "migrations"),
-                     render_as_batch=True)
+    LazyMigrate(app, db, directory=str(Path(__file__).resolve().parent / "migrations"),
+                render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = None

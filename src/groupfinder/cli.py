@@ -316,22 +316,40 @@ def remind_listings_command(dry_run: bool) -> None:
     click.echo(("Would do: " if dry_run else "Done: ") + summary + ".")
 
 
-def _project_commands() -> list[click.Command]:
-    from flask_migrate.cli import db as db_command
+class _LazyDbGroup(click.Group):
+    """Flask-Migrate's ``db`` commands, imported when ``db …`` runs: they bring Alembic (about
+    10 MB), which a process that only serves pages never needs (``extensions.LazyMigrate``)."""
 
+    @staticmethod
+    def _real() -> click.Group:
+        from flask_migrate.cli import db as db_command
+
+        return db_command
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        return self._real().make_context(info_name, args, parent=parent, **extra)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return self._real().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return self._real().get_command(ctx, name)
+
+
+def _project_commands() -> list[click.Command]:
     from .accounts.cli import create_admin_command
     from .interop.export_views import export_command
     from .interop.sources_cli import sources_command
 
-    return [db_command, export_command, import_listings_command, check_deploy_command,
+    return [_LazyDbGroup("db", help="Perform database migrations."), export_command, import_listings_command, check_deploy_command,
             backup_command, create_admin_command, load_reference_data_command, seed_demo_command,
             worker_command, remind_listings_command, sources_command]
 
 
 def register_commands(app: Flask) -> None:
     for command in _project_commands():
-        if command.name != "db":  # Flask-Migrate registers its own
-            app.cli.add_command(command)
+        app.cli.add_command(command)
 
 
 for _command in _project_commands():

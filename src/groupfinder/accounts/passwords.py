@@ -18,7 +18,6 @@ import secrets
 import unicodedata
 from collections.abc import Iterable
 
-import zxcvbn
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask_babel import gettext as _
@@ -95,6 +94,8 @@ def password_problems(password: str, *, email: str = "",
         parts = [p for p in re.split(r"[^\w]+|_", local) if p]
         inputs += [email, local, "".join(parts), *parts]
     inputs += [c for c in context if c]
+    import zxcvbn  # here: its word lists take ~14 MB, in a worker only once someone sets a password
+
     result = zxcvbn.zxcvbn(_normal(password)[:_ZXCVBN_MAX], user_inputs=inputs)
     if result["score"] < MIN_SCORE:
         warning = result["feedback"].get("warning") or ""
