@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import threading
+import zlib
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -129,11 +130,30 @@ def _cached_feed(build: Callable[[], tuple[bytes, dt.datetime, str]], what: tupl
         response.set_etag(matched)
         response.headers["Cache-Control"] = "public, max-age=900"
         return response
-    body, modified, filename = cache().get_or_build(key, token, build)
+    kept, modified, filename = cache().get_or_build(key, token, lambda: _deflated(build()))
+    body = zlib.decompress(kept) if isinstance(kept, Deflated) else kept
     modified = max(modified, since, not_before or since)
     response = _calendar_response(body, modified, filename)
     response.set_etag(etag)
     return response.make_conditional(request)
+
+
+# A search feed of 200 groups is 100–200 KB of text that deflates to a tenth: kept deflated, a
+# worker's cache holds ten times as many (and its memory stays level sooner) for about 0.2 ms
+# of inflating per answer, against ~0.4 s to build one again. Small feeds (a group's) are
+# kept as they are: inflating would cost more than it saves.
+DEFLATE_OVER = 32 * 1024
+
+
+class Deflated(bytes):
+    """A feed body as ``zlib.compress`` left it."""
+
+
+def _deflated(built: tuple[bytes, dt.datetime, str]) -> tuple[bytes, dt.datetime, str]:
+    body, modified, filename = built
+    if len(body) > DEFLATE_OVER:
+        body = Deflated(zlib.compress(body, 1))
+    return body, modified, filename
 
 
 def _matching_etag(etag: str) -> str | None:
