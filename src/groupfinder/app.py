@@ -52,9 +52,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from .security import apply_limits, init_security
 
     init_security(app)
-    from .tasks import init_app as init_tasks
-
-    init_tasks(app)
     _register_blueprints(app)
     apply_limits(app)
     _register_request_hooks(app)

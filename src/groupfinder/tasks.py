@@ -10,16 +10,22 @@ at once and periodic tasks don't run.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
-from huey import Huey, RedisHuey, SqliteHuey, crontab
+
+if TYPE_CHECKING:
+    from huey import Huey
 
 _KEY = "groupfinder.tasks"
+_BINDING = threading.Lock()
 
 
 def make_huey(config: Any, instance_path: str) -> Huey:
+    from huey import RedisHuey, SqliteHuey
+
     url = config.get("TASKS_URL")
     immediate = bool(config["TASKS_IMMEDIATE"])
     if url:
@@ -35,7 +41,11 @@ def make_huey(config: Any, instance_path: str) -> Huey:
 
 
 def init_app(app: Flask) -> None:
-    """One Huey per app, its tasks bound to that app (the worker has no request context)."""
+    """One Huey per app, its tasks bound to that app (the worker has no request context). Made
+    on first use (``huey_for``, a mail to deliver): Huey and its storage take ~16 MB, which a
+    web worker that never queues a job doesn't need."""
+    from huey import crontab
+
     huey = make_huey(app.config, app.instance_path)
 
     def in_app(fn: Any) -> Any:
@@ -126,10 +136,18 @@ def init_app(app: Flask) -> None:
     app.extensions[_KEY + ".retry_mail"] = retry_mail
 
 
+def _bound(app: Flask) -> dict[str, Any]:
+    if _KEY not in app.extensions:
+        with _BINDING:
+            if _KEY not in app.extensions:
+                init_app(app)
+    return app.extensions
+
+
 def huey_for(app: Flask | None = None) -> Huey:
-    return (app or current_app).extensions[_KEY]
+    return _bound(app or current_app._get_current_object())[_KEY]  # type: ignore[attr-defined]
 
 
 def schedule_mail_delivery() -> None:
     """Queue a delivery (immediate mode: deliver now, in this thread)."""
-    current_app.extensions[_KEY + ".deliver_mail"]()
+    _bound(current_app._get_current_object())[_KEY + ".deliver_mail"]()  # type: ignore[attr-defined]
