@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from groupfinder.accounts.models import Role, User
@@ -97,3 +100,18 @@ class BrowserClient(FlaskClient):
     def open(self, *args: Any, **kwargs: Any) -> Any:
         with self.application.app_context():
             return super().open(*args, **kwargs)
+
+
+@contextlib.contextmanager
+def statements() -> Iterator[list[str]]:
+    """The SQL statements sent to the database inside the block, in order."""
+    seen: list[str] = []
+
+    def before(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", before)

@@ -3,7 +3,6 @@ problem reports and their audit entries; the queue, diffs, audit log and reports
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 from collections.abc import Iterator
 
@@ -22,7 +21,7 @@ from groupfinder.mail import outbox
 from groupfinder.review import queries, services
 from groupfinder.review.models import AuditEntry, ListingRevision, ProblemReport, RevisionStatus
 
-from ..factories import make_group, make_user, make_venue
+from ..factories import make_group, make_user, make_venue, statements
 
 
 @pytest.fixture
@@ -59,18 +58,6 @@ def audit_actions(group: Group | None = None) -> list[str]:
     return list(db.session.scalars(stmt))
 
 
-@contextlib.contextmanager
-def count_statements() -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before)
 
 
 # --- approve and reject --------------------------------------------------------------------------
@@ -292,14 +279,14 @@ def test_the_queue_is_oldest_first_in_a_fixed_number_of_statements(rapp):
     orgs = [make_user("a@example.org"), make_user("b@example.org")]
     _fill_queue(1, orgs)
     db.session.expire_all()
-    with count_statements() as few:
+    with statements() as few:
         items = queries.list_queue()
         [(i.group.name, [o.email for o in i.group.organizers], i.group.venue.town) for i in items]
     assert [i.kind for i in items] == ["new", "edit"]
     assert items[1].changed == ["Name"]
     _fill_queue(4, orgs)
     db.session.expire_all()
-    with count_statements() as many:
+    with statements() as many:
         items = queries.list_queue()
         [(i.group.name, [o.email for o in i.group.organizers], i.group.venue.town) for i in items]
     assert len(items) == 10 and len(many) == len(few)

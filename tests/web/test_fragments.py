@@ -7,7 +7,6 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import sqlalchemy as sa
 from flask import Flask
 
 from groupfinder.extensions import db
@@ -15,7 +14,7 @@ from groupfinder.geo.geocoding import GeocodingService
 from groupfinder.groups.search import geocoder
 from groupfinder.readcache import ReadCache, cache
 
-from ..factories import make_group, make_user, make_venue, sign_in
+from ..factories import make_group, make_user, make_venue, sign_in, statements
 
 SEARCH = "/search?where=M1+1AE"
 _NONCE = re.compile(r'nonce="[^"]*"')
@@ -111,18 +110,6 @@ def test_a_form_with_errors_is_rendered_afresh(app, client):
 
 # --- what a signed-out visitor's request skips ---------------------------------------------------
 
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 def _token_reads(seen: list[str]) -> int:

@@ -7,11 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-import sqlalchemy as sa
 from flask import current_app
 
 from groupfinder import privacy
@@ -24,23 +21,11 @@ from groupfinder.schedules.models import Cancellation
 from groupfinder.schedules.recurrence import Frequency, next_meetings
 
 from ..engines import RecurringIcalEvents
-from ..factories import make_group, make_schedule, make_venue, move_second_meeting
+from ..factories import make_group, make_schedule, make_venue, move_second_meeting, statements
 
 SEARCH = {"where": "M1 1AE"}  # the factory venue is in Manchester city centre
 
 
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 def _get(client, url, **kw):  # type: ignore[no-untyped-def]
