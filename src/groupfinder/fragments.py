@@ -1,7 +1,8 @@
 """``{% cached 'name', key… %}…{% endcached %}``: a piece of a page rendered once per data version
 and language, then reused by every request that asks for the same key. ``{% keep … %}…{% endkeep %}``
-is the same for a piece that shows no data at all (the menu, the footer): kept until the worker
-restarts, and never a query, so error pages (even with the database down) can use it.
+is the same for a piece that shows no data at all (the menu, the footer): kept whatever the data
+version (until the cache needs the room), and never a query, so error pages (even with the
+database down) can use it.
 
 Most of a results card, the group page's fixed sections and the search form are the same for
 every visitor until the data changes, yet rendering them was most of those pages' time
@@ -31,9 +32,9 @@ from .localization import current_language
 from .readcache import cache, current_token
 
 _WHERE = "groupfinder.fragments"
-
-
-_NO_DATA = "-"  # the "data version" of a piece that shows none
+# The "data version" of a piece that shows none: never a token (``readcache`` makes them of hex
+# digits, or "-" before the first commit).
+_NO_DATA = "(no data)"
 
 
 def cached_fragment(parts: tuple[Any, ...], render: Callable[[], str], *, data: bool = True) -> str:
