@@ -342,9 +342,10 @@ def _project_commands() -> list[click.Command]:
     from .interop.export_views import export_command
     from .interop.sources_cli import sources_command
 
-    return [_LazyDbGroup("db", help="Perform database migrations."), export_command, import_listings_command, check_deploy_command,
-            backup_command, create_admin_command, load_reference_data_command, seed_demo_command,
-            worker_command, remind_listings_command, sources_command]
+    return [_LazyDbGroup("db", help="Perform database migrations."), export_command,
+            import_listings_command, check_deploy_command, backup_command, create_admin_command,
+            load_reference_data_command, seed_demo_command, worker_command,
+            remind_listings_command, sources_command]
 
 
 def register_commands(app: Flask) -> None:

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from cachetools import LRUCache
 from geopy import exc as geopy_exc
 from geopy.adapters import BaseSyncAdapter
 from geopy.extra.rate_limiter import RateLimiter
@@ -65,6 +66,7 @@ MSG_UNAVAILABLE = _l("Address search is unavailable right now. A postcode or tow
 DOMINANCE = 5  # the most populous match wins if it has at least 5× the runner-up's population
 MAX_CANDIDATES = 10
 MAX_ALTERNATIVES = 4
+KEPT_ANSWERS = 4096  # points' labels and places' answers each worker keeps (the least recent go)
 POSITIVE_TTL = dt.timedelta(days=30)
 NEGATIVE_TTL = dt.timedelta(days=1)
 PRECISION_M = {"coordinates": 110, "address": 50, "postcode_sector": 750,
@@ -434,8 +436,9 @@ class GeocodingService:
         self.breaker_seconds = breaker_seconds
         self._blocked_until = 0.0
         self._lock = threading.Lock()
-        self._labels: dict[tuple[float, float], Any] = {}
-        self._places: dict[str, Origin] = {}  # text → what the gazetteer alone answered
+        self._labels: LRUCache[tuple[float, float], Any] = LRUCache(maxsize=KEPT_ANSWERS)
+        # text → what the gazetteer alone answered
+        self._places: LRUCache[str, Origin] = LRUCache(maxsize=KEPT_ANSWERS)
         self._labels_version: Any = None
         self._labels_checked = 0.0
 
@@ -523,8 +526,6 @@ class GeocodingService:
     def _remember(self, text: str, origin: Origin) -> Origin:
         with self._lock:
             self._places[text] = origin
-            if len(self._places) > 4096:
-                self._places.pop(next(iter(self._places)))
         return origin
 
     def _from_point(self, lat: float, lng: float) -> Origin:
@@ -537,8 +538,6 @@ class GeocodingService:
                 near = gazetteer.nearest_label(session, lat, lng, self.countries)
             with self._lock:
                 self._labels[key] = near or False
-                if len(self._labels) > 4096:
-                    self._labels.pop(next(iter(self._labels)))
         if not near:
             message = covered_phrase(self.countries)
             raise InvalidInput(message, field_errors={"where": [message]})

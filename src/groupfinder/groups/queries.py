@@ -12,12 +12,14 @@ import base64
 import datetime as dt
 import json
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from cachetools import LRUCache
 from sqlalchemy.orm import selectinload
 
 from .. import privacy
@@ -302,14 +304,19 @@ def _first_radius(c: SearchCriteria) -> float:
 # four. Only the number of statements depends on it, never the answer. Kept per process and
 # bounded; it follows the data by itself: it is just past the k-th nearest group last time, and
 # a circle that no longer suffices grows as usual.
-_RADIUS_HINTS: dict[tuple[Any, ...], float] = {}
 RADIUS_HINTS_MAX = 8192
+_RADIUS_HINTS: LRUCache[tuple[Any, ...], float] = LRUCache(maxsize=RADIUS_HINTS_MAX)
+_HINTS_LOCK = threading.Lock()
+
+
+def _radius_hint(key: tuple[Any, ...]) -> float | None:
+    with _HINTS_LOCK:
+        return _RADIUS_HINTS.get(key)
 
 
 def _remember_radius(key: tuple[Any, ...], radius: float) -> None:
-    if len(_RADIUS_HINTS) >= RADIUS_HINTS_MAX and key not in _RADIUS_HINTS:
-        _RADIUS_HINTS.pop(next(iter(_RADIUS_HINTS)), None)  # the oldest
-    _RADIUS_HINTS[key] = radius
+    with _HINTS_LOCK:
+        _RADIUS_HINTS[key] = radius
 
 
 def nearest_group_ids(c: SearchCriteria, today: dt.date, *,
@@ -325,7 +332,7 @@ def nearest_group_ids(c: SearchCriteria, today: dt.date, *,
     hint_key = (shape, tuple((name, tuple(v) if isinstance(v, list) else v)
                              for name, v in sorted(params.items())),
                 round(c.latitude, 1), round(c.longitude, 1), k)
-    start = start_radius_km or _RADIUS_HINTS.get(hint_key) or _first_radius(c)
+    start = start_radius_km or _radius_hint(hint_key) or _first_radius(c)
     radius = min(start, c.radius_km)
     if c.after:
         radius = min(c.radius_km, max(radius, c.after[0] * 1.25 + 1))
